@@ -1,0 +1,1 @@
+"""Verifiable Credentials and Open Badges 3.0 documents: builders and structural checks."""

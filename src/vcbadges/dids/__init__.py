@@ -1,0 +1,1 @@
+"""DID resolution: did:key and did:jwk (offline), behind a resolver interface."""

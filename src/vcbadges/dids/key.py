@@ -1,0 +1,86 @@
+"""did:key: a DID that is only an encoding of one public key, resolved offline.
+
+By default documents use the Multikey form (did:key spec v0.9, ``Multikey`` with the
+multikey/v1 context); ``legacy=True`` gives the Ed25519VerificationKey2020 form with its
+derived X25519 key-agreement key, which older issuers and verifiers still expect.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from vcbadges.dids.base import DIDDocument, split_did_url, x25519_multikey
+from vcbadges.errors import DIDResolutionError, KeyFormatError
+from vcbadges.primitives.keys import Ed25519PublicKey, PublicKey, public_key_from_multikey
+
+__all__ = ["KeyDriver", "did_key_document", "public_key_from_did_key"]
+
+_VERIFICATION = ("authentication", "assertionMethod", "capabilityDelegation", "capabilityInvocation")
+
+
+def public_key_from_did_key(did: str) -> PublicKey:
+    """Decode the key a did:key encodes; raise ``DIDResolutionError`` (invalid_did) if it cannot."""
+    did, _ = split_did_url(did)
+    method_id = did[len("did:key:"):]
+    if not did.startswith("did:key:") or not method_id.startswith("z"):
+        raise DIDResolutionError(f"{did} is not a did:key", code="invalid_did")
+    try:
+        return public_key_from_multikey(method_id)
+    except KeyFormatError as exc:
+        raise DIDResolutionError(f"{did} does not encode a supported key: {exc.message}",
+                                 code="invalid_did") from exc
+
+
+@functools.lru_cache(maxsize=1024)
+def did_key_document(did: str, *, legacy: bool = False) -> DIDDocument:
+    """Build the DID document of a did:key (Multikey form, or the legacy 2020 form).
+
+    The document is a pure function of the DID, so it is cached: callers must not mutate it.
+    """
+    did, _ = split_did_url(did)
+    key = public_key_from_did_key(did)
+    multikey = did[len("did:key:"):]
+    vm_id = f"{did}#{multikey}"
+    raw: dict[str, Any]
+    if legacy and isinstance(key, Ed25519PublicKey):
+        x25519 = x25519_multikey(key)
+        raw = {
+            "@context": [
+                "https://www.w3.org/ns/did/v1",
+                "https://w3id.org/security/suites/ed25519-2020/v1",
+                "https://w3id.org/security/suites/x25519-2020/v1",
+            ],
+            "id": did,
+            "verificationMethod": [
+                {"id": vm_id, "type": "Ed25519VerificationKey2020", "controller": did,
+                 "publicKeyMultibase": multikey}
+            ],
+            **{rel: [vm_id] for rel in _VERIFICATION},
+            "keyAgreement": [
+                {"id": f"{did}#{x25519}", "type": "X25519KeyAgreementKey2020", "controller": did,
+                 "publicKeyMultibase": x25519}
+            ],
+        }
+    else:
+        raw = {
+            "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+            "id": did,
+            "verificationMethod": [
+                {"id": vm_id, "type": "Multikey", "controller": did, "publicKeyMultibase": multikey}
+            ],
+            **{rel: [vm_id] for rel in _VERIFICATION},
+        }
+    return DIDDocument(id=did, raw=raw)
+
+
+class KeyDriver:
+    """did:key driver for ``MethodResolver``; needs no network."""
+
+    method = "key"
+
+    def __init__(self, *, legacy: bool = False) -> None:
+        self._legacy = legacy
+
+    async def resolve(self, did: str) -> DIDDocument:
+        return did_key_document(did, legacy=self._legacy)

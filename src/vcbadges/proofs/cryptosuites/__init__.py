@@ -1,0 +1,1 @@
+"""One module per cryptosuite, named after the spec identifier."""

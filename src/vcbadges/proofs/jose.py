@@ -1,0 +1,415 @@
+"""Hazardous materials: credentials secured as JWTs (VC-JWT and VC-JOSE), sign and verify.
+
+Two formats, told apart by the JOSE header ``typ``:
+
+* ``vc-jwt``: the Open Badges 3.0 "JSON Web Token Proof Format", which is the VCDM 1.1 JWT
+  encoding: the credential sits in the ``vc`` claim, and ``iss``, ``sub``, ``jti``, ``nbf``
+  and ``exp`` repeat its issuer, subject, id and validity (``typ`` absent or ``JWT``).
+* ``vc+jwt``: W3C VC-JOSE-COSE for VCDM 2.0 (``application/vc+jwt``): the credential itself
+  is the payload; ``typ`` is ``vc+jwt`` and ``cty`` is ``vc``.
+
+``verify_jwt_credential`` raises on failure, never returns a bool: ``ProofError`` with the
+codes below, ``InvalidProof`` (``invalid_signature``), ``DIDResolutionError`` and
+``KeyFormatError``. It checks the signature, that the key is one the DID document lists
+for ``assertionMethod``, and that the JWT claims agree with the credential. It does not
+decide whether the key's controller is the credential's issuer, nor whether the credential
+is currently valid: it returns ``controller`` and the credential for the caller's issuer and
+validity checks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from vcbadges.errors import CredentialError, ProofError
+from vcbadges.primitives.dates import format_datetime, parse_datetime, utcnow
+from vcbadges.primitives.keys import SigningKey
+from vcbadges.proofs import _jws
+from vcbadges.proofs._jws import (
+    JWT_ALG_KEY_MISMATCH,
+    JWT_ALG_NONE,
+    JWT_ALG_UNSUPPORTED,
+    JWT_CRIT_UNSUPPORTED,
+    JWT_NO_KEY,
+    JWT_WEAK_RSA_KEY,
+    MALFORMED_JWT,
+)
+
+__all__ = [
+    "VerifiedJWT",
+    "sign_vc_jwt",
+    "sign_vc_jose",
+    "verify_jwt_credential",
+    "enveloped_credential",
+    "token_from_envelope",
+    "read_jwt_credential",
+    "looks_like_jwt",
+    "MALFORMED_JWT",
+    "JWT_ALG_NONE",
+    "JWT_ALG_UNSUPPORTED",
+    "JWT_ALG_KEY_MISMATCH",
+    "JWT_NO_KEY",
+    "JWT_WEAK_RSA_KEY",
+    "JWT_CRIT_UNSUPPORTED",
+    "JWT_CLAIMS_MISMATCH",
+    "JWT_WRONG_TYPE",
+]
+
+JWT_CLAIMS_MISMATCH = "jwt_claims_mismatch"
+JWT_WRONG_TYPE = "jwt_wrong_type"
+# The same codes Data Integrity proofs use for a signature made in the future or expired.
+PROOF_CREATED_IN_FUTURE = "proof_created_in_future"
+PROOF_EXPIRED = "proof_expired"
+
+VC_V2 = "https://www.w3.org/ns/credentials/v2"
+ENVELOPED_TYPE = "EnvelopedVerifiableCredential"
+_ENVELOPE_PREFIXES = ("data:application/vc+jwt,", "data:application/jwt,")
+# JWT claims (RFC 7519 and those VC-JOSE-COSE names) that are not credential properties: a
+# vc+jwt payload may carry them beside the credential, and they are not part of it.
+_JWT_CLAIM_NAMES = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cnf"})
+# typ values after RFC 7515 §4.1.9 normalisation (case-insensitive, "application/" optional).
+# The vc+ld forms are the VC-JOSE-COSE drafts' names for the same thing.
+_TYP_VC_JWT = frozenset({"jwt"})
+_TYP_VC_JOSE = frozenset({"vc+jwt", "vc+ld+jwt", "vc+ld+json+jwt"})
+_CTY_VC_JOSE = frozenset({"vc", "vc+ld+json"})
+
+
+@dataclass(frozen=True)
+class VerifiedJWT:
+    """A JWT credential whose signature verified.
+
+    ``credential`` is the credential as the token carries it (the ``vc`` claim, or the payload
+    for ``vc+jwt`` without JWT claims such as ``iat``), completed from the claims where it is
+    silent: the Open Badges spec says ``nbf``/``exp`` set ``validFrom``/``validUntil`` and
+    ``iss``/``sub``/``jti`` the issuer, subject and id, so a ``vc`` without them gets them
+    from the claims (that is what the signed token asserts). Where both speak they must agree.
+    ``controller`` is the DID of the signing key (None for an embedded non-DID key): the
+    caller compares it with the issuer.
+    """
+
+    credential: dict[str, Any]
+    header: dict[str, Any]
+    claims: dict[str, Any]
+    verification_method: str | None
+    controller: str | None
+    format: Literal["vc-jwt", "vc+jwt"]
+
+
+# --- credential fields --------------------------------------------------------------------
+
+
+def _issuer_id(credential: Mapping[str, Any]) -> str | None:
+    issuer = credential.get("issuer")
+    if isinstance(issuer, str):
+        return issuer
+    if isinstance(issuer, Mapping) and isinstance(issuer.get("id"), str):
+        return str(issuer["id"])
+    return None
+
+
+def _subjects(credential: Mapping[str, Any]) -> list[Any]:
+    subject = credential.get("credentialSubject")
+    return list(subject) if isinstance(subject, list) else [] if subject is None else [subject]
+
+
+def _subject_ids(credential: Mapping[str, Any]) -> list[str]:
+    return [s["id"] for s in _subjects(credential)
+            if isinstance(s, Mapping) and isinstance(s.get("id"), str)]
+
+
+def _numeric_date(credential: Mapping[str, Any], name: str) -> int | float:
+    """A credential date as a JWT NumericDate: whole seconds as an int, fractions kept."""
+    try:
+        stamp = parse_datetime(credential[name]).timestamp()
+    except ValueError as exc:
+        raise CredentialError(f"{name} is not a date-time: {exc}") from exc
+    return int(stamp) if stamp.is_integer() else stamp
+
+
+def _first_date(credential: Mapping[str, Any], *names: str) -> int | float | None:
+    for name in names:
+        if name in credential:
+            return _numeric_date(credential, name)
+    return None
+
+
+# --- signing --------------------------------------------------------------------------------
+
+
+def _iat(now: datetime | None) -> int:
+    when = now or utcnow()
+    if when.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return int(when.timestamp())
+
+
+def _unsecured(credential: Mapping[str, Any]) -> dict[str, Any]:
+    """The credential without ``proof``: the JWS secures it, and a Data Integrity proof
+    inside the payload is one that JWT verifiers never check, so it is not carried along."""
+    if not isinstance(credential, Mapping):
+        raise TypeError("credential must be a mapping")
+    return {k: v for k, v in credential.items() if k != "proof"}
+
+
+def sign_vc_jwt(credential: Mapping[str, Any], *, key: SigningKey,
+                now: datetime | None = None) -> str:
+    """Return ``credential`` as an Open Badges 3.0 VC-JWT (compact JWS), signed with ``key``.
+
+    Header ``{"alg", "typ": "JWT", "kid"}`` with ``kid`` the key's verification method; claims
+    ``iss`` (issuer id), ``sub`` (subject id, when there is exactly one), ``nbf``
+    (``validFrom``/``issuanceDate``), ``exp`` (``validUntil``/``expirationDate``, when present),
+    ``jti`` (credential id, when present), ``iat`` (``now``) and ``vc`` (the credential without
+    ``proof``). Raises ``CredentialError`` when the issuer has no id or a date is malformed.
+    """
+    vc = _unsecured(credential)
+    issuer = _issuer_id(vc)
+    if issuer is None:
+        raise CredentialError("credential has no issuer id to put in iss")
+    claims: dict[str, Any] = {"iss": issuer}
+    subject_ids = _subject_ids(vc)
+    if len(subject_ids) == 1 and len(_subjects(vc)) == 1:
+        claims["sub"] = subject_ids[0]
+    nbf = _first_date(vc, "validFrom", "issuanceDate")
+    if nbf is not None:
+        claims["nbf"] = nbf
+    exp = _first_date(vc, "validUntil", "expirationDate")
+    if exp is not None:
+        claims["exp"] = exp
+    if isinstance(vc.get("id"), str):
+        claims["jti"] = vc["id"]
+    claims["iat"] = _iat(now)
+    claims["vc"] = vc
+    header = {"alg": key.jose_alg, "typ": "JWT", "kid": key.verification_method}
+    return _jws.sign_compact(header, claims, key)
+
+
+def sign_vc_jose(credential: Mapping[str, Any], *, key: SigningKey,
+                 now: datetime | None = None) -> str:
+    """Return ``credential`` secured as ``application/vc+jwt`` (W3C VC-JOSE-COSE, VCDM 2.0).
+
+    Header ``{"alg", "kid", "typ": "vc+jwt", "cty": "vc"}``; the payload is the credential
+    without ``proof`` plus ``iat`` (``now``), which VC-JOSE-COSE defines as the time of the
+    signature, not of the credential.
+    """
+    payload = _unsecured(credential)
+    clash = _JWT_CLAIM_NAMES & payload.keys()
+    if clash:
+        raise CredentialError(f"credential has members named like JWT claims: {sorted(clash)}")
+    payload["iat"] = _iat(now)
+    header = {"alg": key.jose_alg, "kid": key.verification_method, "typ": "vc+jwt", "cty": "vc"}
+    return _jws.sign_compact(header, payload, key)
+
+
+# --- verifying ------------------------------------------------------------------------------
+
+
+def _format_of(header: dict[str, Any], claims: dict[str, Any]) -> Literal["vc-jwt", "vc+jwt"]:
+    """Tell the format from ``typ`` (and, without one, from the payload's shape).
+
+    Explicit typing (RFC 8725 §3.11) keeps other JWTs signed by the same key, such as an
+    OpenID4VCI proof or a presentation, from being accepted as credentials.
+    """
+    typ = header.get("typ")
+    cty = header.get("cty")
+    if (typ is not None and not isinstance(typ, str)) or (cty is not None
+                                                           and not isinstance(cty, str)):
+        raise ProofError("JWT typ and cty must be strings", code=MALFORMED_JWT)
+    norm = typ.lower().removeprefix("application/") if typ else None
+    if norm in _TYP_VC_JOSE:
+        if cty is not None and cty.lower().removeprefix("application/") not in _CTY_VC_JOSE:
+            raise ProofError(f"a vc+jwt with cty {cty!r} is not a credential", code=JWT_WRONG_TYPE)
+        if "vc" in claims or "vp" in claims:
+            raise ProofError("a vc+jwt must not have vc or vp claims", code=MALFORMED_JWT)
+        return "vc+jwt"
+    if norm is not None and norm not in _TYP_VC_JWT:
+        raise ProofError(f"a JWT of type {typ!r} is not a credential", code=JWT_WRONG_TYPE)
+    if "vc" in claims:
+        if not isinstance(claims["vc"], dict):
+            raise ProofError("the vc claim is not a JSON object", code=MALFORMED_JWT)
+        return "vc-jwt"
+    if "@context" in claims and "type" in claims:
+        return "vc+jwt"
+    raise ProofError("the JWT carries no credential (no vc claim)", code=MALFORMED_JWT)
+
+
+def _claim_time(claims: dict[str, Any], name: str) -> float | None:
+    """A NumericDate claim as a float; anything but a JSON number within datetime's range
+    (years 1 to 9999) is malformed."""
+    if name not in claims:
+        return None
+    value = claims[name]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ProofError(f"JWT claim {name} is not a NumericDate", code=MALFORMED_JWT)
+    try:
+        stamp = float(value)
+        datetime.fromtimestamp(stamp, UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ProofError(f"JWT claim {name} is out of range", code=MALFORMED_JWT) from exc
+    return stamp
+
+
+def _mismatch(message: str) -> ProofError:
+    return ProofError(message, code=JWT_CLAIMS_MISMATCH)
+
+
+def _check_identity(credential: dict[str, Any], claims: dict[str, Any]) -> None:
+    """``iss``, ``jti`` and ``sub`` must name the issuer, the credential and its subject."""
+    iss, jti, sub = claims.get("iss"), claims.get("jti"), claims.get("sub")
+    for name, value in (("iss", iss), ("jti", jti), ("sub", sub)):
+        if value is not None and not isinstance(value, str):
+            raise ProofError(f"JWT claim {name} is not a string", code=MALFORMED_JWT)
+    issuer = _issuer_id(credential)
+    if iss is not None and issuer is not None and iss != issuer:
+        raise _mismatch(f"iss {iss!r} is not the credential's issuer {issuer!r}")
+    if jti is not None and isinstance(credential.get("id"), str) and jti != credential["id"]:
+        raise _mismatch(f"jti {jti!r} is not the credential's id {credential['id']!r}")
+    ids = _subject_ids(credential)
+    if sub is not None and ids and sub not in ids:
+        raise _mismatch(f"sub {sub!r} is not the id of the credential's subject")
+
+
+def _same_second(claim: float, credential: Mapping[str, Any], name: str) -> bool:
+    # NumericDates may carry fractions that a credential date drops, or the other way round:
+    # both are compared at whole-second precision.
+    stamp = float(_numeric_date(credential, name))
+    return math.floor(stamp) == math.floor(claim)
+
+
+def _complete(vc: dict[str, Any], claims: dict[str, Any]) -> dict[str, Any]:
+    """Check a VC-JWT's claims against its ``vc`` and fill what the ``vc`` leaves out."""
+    _check_identity(vc, claims)
+    credential = dict(vc)
+    context = vc.get("@context")
+    v2 = VC_V2 in (context if isinstance(context, list) else [context])
+    iss = claims.get("iss")
+    if iss is not None and _issuer_id(vc) is None:
+        issuer = vc.get("issuer")
+        if issuer is None:
+            credential["issuer"] = iss
+        elif isinstance(issuer, dict):
+            credential["issuer"] = {**issuer, "id": iss}
+        else:
+            raise CredentialError("credential issuer is neither an IRI nor an object")
+    if claims.get("jti") is not None and "id" not in vc:
+        credential["id"] = claims["jti"]
+    subject = vc.get("credentialSubject")
+    if claims.get("sub") is not None and isinstance(subject, dict) and "id" not in subject:
+        credential["credentialSubject"] = {**subject, "id": claims["sub"]}
+    for claim, names, default in (("nbf", ("validFrom", "issuanceDate"),
+                                   "validFrom" if v2 else "issuanceDate"),
+                                  ("exp", ("validUntil", "expirationDate"),
+                                   "validUntil" if v2 else "expirationDate")):
+        when = _claim_time(claims, claim)
+        if when is None:
+            continue
+        present = [n for n in names if n in vc]
+        for name in present:
+            if not _same_second(when, vc, name):
+                raise _mismatch(f"{claim} does not match the credential's {name}")
+        if not present:
+            credential[default] = format_datetime(datetime.fromtimestamp(when, UTC))
+    return credential
+
+
+def _check_signature_times(claims: dict[str, Any], fmt: str, now: datetime,
+                           skew: timedelta) -> None:
+    """``iat`` is when the token was signed; for vc+jwt ``exp`` is when the signature expires.
+
+    A VC-JWT's ``exp`` is the credential's ``validUntil`` and is left to the validity check.
+    """
+    # Compared as timestamps: adding the skew to a datetime near year 9999 would overflow.
+    current, margin = now.timestamp(), skew.total_seconds()
+    iat = _claim_time(claims, "iat")
+    if iat is not None and iat > current + margin:
+        raise ProofError("the JWT was issued in the future (iat)", code=PROOF_CREATED_IN_FUTURE)
+    _claim_time(claims, "nbf")
+    exp = _claim_time(claims, "exp")
+    if fmt == "vc+jwt" and exp is not None and current > exp + margin:
+        raise ProofError("the JWT signature has expired (exp)", code=PROOF_EXPIRED)
+
+
+async def verify_jwt_credential(token: str, *, resolver: Any, now: datetime,
+                                skew: timedelta) -> VerifiedJWT:
+    """Verify a VC-JWT or ``vc+jwt`` credential; return it with its header, claims and key.
+
+    The key comes from ``kid`` (a DID URL, dereferenced through ``resolver`` for
+    ``assertionMethod``) or from an embedded ``jwk``. Raises ``ProofError`` (``malformed_jwt``,
+    ``jwt_alg_none``, ``jwt_alg_unsupported``, ``jwt_crit_unsupported``, ``jwt_wrong_type``,
+    ``jwt_no_key``, ``jwt_weak_rsa_key``, ``jwt_alg_key_mismatch``, ``jwt_claims_mismatch``,
+    ``proof_created_in_future``, ``proof_expired``), ``InvalidProof`` (``invalid_signature``),
+    ``CredentialError``, ``DIDResolutionError`` and ``KeyFormatError``.
+    """
+    parsed = _jws.parse_compact(token)
+    alg = _jws.check_alg(parsed.header)
+    fmt = _format_of(parsed.header, parsed.claims)
+    if fmt == "vc-jwt":
+        carried: dict[str, Any] = parsed.claims["vc"]
+    else:
+        carried = {k: v for k, v in parsed.claims.items() if k not in _JWT_CLAIM_NAMES}
+    iss = parsed.claims.get("iss")
+    issuer_hint = _issuer_id(carried) or (iss if isinstance(iss, str) else None)
+    key = await _jws.key_for(parsed.header, alg, resolver=resolver, issuer_id=issuer_hint)
+    _jws.verify_signature(parsed, alg, key)
+    _check_signature_times(parsed.claims, fmt, now, skew)
+    if fmt == "vc-jwt":
+        credential = _complete(carried, parsed.claims)
+    else:
+        _check_identity(carried, parsed.claims)
+        credential = carried
+    return VerifiedJWT(credential=credential, header=parsed.header, claims=parsed.claims,
+                       verification_method=key.verification_method, controller=key.controller,
+                       format=fmt)
+
+
+def read_jwt_credential(token: str) -> dict[str, Any]:
+    """The credential a JWT carries, WITHOUT verifying it: for the structural checks and the
+    summary a report shows next to a failed signature. Raises ``ProofError`` (``malformed_jwt``).
+    """
+    parsed = _jws.parse_compact(token)
+    vc = parsed.claims.get("vc")
+    if isinstance(vc, dict):
+        return dict(vc)
+    return {k: v for k, v in parsed.claims.items() if k not in _JWT_CLAIM_NAMES}
+
+
+def looks_like_jwt(value: Any) -> bool:
+    """True for a string shaped like a compact JWS (three base64url parts)."""
+    if not isinstance(value, str) or value.count(".") != 2 or len(value) < 16:
+        return False
+    return all(part and all(c.isalnum() or c in "-_" for c in part)
+               for part in value.strip().split("."))
+
+
+# --- envelopes ------------------------------------------------------------------------------
+
+
+def enveloped_credential(token: str) -> dict[str, Any]:
+    """Wrap a ``vc+jwt`` (or VC-JWT) token as a VCDM 2.0 ``EnvelopedVerifiableCredential``,
+    the form a presentation uses to carry a JWT credential in ``verifiableCredential``."""
+    if not isinstance(token, str) or not token:
+        raise TypeError("token must be a non-empty string")
+    return {"@context": VC_V2, "id": "data:application/vc+jwt," + token, "type": ENVELOPED_TYPE}
+
+
+def token_from_envelope(obj: Any) -> str | None:
+    """The JWT inside an ``EnvelopedVerifiableCredential``, or None when ``obj`` is not one.
+
+    Accepts ``data:application/vc+jwt,`` and the generic ``data:application/jwt,`` media types;
+    other envelopes (SD-JWT, COSE) are not JWT credentials and give None.
+    """
+    if not isinstance(obj, Mapping):
+        return None
+    types = obj.get("type")
+    if not (types == ENVELOPED_TYPE or isinstance(types, list) and ENVELOPED_TYPE in types):
+        return None
+    data = obj.get("id")
+    if not isinstance(data, str):
+        return None
+    for prefix in _ENVELOPE_PREFIXES:
+        if data.startswith(prefix) and len(data) > len(prefix):
+            return data[len(prefix):]
+    return None

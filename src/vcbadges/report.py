@@ -1,0 +1,238 @@
+"""The verification report: one shape for the library, the CLI, HTTP and the web pages.
+
+A report is built check by check while verifying; it is never reconstructed afterwards from
+another structure. ``verified`` is derived from the checks, so it cannot disagree with them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from vcbadges.errors import VCBadgesError
+
+__all__ = [
+    "Outcome",
+    "Check",
+    "Problem",
+    "VerificationReport",
+    "PresentationReport",
+    "VerificationFailed",
+    "CHECK_ORDER",
+    "PRESENTATION_CHECK_ORDER",
+]
+
+
+class Outcome(str, enum.Enum):
+    """What one check concluded.
+
+    ``failed`` means the document is invalid; ``error`` means the check could not decide
+    (for example a status list was unreachable) and is never a pass; ``skipped`` means the
+    check does not apply or an earlier fatal failure made it pointless.
+    """
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+# Check ids, in report order.
+DOCUMENT = "document"
+SCHEMA = "schema"
+PROOF = "proof"
+ISSUER = "issuer"
+VALIDITY = "validity"
+STATUS_PREFIX = "status_"
+ENDORSEMENTS = "endorsements"
+PRESENTATION_PROOF = "presentation_proof"
+CHALLENGE = "challenge"
+DOMAIN = "domain"
+HOLDER = "holder"
+
+CHECK_ORDER = (DOCUMENT, SCHEMA, PROOF, ISSUER, VALIDITY, ENDORSEMENTS)
+PRESENTATION_CHECK_ORDER = (DOCUMENT, PRESENTATION_PROOF, CHALLENGE, DOMAIN, HOLDER)
+
+# Codes that appear in checks; error classes carry their own (see vcbadges.errors).
+OK = "ok"
+NOT_APPLICABLE = "not_applicable"
+BLOCKED = "blocked_by_earlier_failure"
+MALFORMED_JSON = "malformed_json"
+NOT_AN_OBJECT = "not_an_object"
+MISSING_CONTEXT = "missing_context"
+UNKNOWN_CONTEXT = "unknown_context"
+UNDEFINED_TERM = "undefined_term"
+SCHEMA_VIOLATION = "schema_violation"
+MISSING_PROOF = "missing_proof"
+MALFORMED_PROOF = "malformed_proof"
+UNSUPPORTED_CRYPTOSUITE = "unsupported_cryptosuite"
+INVALID_SIGNATURE = "invalid_signature"
+WRONG_PROOF_PURPOSE = "wrong_proof_purpose"
+VERIFICATION_METHOD_NOT_AUTHORIZED = "verification_method_not_authorized"
+PROOF_EXPIRED = "proof_expired"
+PROOF_NOT_YET_VALID = "proof_created_in_future"
+ISSUER_MISMATCH = "issuer_mismatch"
+UNKNOWN_ISSUER = "unknown_issuer"
+TRUSTED_ISSUER = "trusted_issuer"
+EXPIRED = "expired"
+NOT_YET_VALID = "not_yet_valid"
+MISSING_VALID_FROM = "missing_valid_from"
+INVALID_DATE = "invalid_date"
+STATUS_NOT_CHECKED = "status_not_checked"
+CHALLENGE_MISMATCH = "challenge_mismatch"
+DOMAIN_MISMATCH = "domain_mismatch"
+HOLDER_NOT_SUBJECT = "holder_not_subject"
+HOLDER_MISMATCH = "holder_mismatch"
+CREDENTIAL_INVALID = "credential_invalid"
+ENDORSEMENT_INVALID = "endorsement_invalid"
+
+
+@dataclass(frozen=True)
+class Check:
+    """The result of one named check; ``detail`` holds machine-readable extras."""
+
+    id: str
+    outcome: Outcome
+    code: str = OK
+    message: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "outcome": self.outcome.value,
+            "code": self.code,
+            "message": self.message,
+        }
+        if self.detail:
+            out["detail"] = self.detail
+        return out
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A report-level error or warning that is not tied to one check."""
+
+    code: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+class VerificationFailed(VCBadgesError):
+    """Raised by ``raise_for_failure`` when a report is not verified."""
+
+    code = "verification_failed"
+
+
+def _check_json(checks: tuple[Check, ...]) -> list[dict[str, Any]]:
+    return [c.to_json() for c in checks]
+
+
+def _is_verified(checks: tuple[Check, ...], errors: tuple[Problem, ...]) -> bool:
+    if errors or not checks:
+        return False
+    return all(c.outcome in (Outcome.PASSED, Outcome.SKIPPED) for c in checks) and any(
+        c.outcome is Outcome.PASSED for c in checks
+    )
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    """What ``verify`` found about one credential.
+
+    ``verified`` is true only when no check failed or hit an error and ``errors`` is empty.
+    ``credential`` summarises the document for display (id, issuer, name, achievement).
+    """
+
+    checks: tuple[Check, ...]
+    checked_at: datetime
+    document_id: str | None = None
+    errors: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    credential: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verified(self) -> bool:
+        return _is_verified(self.checks, self.errors)
+
+    def check(self, check_id: str) -> Check:
+        """Return the check named ``check_id``; raise ``KeyError`` if the report has none."""
+        for c in self.checks:
+            if c.id == check_id:
+                return c
+        raise KeyError(check_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verified": self.verified,
+            "document_id": self.document_id,
+            "checked_at": self.checked_at.isoformat().replace("+00:00", "Z"),
+            "checks": _check_json(self.checks),
+            "errors": [p.to_json() for p in self.errors],
+            "warnings": [p.to_json() for p in self.warnings],
+            "credential": self.credential,
+        }
+
+    def raise_for_failure(self) -> None:
+        """Raise :class:`VerificationFailed` naming the first failing check, if any."""
+        if self.verified:
+            return
+        bad = next((c for c in self.checks if c.outcome in (Outcome.FAILED, Outcome.ERROR)), None)
+        if bad is not None:
+            raise VerificationFailed(f"{bad.id}: {bad.message}", code=bad.code)
+        first = self.errors[0] if self.errors else Problem("verification_failed", "not verified")
+        raise VerificationFailed(first.message, code=first.code)
+
+
+@dataclass(frozen=True)
+class PresentationReport:
+    """What ``verify`` found about a presentation and each credential inside it."""
+
+    checks: tuple[Check, ...]
+    checked_at: datetime
+    credentials: tuple[VerificationReport, ...] = ()
+    document_id: str | None = None
+    errors: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    holder: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        return _is_verified(self.checks, self.errors) and all(
+            r.verified for r in self.credentials
+        )
+
+    def check(self, check_id: str) -> Check:
+        """Return the check named ``check_id``; raise ``KeyError`` if the report has none."""
+        for c in self.checks:
+            if c.id == check_id:
+                return c
+        raise KeyError(check_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verified": self.verified,
+            "document_id": self.document_id,
+            "holder": self.holder,
+            "checked_at": self.checked_at.isoformat().replace("+00:00", "Z"),
+            "checks": _check_json(self.checks),
+            "errors": [p.to_json() for p in self.errors],
+            "warnings": [p.to_json() for p in self.warnings],
+            "credentials": [r.to_json() for r in self.credentials],
+        }
+
+    def raise_for_failure(self) -> None:
+        """Raise :class:`VerificationFailed` for the presentation or its first bad credential."""
+        if self.verified:
+            return
+        bad = next((c for c in self.checks if c.outcome in (Outcome.FAILED, Outcome.ERROR)), None)
+        if bad is not None:
+            raise VerificationFailed(f"{bad.id}: {bad.message}", code=bad.code)
+        for r in self.credentials:
+            r.raise_for_failure()
+        first = self.errors[0] if self.errors else Problem("verification_failed", "not verified")
+        raise VerificationFailed(first.message, code=first.code)

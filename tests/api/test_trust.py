@@ -1,0 +1,48 @@
+"""Trust lists name known issuers; unknown issuers are warned about, never failed."""
+
+import json
+
+import pytest
+from clock import NOW
+
+from vcbadges import verify
+from vcbadges.cli import main
+from vcbadges.errors import CredentialError
+from vcbadges.verifier.trust import load_trust_list, parse_trust_list
+
+
+async def test_trust_list_file_names_the_issuer(tmp_path, signed, issuer_key):
+    path = tmp_path / "trust.json"
+    path.write_text(json.dumps([{"did": issuer_key.controller, "name": "Example University",
+                                 "url": "https://example.edu"}]))
+    report = await verify(signed, now=NOW, trusted_issuers=load_trust_list(path))
+    check = report.check("issuer")
+    assert check.code == "trusted_issuer"
+    assert check.detail == {"name": "Example University", "url": "https://example.edu"}
+
+
+async def test_unknown_issuer_is_a_warning(signed):
+    report = await verify(signed, now=NOW, trusted_issuers=parse_trust_list(
+        [{"did": "did:example:other", "name": "Other"}]))
+    assert report.verified
+    assert report.check("issuer").code == "unknown_issuer"
+    assert [w.code for w in report.warnings] == ["unknown_issuer"]
+
+
+@pytest.mark.parametrize("data", [{}, [1], [{"did": "did:x"}], [{"name": "n"}],
+                                  [{"did": "d", "name": "n", "url": 5}]])
+def test_malformed_trust_lists_are_refused(data):
+    with pytest.raises(CredentialError) as info:
+        parse_trust_list(data)
+    assert info.value.code == "invalid_trust_list"
+
+
+def test_cli_trust_option(tmp_path, capsys, signed, issuer_key):
+    cred = tmp_path / "c.json"
+    cred.write_text(json.dumps(signed))
+    trust = tmp_path / "t.json"
+    trust.write_text(json.dumps([{"did": issuer_key.controller, "name": "Example U"}]))
+    assert main(["verify", str(cred), "--trust", str(trust)]) == 0
+    assert "Example U" in capsys.readouterr().out
+    trust.write_text("not json")
+    assert main(["verify", str(cred), "--trust", str(trust)]) == 2

@@ -1,0 +1,3 @@
+"""Fixtures every test package may use: the real HTTPS test server and its fetcher."""
+
+pytest_plugins = ["net.https_server"]
