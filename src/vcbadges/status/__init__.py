@@ -1,0 +1,1 @@
+"""Credential status: Bitstring Status List encoding and checks."""

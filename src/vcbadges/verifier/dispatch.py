@@ -1,0 +1,102 @@
+"""Work out what was handed to ``verify`` and send it to the right verifier.
+
+An employer pastes or uploads whatever a candidate sent: a credential or presentation as JSON,
+a VC-JWT, a PNG or SVG badge with a credential baked in, or an Open Badges 2.0 assertion.
+Each gets the same report shape; an image or a 2.0 assertion is noted in the warnings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from vcbadges import report as r
+from vcbadges.credentials import vcdm
+from vcbadges.credentials.baking import unbake
+from vcbadges.credentials.ob2 import OB2_CONTEXT, verify_ob2
+from vcbadges.errors import FetchError, VCBadgesError
+from vcbadges.primitives.dates import utcnow
+from vcbadges.report import Check, Outcome, PresentationReport, Problem, VerificationReport
+from vcbadges.verifier.checks import skipped
+from vcbadges.verifier.credential import verify_credential
+from vcbadges.verifier.options import VerifyOptions, parse_document
+from vcbadges.verifier.presentation import verify_presentation
+
+__all__ = ["verify_any"]
+
+_PNG = b"\x89PNG"
+
+
+def _looks_like_image(data: bytes) -> bool:
+    head = data[:1024].lstrip()
+    return data.startswith(_PNG) or head.startswith((b"<svg", b"<?xml", b"<!DOCTYPE svg"))
+
+
+def _is_ob2(document: Any) -> bool:
+    if not isinstance(document, dict):
+        return False
+    context = document.get("@context")
+    contexts = context if isinstance(context, list) else [context]
+    return OB2_CONTEXT in contexts
+
+
+async def _no_fetch(url: str) -> Any:
+    raise FetchError("no fetcher is configured", code="fetch_disabled")
+
+
+def _with_warning(
+    report: VerificationReport | PresentationReport, warning: Problem
+) -> VerificationReport | PresentationReport:
+    return dataclasses.replace(report, warnings=(warning, *report.warnings))
+
+
+async def verify_any(
+    document: Any,
+    options: VerifyOptions,
+    *,
+    challenge: str | None = None,
+    domain: str | None = None,
+    holder_must_be_subject: bool = False,
+    recipient: str | None = None,
+) -> VerificationReport | PresentationReport:
+    """Verify a credential, presentation, VC-JWT, baked image or OB 2.0 assertion."""
+    if isinstance(document, (bytes, bytearray)) and _looks_like_image(bytes(document)):
+        try:
+            baked = unbake(bytes(document))
+        except VCBadgesError as exc:
+            now = options.now or utcnow()
+            unreadable = Check(r.DOCUMENT, Outcome.FAILED, exc.code, exc.message)
+            return VerificationReport(
+                checks=(unreadable, *(skipped(c) for c in r.CHECK_ORDER[1:])), checked_at=now)
+        if baked.version == "ob2":
+            # A 2.0 badge bakes the assertion itself, a signed assertion (JWS), or the URL
+            # of a hosted assertion, which is read through the fetcher.
+            assertion: Any = baked.payload
+            if isinstance(assertion, str) and assertion.startswith("https://"):
+                try:
+                    assertion = await (options.fetch_json or _no_fetch)(assertion)
+                except VCBadgesError as exc:
+                    unreachable = Check(r.DOCUMENT, Outcome.ERROR, "ob2_fetch_failed",
+                                        f"the hosted assertion could not be fetched: {exc.code}")
+                    return VerificationReport(
+                        checks=(unreachable, *(skipped(c) for c in r.CHECK_ORDER[1:])),
+                        checked_at=options.now or utcnow(),
+                        warnings=(Problem("baked_image", "assertion URL read from a badge "
+                                          "image"),))
+            inner: VerificationReport | PresentationReport = await verify_ob2(
+                assertion, fetch_json=options.fetch_json or _no_fetch,
+                now=options.now or utcnow(), recipient=recipient)
+        else:
+            inner = await verify_any(baked.payload, options, challenge=challenge, domain=domain,
+                                     holder_must_be_subject=holder_must_be_subject,
+                                     recipient=recipient)
+        return _with_warning(inner, Problem(
+            "baked_image", f"credential read from a {baked.format.upper()} badge image"))
+    parsed, bad = parse_document(document)
+    if bad is None and _is_ob2(parsed):
+        return await verify_ob2(parsed, fetch_json=options.fetch_json or _no_fetch,
+                                now=options.now or utcnow(), recipient=recipient)
+    if bad is None and "VerifiablePresentation" in vcdm.types_of(parsed):
+        return await verify_presentation(parsed, options, challenge=challenge, domain=domain,
+                                         holder_must_be_subject=holder_must_be_subject)
+    return await verify_credential(parsed if bad is None else document, options)

@@ -1,0 +1,77 @@
+"""What a verification depends on, and turning raw input into a JSON object."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from vcbadges import report as r
+from vcbadges.dids.resolver import default_resolver
+from vcbadges.jsonld.canon import DEFAULT_MAX_WORK
+from vcbadges.jsonld.loader import DocumentLoader, StaticLoader
+from vcbadges.primitives.jsonlimits import within_depth
+from vcbadges.report import Check, Outcome
+from vcbadges.verifier.listcache import VerifiedListCache
+from vcbadges.verifier.trust import TrustList
+
+FetchJSON = Callable[[str], Awaitable[Any]]
+
+__all__ = ["DEFAULT_SKEW", "MAX_JSON_BYTES", "MAX_JSON_DEPTH", "MAX_ENDORSEMENT_DEPTH",
+           "FetchJSON", "VerifyOptions", "parse_document"]
+
+MAX_JSON_BYTES = 1 << 20
+MAX_JSON_DEPTH = 64
+DEFAULT_SKEW = timedelta(minutes=5)
+# Endorsements may themselves carry endorsements; deeper nesting is not followed.
+MAX_ENDORSEMENT_DEPTH = 2
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    """Everything a verification depends on, passed in rather than read from globals.
+
+    ``trusted_issuers`` maps issuer ids to their trust-list entries; when given, an issuer
+    outside it is a warning (``unknown_issuer``), never a failure. ``fetch_json`` reads status
+    lists and legacy Open Badges 2.0 documents; without it those checks end in ``error``
+    (could not decide), never in a pass. ``verified_lists`` lets a long-running service skip
+    re-verifying status list credentials it has verified recently.
+    """
+
+    loader: DocumentLoader = field(default_factory=StaticLoader)
+    resolver: Any = field(default_factory=default_resolver)
+    now: datetime | None = None
+    skew: timedelta = DEFAULT_SKEW
+    trusted_issuers: TrustList | None = None
+    max_work: int = DEFAULT_MAX_WORK
+    fetch_json: FetchJSON | None = None
+    verified_lists: VerifiedListCache | None = None
+
+
+def parse_document(document: Any) -> tuple[Any, Check | None]:
+    """Accept a parsed object, or JSON text/bytes; return it or a failed ``document`` check."""
+    if isinstance(document, (bytes, bytearray)):
+        if len(document) > MAX_JSON_BYTES:
+            return None, _failed(r.DOCUMENT, "document_too_large", "document exceeds 1 MiB")
+        try:
+            document = document.decode("utf-8")
+        except UnicodeDecodeError:
+            return None, _failed(r.DOCUMENT, r.MALFORMED_JSON, "document is not UTF-8 text")
+    if isinstance(document, str):
+        if len(document) > MAX_JSON_BYTES:
+            return None, _failed(r.DOCUMENT, "document_too_large", "document exceeds 1 MiB")
+        try:
+            document = json.loads(document)
+        except (ValueError, RecursionError) as exc:
+            return None, _failed(r.DOCUMENT, r.MALFORMED_JSON, f"document is not valid JSON: {exc}")
+    if not isinstance(document, dict):
+        return None, _failed(r.DOCUMENT, r.NOT_AN_OBJECT, "document must be a JSON object")
+    if not within_depth(document, MAX_JSON_DEPTH):
+        return None, _failed(r.DOCUMENT, "document_too_deep",
+                             f"document nests deeper than {MAX_JSON_DEPTH} levels")
+    return document, None
+
+
+def _failed(check_id: str, code: str, message: str) -> Check:
+    return Check(check_id, Outcome.FAILED, code, message)

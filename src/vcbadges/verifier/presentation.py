@@ -1,0 +1,106 @@
+"""Verifying a presentation: the holder's proof, challenge, domain, holder, and each credential."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vcbadges import report as r
+from vcbadges.credentials import vcdm
+from vcbadges.errors import VCBadgesError
+from vcbadges.primitives.dates import utcnow
+from vcbadges.proofs.di import VerifiedProof, verify_proofs
+from vcbadges.report import Check, Outcome, PresentationReport, Problem
+from vcbadges.verifier.checks import document_check, failed, from_error, skipped
+from vcbadges.verifier.credential import verify_credential
+from vcbadges.verifier.options import VerifyOptions, parse_document
+
+__all__ = ["verify_presentation"]
+
+
+def _proof_values(proofs: list[VerifiedProof], name: str) -> list[Any]:
+    return [p.proof.get(name) for p in proofs]
+
+
+def _expected_check(
+    check_id: str, expected: str | None, proofs: list[VerifiedProof], name: str, code: str,
+    warnings: list[Problem],
+) -> Check:
+    if not proofs:
+        return skipped(check_id)
+    if expected is None:
+        warnings.append(Problem(f"{check_id}_not_checked",
+                                f"no expected {name} was given, so replay is not prevented"))
+        return Check(check_id, Outcome.SKIPPED, r.NOT_APPLICABLE, f"no expected {name} given")
+    for value in _proof_values(proofs, name):
+        values = value if isinstance(value, list) else [value]
+        if expected not in values:
+            return failed(check_id, code, f"the presentation's {name} is not the expected one")
+    return Check(check_id, Outcome.PASSED, r.OK, f"{name} matches")
+
+
+def _holder_check(
+    presentation: dict[str, Any], proofs: list[VerifiedProof],
+    credentials: list[dict[str, Any]], holder_must_be_subject: bool,
+) -> Check:
+    if not proofs:
+        return skipped(r.HOLDER)
+    holder = presentation.get("holder")
+    holder_id = holder.get("id") if isinstance(holder, dict) else holder
+    controllers = {p.method.controller for p in proofs}
+    if holder_id is not None and holder_id not in controllers:
+        return failed(r.HOLDER, r.HOLDER_MISMATCH,
+                       "the presentation was not signed by its holder")
+    signer = holder_id if isinstance(holder_id, str) else next(iter(sorted(controllers)))
+    if holder_must_be_subject:
+        for cred in credentials:
+            ids = {s.get("id") for s in vcdm.subjects(cred)}
+            if signer not in ids:
+                return failed(r.HOLDER, r.HOLDER_NOT_SUBJECT,
+                               "the holder is not the subject of every credential presented")
+    return Check(r.HOLDER, Outcome.PASSED, r.OK, f"presented by {signer}")
+
+
+async def verify_presentation(
+    document: Any,
+    options: VerifyOptions,
+    *,
+    challenge: str | None,
+    domain: str | None,
+    holder_must_be_subject: bool = False,
+) -> PresentationReport:
+    """Verify a presentation, its holder's proof, and every credential inside it."""
+    now = options.now or utcnow()
+    order = r.PRESENTATION_CHECK_ORDER
+    doc, bad = parse_document(document)
+    if bad is not None or doc is None:
+        assert bad is not None
+        return PresentationReport(checks=(bad, *(skipped(c) for c in order[1:])), checked_at=now)
+    warnings: list[Problem] = []
+    doc_check, doc_hashes = await document_check(doc, "VerifiablePresentation", options)
+    document_id = doc.get("id") if isinstance(doc.get("id"), str) else None
+    if doc_check.outcome is not Outcome.PASSED:
+        return PresentationReport(checks=(doc_check, *(skipped(c) for c in order[1:])),
+                                  checked_at=now, document_id=document_id)
+    checks = [doc_check]
+    proofs: list[VerifiedProof] = []
+    try:
+        proofs = await verify_proofs(
+            doc, resolver=options.resolver, loader=options.loader, purpose="authentication",
+            now=now, skew=options.skew, max_work=options.max_work, doc_hashes=doc_hashes)
+        checks.append(Check(r.PRESENTATION_PROOF, Outcome.PASSED, r.OK, "holder's proof verified"))
+    except VCBadgesError as exc:
+        checks.append(from_error(r.PRESENTATION_PROOF, exc))
+    checks.append(_expected_check(r.CHALLENGE, challenge, proofs, "challenge",
+                                  r.CHALLENGE_MISMATCH, warnings))
+    checks.append(_expected_check(r.DOMAIN, domain, proofs, "domain", r.DOMAIN_MISMATCH, warnings))
+    embedded = doc.get("verifiableCredential", [])
+    embedded = embedded if isinstance(embedded, list) else [embedded]
+    reports = tuple([await verify_credential(c, options) for c in embedded])
+    credentials = [c for c in embedded if isinstance(c, dict)]
+    checks.append(_holder_check(doc, proofs, credentials, holder_must_be_subject))
+    holder = doc.get("holder")
+    return PresentationReport(
+        checks=tuple(checks), checked_at=now, credentials=reports, document_id=document_id,
+        warnings=tuple(warnings), holder=holder if isinstance(holder, str) else None)
+
+
