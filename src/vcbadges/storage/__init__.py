@@ -1,0 +1,32 @@
+"""Persistence: SQLAlchemy 2 (async) on SQLite or PostgreSQL, with Alembic migrations.
+
+This package is the only one in vcbadges that imports SQLAlchemy or Alembic. The service
+cores (``vcbadges.issuer``) use its models, its :data:`Session` type and the statements in
+:mod:`vcbadges.storage.queries`, never SQL of their own.
+
+- :mod:`~vcbadges.storage.db`: :func:`database_config` picks :class:`SQLiteConfig` or
+  :class:`PostgresConfig` from the URL; each gives an engine and session factories.
+- :mod:`~vcbadges.storage.models`: the tables and the portable column types.
+- :mod:`~vcbadges.storage.migrate`: :func:`upgrade` / :func:`downgrade` through Alembic.
+"""
+
+from vcbadges.storage.db import (
+    DatabaseConfig,
+    PostgresConfig,
+    Session,
+    SQLiteConfig,
+    database_config,
+)
+from vcbadges.storage.migrate import current_revision, downgrade, heads, upgrade
+
+__all__ = [
+    "DatabaseConfig",
+    "SQLiteConfig",
+    "PostgresConfig",
+    "Session",
+    "database_config",
+    "upgrade",
+    "downgrade",
+    "current_revision",
+    "heads",
+]

@@ -1,0 +1,657 @@
+"""Every SQL statement the issuer core runs, so that only ``storage/`` imports SQLAlchemy.
+
+Each function takes the caller's session and never commits: the caller decides what one
+transaction holds (one credential, or a batch of them). Every query on tenant data takes a
+``tenant_id`` and filters by it, so a caller cannot forget the filter; the only queries
+without one serve data that is public by design (a status list, an API key looked up by its
+public prefix before the tenant is known).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CursorResult, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from vcbadges.errors import StorageError
+from vcbadges.storage.db import Session
+from vcbadges.storage.models import (
+    Achievement,
+    ApiKey,
+    Base,
+    Credential,
+    SigningKeyRecord,
+    StatusAllocation,
+    StatusEvent,
+    StatusList,
+    Tenant,
+    WalletAccount,
+    WalletRecord,
+    WalletSession,
+)
+
+# Writes on the hot path of issuance go through the tables (Core), not the ORM classes: an
+# ORM-enabled INSERT or UPDATE … RETURNING costs several times more Python per statement,
+# and these statements need no identity-map bookkeeping.
+_API_KEYS = Base.metadata.tables["api_keys"]
+_STATUS_LISTS = Base.metadata.tables["status_lists"]
+_ALLOCATIONS = Base.metadata.tables["status_allocations"]
+_CREDENTIALS = Base.metadata.tables["credentials"]
+_BULK_ROWS = Base.metadata.tables["bulk_rows"]
+_CHALLENGES = Base.metadata.tables["challenges"]
+
+__all__ = [
+    "flush",
+    "get_tenant",
+    "tenant_by_name",
+    "tenant_by_did",
+    "api_key_by_prefix",
+    "revoke_api_key",
+    "signing_keys",
+    "current_status_list",
+    "open_status_list",
+    "get_status_list",
+    "lock_status_list",
+    "claim_index",
+    "allocated_indexes",
+    "count_allocated",
+    "mark_full",
+    "release_indexes",
+    "allocations_of",
+    "get_credential",
+    "list_credentials",
+    "status_events",
+    "claim_indexes",
+    "bulk_rows_done",
+    "record_bulk_rows",
+    "insert_credentials",
+    "get_achievement",
+    "list_achievements",
+    "add_challenge",
+    "use_challenge",
+    "delete_expired_challenges",
+    "wallet_account_by_username",
+    "get_wallet_account",
+    "rewrap_wallet_account",
+    "wallet_record",
+    "wallet_records",
+    "delete_wallet_record",
+    "save_protocol_state",
+    "get_protocol_state",
+    "consume_protocol_state",
+    "purge_protocol_state",
+    "insert_wallet_session",
+    "wallet_session",
+    "delete_wallet_session",
+    "purge_wallet_sessions",
+]
+
+
+def _insert(session: Session) -> Any:
+    """The dialect's INSERT construct, which knows ``ON CONFLICT DO NOTHING``."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+async def flush(session: Session, *, conflict: str = "the record already exists") -> None:
+    """Flush pending rows; a unique or foreign-key violation becomes ``StorageError``.
+
+    The error has code ``conflict`` and the message given; the transaction is unusable
+    afterwards and must be rolled back.
+    """
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise StorageError(conflict, code="conflict") from exc
+
+
+# --- tenants and keys -------------------------------------------------------------------
+
+
+async def get_tenant(session: Session, tenant_id: uuid.UUID) -> Tenant | None:
+    return await session.get(Tenant, tenant_id)
+
+
+async def tenant_by_name(session: Session, name: str) -> Tenant | None:
+    result = await session.execute(select(Tenant).where(Tenant.name == name))
+    return result.scalar_one_or_none()
+
+
+async def tenant_by_did(session: Session, did: str) -> Tenant | None:
+    result = await session.execute(select(Tenant).where(Tenant.did == did))
+    return result.scalar_one_or_none()
+
+
+async def api_key_by_prefix(session: Session, prefix: str) -> ApiKey | None:
+    """The key with this public prefix, revoked or not (the caller checks both)."""
+    result = await session.execute(select(ApiKey).where(ApiKey.prefix == prefix))
+    return result.scalar_one_or_none()
+
+
+async def revoke_api_key(
+    session: Session, tenant_id: uuid.UUID, prefix: str, now: datetime
+) -> bool:
+    """Mark the tenant's key revoked; False when it has no such unrevoked key."""
+    result = await session.execute(
+        update(_API_KEYS)
+        .where(_API_KEYS.c.tenant_id == tenant_id, _API_KEYS.c.prefix == prefix,
+               _API_KEYS.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .returning(_API_KEYS.c.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def signing_keys(session: Session, tenant_id: uuid.UUID) -> list[SigningKeyRecord]:
+    """The tenant's signing keys, newest first."""
+    result = await session.execute(
+        select(SigningKeyRecord)
+        .where(SigningKeyRecord.tenant_id == tenant_id)
+        .order_by(SigningKeyRecord.created_at.desc(), SigningKeyRecord.id)
+    )
+    return list(result.scalars())
+
+
+# --- status lists -----------------------------------------------------------------------
+
+
+async def current_status_list(
+    session: Session, tenant_id: uuid.UUID, purpose: str
+) -> StatusList | None:
+    """The oldest list of this purpose that is not full: every process picks the same one."""
+    result = await session.execute(
+        select(StatusList)
+        .where(StatusList.tenant_id == tenant_id, StatusList.purpose == purpose,
+               StatusList.full.is_(False))
+        .order_by(StatusList.created_at, StatusList.id)
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def open_status_list(
+    session: Session, tenant_id: uuid.UUID, purpose: str, size: int, now: datetime
+) -> bool:
+    """Insert a new, empty open list; False if the tenant already has an open list of this
+    purpose (the partial unique index ``uq_status_lists_open_list`` decides).
+
+    On PostgreSQL, an open list inserted by a transaction still in progress makes this call
+    wait for it; read the current list again afterwards.
+    """
+    statement = (
+        _insert(session)(_STATUS_LISTS)
+        .values(id=uuid.uuid4(), tenant_id=tenant_id, purpose=purpose, size=size,
+                bits=bytes(size // 8), version=1, full=False, created_at=now, updated_at=now)
+        .on_conflict_do_nothing()
+        .returning(_STATUS_LISTS.c.id)
+    )
+    result = await session.execute(statement)
+    return result.scalar_one_or_none() is not None
+
+
+async def get_status_list(session: Session, list_id: uuid.UUID) -> StatusList | None:
+    """A status list by id, whoever owns it: status lists are public documents."""
+    return await session.get(StatusList, list_id)
+
+
+async def lock_status_list(
+    session: Session, tenant_id: uuid.UUID, list_id: uuid.UUID
+) -> StatusList | None:
+    """Read the tenant's list for update: ``SELECT … FOR UPDATE`` on PostgreSQL.
+
+    The row lock makes concurrent status changes on one list apply one after another, each
+    on the bits the previous one wrote. SQLite needs no row lock: write transactions hold the
+    database write lock from ``BEGIN IMMEDIATE``.
+    """
+    result = await session.execute(
+        select(StatusList)
+        .where(StatusList.id == list_id, StatusList.tenant_id == tenant_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return result.scalar_one_or_none()
+
+
+async def claim_index(
+    session: Session,
+    tenant_id: uuid.UUID,
+    list_id: uuid.UUID,
+    index: int,
+    now: datetime,
+    credential_id: str | None = None,
+) -> bool:
+    """Insert an allocation unless the index is taken; True when this call got it.
+
+    ``credential_id`` may name a credential this transaction has yet to insert: the foreign
+    key is checked at commit.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` on the primary key: the unique constraint decides,
+    so two processes never both get an index. A taken index is not an error, so no savepoint
+    is needed (PostgreSQL would otherwise abort the whole transaction on the violation, and
+    many savepoints in one bulk transaction slow PostgreSQL down for every session). On
+    PostgreSQL, an index inserted by a transaction still in progress makes this call wait
+    for that transaction, then report the index as taken if it committed.
+    """
+    statement = (
+        _insert(session)(_ALLOCATIONS)
+        .values(status_list_id=list_id, status_index=index, tenant_id=tenant_id,
+                credential_id=credential_id, allocated_at=now)
+        .on_conflict_do_nothing(index_elements=["status_list_id", "status_index"])
+        .returning(_ALLOCATIONS.c.status_index)
+    )
+    result = await session.execute(statement)
+    return result.scalar_one_or_none() is not None
+
+
+async def allocated_indexes(session: Session, list_id: uuid.UUID) -> set[int]:
+    """Every index of the list that is allocated (committed, or by this transaction)."""
+    result = await session.execute(
+        select(StatusAllocation.status_index).where(StatusAllocation.status_list_id == list_id)
+    )
+    return set(result.scalars())
+
+
+async def count_allocated(session: Session, list_id: uuid.UUID) -> int:
+    result = await session.execute(
+        select(func.count()).select_from(StatusAllocation)
+        .where(StatusAllocation.status_list_id == list_id)
+    )
+    return int(result.scalar_one())
+
+
+async def mark_full(session: Session, list_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(
+        update(_STATUS_LISTS).where(_STATUS_LISTS.c.id == list_id)
+        .values(full=True, updated_at=now)
+    )
+
+
+async def release_indexes(
+    session: Session,
+    tenant_id: uuid.UUID,
+    credential_id: str,
+    indexes: Sequence[tuple[uuid.UUID, int]],
+) -> None:
+    """Delete allocations this transaction claimed for a credential it will not store."""
+    for list_id, index in indexes:
+        await session.execute(
+            delete(_ALLOCATIONS)
+            .where(_ALLOCATIONS.c.status_list_id == list_id,
+                   _ALLOCATIONS.c.status_index == index,
+                   _ALLOCATIONS.c.tenant_id == tenant_id,
+                   _ALLOCATIONS.c.credential_id == credential_id)
+        )
+
+
+async def allocations_of(
+    session: Session, tenant_id: uuid.UUID, credential_id: str
+) -> list[tuple[StatusAllocation, StatusList]]:
+    """The credential's allocations with their lists, in purpose order."""
+    result = await session.execute(
+        select(StatusAllocation, StatusList)
+        .join(StatusList, (StatusList.id == StatusAllocation.status_list_id)
+              & (StatusList.tenant_id == StatusAllocation.tenant_id))
+        .where(StatusAllocation.tenant_id == tenant_id,
+               StatusAllocation.credential_id == credential_id)
+        .order_by(StatusList.purpose)
+        # Fresh bits even if this session loaded the list before another one changed it.
+        .execution_options(populate_existing=True)
+    )
+    return [(row[0], row[1]) for row in result.all()]
+
+
+# --- credentials and events -------------------------------------------------------------
+
+
+async def get_credential(
+    session: Session, tenant_id: uuid.UUID, credential_id: str
+) -> Credential | None:
+    return await session.get(Credential, (tenant_id, credential_id))
+
+
+async def list_credentials(
+    session: Session, tenant_id: uuid.UUID, *, limit: int, offset: int
+) -> Sequence[Credential]:
+    result = await session.execute(
+        select(Credential)
+        .where(Credential.tenant_id == tenant_id)
+        .order_by(Credential.issued_at, Credential.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return result.scalars().all()
+
+
+async def status_events(
+    session: Session, tenant_id: uuid.UUID, credential_id: str
+) -> list[StatusEvent]:
+    """The credential's status events, oldest first."""
+    result = await session.execute(
+        select(StatusEvent)
+        .where(StatusEvent.tenant_id == tenant_id, StatusEvent.credential_id == credential_id)
+        .order_by(StatusEvent.id)
+    )
+    return list(result.scalars())
+
+
+# --- wallet -----------------------------------------------------------------------------
+# Every record query takes the account id and filters by it, as tenant queries do.
+
+
+async def wallet_account_by_username(session: Session, username: str) -> WalletAccount | None:
+    result = await session.execute(select(WalletAccount).where(WalletAccount.username == username))
+    return result.scalar_one_or_none()
+
+
+async def get_wallet_account(session: Session, account_id: uuid.UUID) -> WalletAccount | None:
+    return await session.get(WalletAccount, account_id)
+
+
+async def rewrap_wallet_account(
+    session: Session,
+    account_id: uuid.UUID,
+    *,
+    expected: bytes,
+    kdf: str,
+    kdf_salt: bytes,
+    wrapped_data_key: bytes,
+) -> bool:
+    """Replace the wrapped data key (and its KDF parameters and salt) if it is still
+    ``expected``; False when another change got there first (compare and swap)."""
+    result = await session.execute(
+        update(WalletAccount)
+        .where(WalletAccount.id == account_id, WalletAccount.wrapped_data_key == expected)
+        .values(kdf=kdf, kdf_salt=kdf_salt, wrapped_data_key=wrapped_data_key)
+        .returning(WalletAccount.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def wallet_record(
+    session: Session, account_id: uuid.UUID, record_id: uuid.UUID, kind: str
+) -> WalletRecord | None:
+    result = await session.execute(
+        select(WalletRecord).where(WalletRecord.account_id == account_id,
+                                   WalletRecord.id == record_id, WalletRecord.kind == kind)
+    )
+    return result.scalar_one_or_none()
+
+
+async def wallet_records(
+    session: Session, account_id: uuid.UUID, kind: str | None = None
+) -> list[WalletRecord]:
+    """The account's records (of one kind, if given), oldest first."""
+    statement = select(WalletRecord).where(WalletRecord.account_id == account_id)
+    if kind is not None:
+        statement = statement.where(WalletRecord.kind == kind)
+    result = await session.execute(
+        statement.order_by(WalletRecord.created_at, WalletRecord.id))
+    return list(result.scalars())
+
+
+async def delete_wallet_record(
+    session: Session, account_id: uuid.UUID, record_id: uuid.UUID, kind: str
+) -> bool:
+    """Delete one record; False when the account has no such record of this kind."""
+    result = await session.execute(
+        delete(WalletRecord)
+        .where(WalletRecord.account_id == account_id, WalletRecord.id == record_id,
+               WalletRecord.kind == kind)
+        .returning(WalletRecord.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+# --- achievement templates --------------------------------------------------------------
+
+
+async def get_achievement(
+    session: Session, tenant_id: uuid.UUID, slug: str
+) -> Achievement | None:
+    result = await session.execute(
+        select(Achievement).where(Achievement.tenant_id == tenant_id, Achievement.slug == slug)
+    )
+    return result.scalar_one_or_none()
+
+
+async def list_achievements(
+    session: Session, tenant_id: uuid.UUID, *, limit: int, offset: int
+) -> Sequence[Achievement]:
+    result = await session.execute(
+        select(Achievement)
+        .where(Achievement.tenant_id == tenant_id)
+        .order_by(Achievement.slug)
+        .limit(limit)
+        .offset(offset)
+    )
+    return result.scalars().all()
+
+
+# --- verifier challenges (not tenant data: any verifier client may ask for one) ---------
+
+
+async def add_challenge(
+    session: Session, challenge: str, now: datetime, expires_at: datetime
+) -> None:
+    await session.execute(
+        _insert(session)(_CHALLENGES)
+        .values(challenge=challenge, created_at=now, expires_at=expires_at, used_at=None)
+    )
+
+
+async def use_challenge(session: Session, challenge: str, now: datetime) -> bool:
+    """Mark an unexpired, unused challenge used; True when this call did.
+
+    One conditional ``UPDATE``: of several transactions (in any process) presenting the same
+    challenge, exactly one sees its row change, so a challenge verifies at most once.
+    """
+    result = await session.execute(
+        update(_CHALLENGES)
+        .where(_CHALLENGES.c.challenge == challenge, _CHALLENGES.c.used_at.is_(None),
+               _CHALLENGES.c.expires_at > now)
+        .values(used_at=now)
+        .returning(_CHALLENGES.c.challenge)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def delete_expired_challenges(session: Session, before: datetime) -> None:
+    await session.execute(delete(_CHALLENGES).where(_CHALLENGES.c.expires_at < before))
+
+
+# --- bulk issuance ----------------------------------------------------------------------
+# Set-based versions of the statements above: one statement for a whole batch of rows.
+
+
+async def claim_indexes(
+    session: Session,
+    tenant_id: uuid.UUID,
+    claims: Sequence[tuple[uuid.UUID, int, str]],
+    now: datetime,
+) -> set[tuple[uuid.UUID, int]]:
+    """Claim many ``(list id, index, credential id)`` at once; return the pairs this call got.
+
+    The batch form of :func:`claim_index`: one ``INSERT … ON CONFLICT DO NOTHING …
+    RETURNING``, so the primary key decides each index as it does there, and a taken index
+    is left out of the answer rather than raising. The rows are inserted in (list, index)
+    order, so that two transactions claiming overlapping sets wait for each other in one
+    order and cannot deadlock. Each pair must appear once.
+    """
+    if not claims:
+        return set()
+    ordered = sorted(claims, key=lambda claim: (str(claim[0]), claim[1]))
+    statement = (
+        _insert(session)(_ALLOCATIONS)
+        .on_conflict_do_nothing(index_elements=["status_list_id", "status_index"])
+        .returning(_ALLOCATIONS.c.status_list_id, _ALLOCATIONS.c.status_index)
+    )
+    result = await session.execute(statement, [
+        {"status_list_id": list_id, "status_index": index, "tenant_id": tenant_id,
+         "credential_id": credential_id, "allocated_at": now}
+        for list_id, index, credential_id in ordered
+    ])
+    return {(row[0], row[1]) for row in result.all()}
+
+
+async def bulk_rows_done(
+    session: Session, tenant_id: uuid.UUID, job_key: str, row_ids: Sequence[str]
+) -> dict[str, tuple[str, str]]:
+    """Of ``row_ids``, those the job has issued: row id to (credential id, row digest)."""
+    if not row_ids:
+        return {}
+    result = await session.execute(
+        select(_BULK_ROWS.c.row_id, _BULK_ROWS.c.credential_id, _BULK_ROWS.c.row_digest)
+        .where(_BULK_ROWS.c.tenant_id == tenant_id, _BULK_ROWS.c.job_key == job_key,
+               _BULK_ROWS.c.row_id.in_(list(row_ids)))
+    )
+    return {row[0]: (row[1], row[2]) for row in result.all()}
+
+
+async def record_bulk_rows(
+    session: Session,
+    tenant_id: uuid.UUID,
+    job_key: str,
+    rows: Sequence[tuple[str, str, str]],
+    now: datetime,
+) -> set[str]:
+    """Record ``(row id, credential id, row digest)`` rows as issued by the job; return the
+    row ids recorded. A row id already recorded (by a concurrent run of the same job) is
+    left out, without an error; on PostgreSQL the call waits for that run to commit."""
+    if not rows:
+        return set()
+    statement = (
+        _insert(session)(_BULK_ROWS)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "job_key", "row_id"])
+        .returning(_BULK_ROWS.c.row_id)
+    )
+    result = await session.execute(statement, [
+        {"tenant_id": tenant_id, "job_key": job_key, "row_id": row_id,
+         "credential_id": credential_id, "row_digest": digest, "issued_at": now}
+        for row_id, credential_id, digest in sorted(rows)
+    ])
+    return set(result.scalars())
+
+
+async def insert_credentials(
+    session: Session,
+    tenant_id: uuid.UUID,
+    rows: Sequence[tuple[str, str | None, str]],
+    now: datetime,
+) -> None:
+    """Insert Data Integrity credentials given as ``(id, subject, document text)``.
+
+    Ids must be new (a bulk job draws fresh UUIDs): a duplicate is a database error that
+    aborts the transaction.
+    """
+    if not rows:
+        return
+    await session.execute(insert(_CREDENTIALS), [
+        {"tenant_id": tenant_id, "id": credential_id, "subject": subject, "format": "di",
+         "document": document, "issued_at": now}
+        for credential_id, subject, document in rows
+    ])
+
+
+# --- OpenID4VC protocol state (single-use, expiring entries) -----------------------------
+
+_PROTOCOL_STATE = Base.metadata.tables["protocol_state"]
+
+
+async def save_protocol_state(
+    session: Session, kind: str, key: str, payload: dict[str, Any], expires_at: datetime
+) -> bool:
+    """Insert an entry; False (and nothing written) when ``(kind, key)`` exists already.
+
+    ``ON CONFLICT DO NOTHING`` rather than a failing insert, so that the caller's
+    transaction stays usable on PostgreSQL.
+    """
+    result = await session.execute(
+        _insert(session)(_PROTOCOL_STATE)
+        .values(kind=kind, key=key, payload=payload, expires_at=expires_at, used_at=None)
+        .on_conflict_do_nothing(index_elements=["kind", "key"])
+        .returning(_PROTOCOL_STATE.c.key)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def get_protocol_state(
+    session: Session, kind: str, key: str, now: datetime
+) -> dict[str, Any] | None:
+    """The payload of an entry that is unused and unexpired at ``now``, else None."""
+    result = await session.execute(
+        select(_PROTOCOL_STATE.c.payload)
+        .where(_PROTOCOL_STATE.c.kind == kind, _PROTOCOL_STATE.c.key == key,
+               _PROTOCOL_STATE.c.used_at.is_(None), _PROTOCOL_STATE.c.expires_at > now)
+    )
+    payload = result.scalar_one_or_none()
+    return None if payload is None else dict(payload)
+
+
+async def consume_protocol_state(
+    session: Session, kind: str, key: str, now: datetime
+) -> dict[str, Any] | None:
+    """Mark an unused, unexpired entry used at ``now`` and return its payload; None when
+    there is none. One conditional ``UPDATE … RETURNING``: of concurrent consumers of the
+    same entry, in any process, exactly one gets the payload."""
+    result = await session.execute(
+        update(_PROTOCOL_STATE)
+        .where(_PROTOCOL_STATE.c.kind == kind, _PROTOCOL_STATE.c.key == key,
+               _PROTOCOL_STATE.c.used_at.is_(None), _PROTOCOL_STATE.c.expires_at > now)
+        .values(used_at=now)
+        .returning(_PROTOCOL_STATE.c.payload)
+    )
+    payload = result.scalar_one_or_none()
+    return None if payload is None else dict(payload)
+
+
+async def purge_protocol_state(session: Session, now: datetime) -> int:
+    """Delete the entries expired at ``now`` (used or not); return how many."""
+    result = await session.execute(
+        delete(_PROTOCOL_STATE).where(_PROTOCOL_STATE.c.expires_at <= now))
+    return int(result.rowcount) if isinstance(result, CursorResult) else 0
+
+
+# --- wallet sessions (by the hash of the cookie value; account data key wrapped) ---------
+
+_WALLET_SESSIONS = Base.metadata.tables["wallet_sessions"]
+
+
+async def insert_wallet_session(
+    session: Session,
+    *,
+    id_hash: str,
+    account_id: uuid.UUID,
+    wrapped_data_key: bytes,
+    csrf_hash: str,
+    created_at: datetime,
+    expires_at: datetime,
+) -> None:
+    await session.execute(insert(_WALLET_SESSIONS).values(
+        id_hash=id_hash, account_id=account_id, wrapped_data_key=wrapped_data_key,
+        csrf_hash=csrf_hash, created_at=created_at, expires_at=expires_at))
+
+
+async def wallet_session(session: Session, id_hash: str, now: datetime) -> WalletSession | None:
+    """The session with this cookie hash, unless it has expired at ``now``."""
+    result = await session.execute(
+        select(WalletSession).where(WalletSession.id_hash == id_hash,
+                                    WalletSession.expires_at > now))
+    return result.scalar_one_or_none()
+
+
+async def delete_wallet_session(session: Session, id_hash: str) -> bool:
+    result = await session.execute(
+        delete(_WALLET_SESSIONS).where(_WALLET_SESSIONS.c.id_hash == id_hash)
+        .returning(_WALLET_SESSIONS.c.id_hash))
+    return result.scalar_one_or_none() is not None
+
+
+async def purge_wallet_sessions(session: Session, now: datetime) -> int:
+    """Delete the sessions expired at ``now``; return how many."""
+    result = await session.execute(
+        delete(_WALLET_SESSIONS).where(_WALLET_SESSIONS.c.expires_at <= now))
+    return int(result.rowcount) if isinstance(result, CursorResult) else 0
