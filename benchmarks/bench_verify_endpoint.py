@@ -1,0 +1,162 @@
+"""How many verifications per second does ``POST /verifier/credentials/verify`` serve?
+
+Run ``python benchmarks/bench_verify_endpoint.py`` from the repository root. It starts
+``vcbadges serve`` in a subprocess (one process, SQLite in a temporary folder, the demo
+tenant), issues one Open Badge through the API, then keeps a fixed number of requests in
+flight (``--concurrency``, default 8) for ``--duration`` seconds (default 10) after a short
+warm-up, each asking the service to verify that badge, and prints requests per second,
+p50/p99/max latency in milliseconds and the number of errors (any answer other than
+``200 verified``, or a failed request).
+
+The badge carries the usual two status entries (revocation and suspension), so every
+verification also reads two status lists from the service itself over HTTP (through its
+SafeFetcher's cache, ``max-age`` 60 s as by default) and verifies their signatures.
+``--statuses 0`` issues a badge without status entries; ``--format jwt`` a VC-JWT.
+Goal: at least 400 requests per second, p99 under 25 ms, no errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import select
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+STARTUP_TIMEOUT = 60.0
+LEARNER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_server(folder: Path, port: int, workers: int) -> tuple[subprocess.Popen[str], str]:
+    """Start the service; return it and the demo tenant's API key it prints once."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VCBADGES_")}
+    env.update(PYTHONPATH=str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", ""))
+    code = "import sys; from vcbadges.cli import main; sys.exit(main(sys.argv[1:]))"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, "serve", "--port", str(port), "--workers", str(workers)],
+        cwd=folder, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    api_key = None
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if not select.select([process.stdout], [], [], 0.5)[0]:
+            continue
+        line = process.stdout.readline()
+        if not line:
+            break
+        if "API key" in line:
+            api_key = line.rsplit(" ", 1)[1].strip()
+        if "serving on" in line and api_key is not None:
+            return process, api_key
+    process.kill()
+    raise SystemExit("the service did not start")
+
+
+async def _issue(client: aiohttp.ClientSession, base: str, api_key: str,
+                 args: argparse.Namespace) -> Any:
+    options: dict[str, Any] = {"format": args.format}
+    if args.statuses == 0:
+        options["statusPurposes"] = []
+    elif args.statuses == 1:
+        options["statusPurposes"] = ["revocation"]
+    body = {"award": {"achievement": "explorer", "recipient": {"id": LEARNER}},
+            "options": options}
+    async with client.post(base + "/issuer/credentials/issue", json=body,
+                           headers={"Authorization": f"Bearer {api_key}"}) as response:
+        answer = await response.json()
+        if response.status != 201:
+            raise SystemExit(f"issuing failed: {answer}")
+        return answer["verifiableCredential"]
+
+
+async def _load(client: aiohttp.ClientSession, url: str, credential: Any,
+                concurrency: int, seconds: float) -> tuple[list[float], int, float]:
+    """Keep ``concurrency`` requests in flight for ``seconds``; return the latencies (s),
+    the error count and the elapsed time."""
+    latencies: list[float] = []
+    errors = 0
+    body = {"verifiableCredential": credential}
+    stop_at = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal errors
+        while time.perf_counter() < stop_at:
+            start = time.perf_counter()
+            try:
+                async with client.post(url, json=body) as response:
+                    report = await response.json()
+                    ok = response.status == 200 and report.get("verified") is True
+            except (aiohttp.ClientError, TimeoutError, ValueError):
+                ok = False
+            latencies.append(time.perf_counter() - start)
+            errors += 0 if ok else 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, errors, time.perf_counter() - began
+
+
+def _percentile(sorted_values: list[float], fraction: float) -> float:
+    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+async def _run(args: argparse.Namespace, base: str, api_key: str) -> None:
+    connector = aiohttp.TCPConnector(limit=args.concurrency)
+    async with aiohttp.ClientSession(connector=connector) as client:
+        credential = await _issue(client, base, api_key, args)
+        url = base + "/verifier/credentials/verify"
+        await _load(client, url, credential, args.concurrency, args.warmup)
+        latencies, errors, elapsed = await _load(client, url, credential, args.concurrency,
+                                                 args.duration)
+    latencies.sort()
+    print(f"POST /verifier/credentials/verify ({args.workers} server process(es)): "
+          f"{args.format} badge, {args.statuses} status "
+          f"entr{'y' if args.statuses == 1 else 'ies'}, concurrency {args.concurrency}, "
+          f"{args.duration:g} s")
+    print(f"  requests   {len(latencies)}")
+    print(f"  req/s      {len(latencies) / elapsed:.0f}")
+    print(f"  p50 ms     {_percentile(latencies, 0.50) * 1000:.2f}")
+    print(f"  p99 ms     {_percentile(latencies, 0.99) * 1000:.2f}")
+    print(f"  max ms     {latencies[-1] * 1000:.2f}")
+    print(f"  errors     {errors}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--format", choices=["di", "jwt"], default="di")
+    parser.add_argument("--statuses", type=int, choices=[0, 1, 2], default=2,
+                        help="status entries on the badge (default 2: revocation, suspension)")
+    parser.add_argument("--workers", type=int, default=1, help="serving processes")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        port = _free_port()
+        process, api_key = _start_server(Path(folder), port, args.workers)
+        try:
+            asyncio.run(_run(args, f"http://127.0.0.1:{port}", api_key))
+        finally:
+            process.terminate()
+            process.wait(30)
+
+
+if __name__ == "__main__":
+    main()

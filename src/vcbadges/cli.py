@@ -1,0 +1,492 @@
+"""The ``vcbadges`` command line.
+
+Exit codes: 0 valid or success, 1 invalid (a report that is not verified), 2 usage or I/O
+error. Errors are one line on stderr, never a traceback. Passphrases come from the
+``VCBADGES_PASSPHRASE`` environment variable or an interactive prompt, and no command prints
+a private key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import json
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, NoReturn
+
+from aiohttp import web
+
+from vcbadges._api import issue, issue_jwt, present, verify
+from vcbadges.bulkcli import add_bulk_commands
+from vcbadges.credentials.baking import bake_png, bake_svg, unbake
+from vcbadges.credentials.sample import sample_badge
+from vcbadges.errors import KeyFormatError, VCBadgesError
+from vcbadges.issuer.hosting import DEMO_TENANT
+from vcbadges.issuer.keystore import KeyStore
+from vcbadges.issuer.status import StatusChange, StatusPurpose, set_status, status_list_url
+from vcbadges.issuer.tenants import create_tenant, tenant_by_name
+from vcbadges.primitives.keyfile import read_key_file, write_key_file
+from vcbadges.primitives.keys import SigningKey, generate_key
+from vcbadges.proofs.di import SUITES
+from vcbadges.report import Outcome, PresentationReport, VerificationReport
+from vcbadges.storage import DatabaseConfig, upgrade
+from vcbadges.verifier.trust import load_trust_list
+from vcbadges.web.app import create_app, database_for, keystore_for
+from vcbadges.web.settings import Settings
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+PASSPHRASE_ENV = "VCBADGES_PASSPHRASE"
+
+
+class UsageError(Exception):
+    """A problem with the command line or the files it names (exit code 2)."""
+
+
+def _fail(message: str) -> NoReturn:
+    raise UsageError(message)
+
+
+def _passphrase(*, confirm: bool) -> bytes:
+    value = os.environ.get(PASSPHRASE_ENV)
+    if value:
+        return value.encode("utf-8")
+    if not sys.stdin.isatty():
+        _fail(f"a passphrase is needed: set {PASSPHRASE_ENV} or run in a terminal")
+    first = getpass.getpass("Key passphrase: ")
+    if confirm and getpass.getpass("Repeat passphrase: ") != first:
+        _fail("the passphrases do not match")
+    if not first:
+        _fail("the passphrase is empty")
+    return first.encode("utf-8")
+
+
+def _read_text(path: str) -> str:
+    try:
+        return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {path}: {exc}")
+
+
+def _read_json(path: str) -> Any:
+    try:
+        return json.loads(_read_text(path))
+    except ValueError as exc:
+        _fail(f"{path} is not valid JSON: {exc}")
+
+
+def _load_key(path: str) -> SigningKey:
+    file = Path(path)
+    if not file.is_file():
+        _fail(f"key file {path} does not exist")
+    try:
+        encrypted = json.loads(file.read_bytes()).get("encrypted") is not False
+    except (ValueError, AttributeError, OSError):
+        encrypted = True  # Let the key-file reader report what is wrong with it.
+    return read_key_file(file, passphrase=_passphrase(confirm=False) if encrypted else None)
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+_MARKS = {Outcome.PASSED: "ok", Outcome.FAILED: "FAILED", Outcome.ERROR: "ERROR",
+          Outcome.SKIPPED: "skipped"}
+
+
+def _print_report(rep: VerificationReport | PresentationReport, indent: str = "") -> None:
+    verdict = "VALID" if rep.verified else "NOT VALID"
+    kind = "presentation" if isinstance(rep, PresentationReport) else "credential"
+    out = sys.stdout
+    out.write(f"{indent}{verdict}: {kind} {rep.document_id or ''}\n")
+    if isinstance(rep, VerificationReport) and rep.credential:
+        c = rep.credential
+        for label, key in (("badge", "name"), ("achievement", "achievement"),
+                           ("issuer", "issuer_name"), ("issuer id", "issuer"),
+                           ("subject", "subject")):
+            if c.get(key):
+                out.write(f"{indent}  {label:<12}{c[key]}\n")
+    for check in rep.checks:
+        out.write(f"{indent}  [{_MARKS[check.outcome]:>7}] {check.id:<20} {check.code}: "
+                  f"{check.message}\n")
+    for warning in rep.warnings:
+        out.write(f"{indent}  warning: {warning.code}: {warning.message}\n")
+    if isinstance(rep, PresentationReport):
+        for sub in rep.credentials:
+            _print_report(sub, indent + "    ")
+
+
+async def _cmd_keys_new(args: argparse.Namespace) -> int:
+    key = generate_key("P-256" if args.type == "p256" else "Ed25519")
+    out = Path(args.out)
+    if out.exists():
+        _fail(f"{out} already exists; refusing to overwrite a key file")
+    passphrase = None if args.unencrypted else _passphrase(confirm=True)
+    try:
+        write_key_file(out, key, passphrase=passphrase, unencrypted=args.unencrypted)
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc}")
+    sys.stdout.write(key.controller + "\n")
+    return EXIT_OK
+
+
+async def _cmd_issue(args: argparse.Namespace) -> int:
+    credential = _read_json(args.credential)
+    if not isinstance(credential, dict):
+        _fail("the credential must be a JSON object")
+    key = _load_key(args.key)
+    if args.format == "di":
+        _print_json(await issue(credential, key=key, cryptosuite=args.suite))
+    else:
+        if args.suite:
+            _fail("--suite applies to Data Integrity proofs, not to JWTs")
+        sys.stdout.write(await issue_jwt(credential, key=key, format=args.format) + "\n")
+    return EXIT_OK
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc}")
+
+
+async def _cmd_verify(args: argparse.Namespace) -> int:
+    data = _read_bytes(args.file)
+    trusted = None
+    if args.trust:
+        try:
+            trusted = load_trust_list(Path(args.trust))
+        except OSError as exc:
+            _fail(f"cannot read {args.trust}: {exc}")
+        except VCBadgesError as exc:
+            _fail(exc.message)
+    rep = await verify(data, challenge=args.challenge, domain=args.domain,
+                       trusted_issuers=trusted)
+    if args.json:
+        _print_json(rep.to_json())
+    else:
+        _print_report(rep)
+    return EXIT_OK if rep.verified else EXIT_INVALID
+
+
+async def _cmd_present(args: argparse.Namespace) -> int:
+    credentials = []
+    for path in args.credentials:
+        cred = _read_json(path)
+        if not isinstance(cred, dict):
+            _fail(f"{path} is not a JSON object")
+        credentials.append(cred)
+    key = _load_key(args.key)
+    _print_json(await present(credentials, key=key, challenge=args.challenge, domain=args.domain))
+    return EXIT_OK
+
+
+async def _cmd_bake(args: argparse.Namespace) -> int:
+    image = _read_bytes(args.image)
+    credential = _read_text(args.credential).strip()
+    baked = (bake_svg(image, credential) if image.lstrip()[:1] == b"<"
+             else bake_png(image, credential))
+    out = Path(args.out)
+    if out.exists():
+        _fail(f"{out} already exists; refusing to overwrite it")
+    try:
+        out.write_bytes(baked)
+    except OSError as exc:
+        _fail(f"cannot write {out}: {exc}")
+    return EXIT_OK
+
+
+async def _cmd_unbake(args: argparse.Namespace) -> int:
+    found = unbake(_read_bytes(args.image))
+    payload = found.payload
+    if isinstance(payload, str):
+        sys.stdout.write(payload + "\n")
+    else:
+        _print_json(payload)
+    return EXIT_OK
+
+
+async def _cmd_quickstart(args: argparse.Namespace) -> int:
+    issuer_key = generate_key("Ed25519")
+    holder_key = generate_key("Ed25519")
+    out = sys.stdout
+    out.write(f"1. Created an issuer key: {issuer_key.controller}\n")
+    unsigned = sample_badge(issuer=issuer_key.controller, subject=holder_key.controller).to_json()
+    signed = await issue(unsigned, key=issuer_key)
+    out.write(f"2. Issued \"{signed['name']}\" to {holder_key.controller}, signed with "
+              f"{signed['proof']['cryptosuite']}:\n\n")
+    _print_json(signed)
+    out.write("\n3. Verified it:\n\n")
+    rep = await verify(signed)
+    _print_report(rep)
+    return EXIT_OK if rep.verified else EXIT_INVALID
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings.from_env(os.environ, **overrides)
+    except ValueError as exc:
+        _fail(f"bad VCBADGES_* setting: {exc}")
+
+
+@contextlib.asynccontextmanager
+async def _service_storage(settings: Settings) -> AsyncIterator[tuple[DatabaseConfig, KeyStore]]:
+    """The service's database (migrated) and key store, as ``vcbadges serve`` uses them."""
+    try:
+        db = database_for(settings)
+    except ValueError as exc:
+        _fail(f"bad database setting: {exc}")
+    try:
+        keystore = keystore_for(settings)
+        await upgrade(db)
+        yield db, keystore
+    except OSError as exc:
+        _fail(f"cannot use the database or the data folder: {exc}")
+    finally:
+        await db.dispose()
+
+
+async def _run_service(settings: Settings, sock: socket.socket,
+                       announce: Callable[[], None] | None) -> None:
+    """Serve ``settings`` on ``sock`` until SIGINT or SIGTERM."""
+    runner = web.AppRunner(create_app(settings))
+    try:
+        await runner.setup()
+    except OSError as exc:
+        sock.close()
+        _fail(f"cannot start: {exc}")
+    except ValueError as exc:
+        sock.close()
+        _fail(f"bad setting: {exc}")
+    try:
+        await web.SockSite(runner, sock).start()
+        if announce is not None:
+            announce()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def _listen(settings: Settings, *, shared: bool) -> socket.socket:
+    try:
+        return socket.create_server((settings.host, settings.port), reuse_port=shared)
+    except OSError as exc:
+        _fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}")
+
+
+def _worker(settings: Settings) -> None:
+    """One more serving process on the same port (the kernel spreads connections)."""
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        asyncio.run(_run_service(settings, _listen(settings, shared=True), None))
+    except UsageError as exc:
+        sys.stderr.write(f"vcbadges: {exc}\n")
+
+
+async def _cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(host=args.host, port=args.port)
+    if args.workers < 1:
+        _fail("--workers must be at least 1")
+    # Listen first: a port in use is reported before anything else is set up.
+    sock = _listen(settings, shared=args.workers > 1)
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    workers: list[multiprocessing.process.BaseProcess] = []
+
+    def announce() -> None:
+        # The first process has migrated the database and made the demo tenant; the others
+        # only serve, so they start now.
+        context = multiprocessing.get_context("spawn")
+        for _ in range(args.workers - 1):
+            worker = context.Process(target=_worker, args=(replace(settings, demo_tenant=False),),
+                                     daemon=True)
+            worker.start()
+            workers.append(worker)
+        sys.stdout.write(f"vcbadges: serving on http://{settings.host}:{settings.port}/ "
+                         f"(public URL {settings.base_url}/)"
+                         f"{f' with {args.workers} processes' if args.workers > 1 else ''}\n")
+        sys.stdout.flush()
+
+    try:
+        await _run_service(settings, sock, announce)
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.join(timeout=10)
+    return EXIT_OK
+
+
+async def _cmd_tenant_create(args: argparse.Namespace) -> int:
+    async with _service_storage(_settings()) as (db, keystore):
+        async with db.sessionmaker()() as session, session.begin():
+            try:
+                tenant, api_key = await create_tenant(session, args.name, keystore=keystore,
+                                                      did_web_host=args.did_web,
+                                                      display_name=args.display_name)
+            except ValueError as exc:
+                _fail(str(exc))
+    out = sys.stdout
+    shown = f" ({tenant.display_name})" if tenant.display_name else ""
+    out.write(f"tenant {tenant.name}{shown}: {tenant.did}\n")
+    if tenant.did_web_host is not None:
+        out.write(f"serve its DID document at https://{tenant.did_web_host}/{tenant.name}"
+                  "/did.json (vcbadges serve does, at /<tenant>/did.json)\n")
+    out.write(f"API key (shown only this once): {api_key}\n")
+    return EXIT_OK
+
+
+_STATUS_ACTIONS: dict[str, tuple[StatusPurpose, bool]] = {
+    "revoke": ("revocation", True), "suspend": ("suspension", True),
+    "unsuspend": ("suspension", False)}
+_STATUS_DONE = {"revoke": "revoked", "suspend": "suspended", "unsuspend": "unsuspended"}
+
+
+async def _cmd_status(args: argparse.Namespace) -> int:
+    settings = _settings()
+    purpose, value = _STATUS_ACTIONS[args.action]
+    async with _service_storage(settings) as (db, _):
+        async with db.sessionmaker()() as session, session.begin():
+            tenant = await tenant_by_name(session, args.tenant)
+            if tenant is None:
+                _fail(f"there is no tenant named {args.tenant!r}")
+            change: StatusChange = await set_status(
+                session, tenant, args.credential_id, purpose=purpose, value=value,
+                actor="cli", reason=args.reason)
+    where = (f"{status_list_url(settings.base_url, change.status_list.id)} "
+             f"index {change.index}")
+    if change.changed:
+        sys.stdout.write(f"{_STATUS_DONE[args.action]} {args.credential_id} ({where})\n")
+    else:
+        sys.stdout.write(f"{args.credential_id} was already {_STATUS_DONE[args.action]} "
+                         f"({where})\n")
+    return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vcbadges", description="Issue, present and verify Open Badges 3.0 credentials.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    keys = sub.add_parser("keys", help="manage signing keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    new = keys_sub.add_parser("new", help="create a key file and print its DID")
+    new.add_argument("--type", choices=["ed25519", "p256"], default="ed25519")
+    new.add_argument("--out", required=True, help="key file to create (never overwritten)")
+    new.add_argument("--unencrypted", action="store_true",
+                     help="store the private key without a passphrase (development only)")
+    new.set_defaults(run=_cmd_keys_new)
+
+    iss = sub.add_parser("issue", help="sign an unsigned credential and print it")
+    iss.add_argument("credential", help="unsigned credential JSON file, or - for stdin")
+    iss.add_argument("--key", required=True, help="key file")
+    iss.add_argument("--suite", choices=sorted(SUITES), default=None,
+                     help="cryptosuite (default: eddsa-rdfc-2022 for Ed25519 keys, "
+                          "ecdsa-rdfc-2019 for P-256)")
+    iss.add_argument("--format", choices=["di", "jwt", "vc+jwt"], default="di",
+                     help="di: embedded Data Integrity proof (default); jwt: Open Badges 3.0 "
+                          "VC-JWT; vc+jwt: W3C VC-JOSE")
+    iss.set_defaults(run=_cmd_issue)
+
+    ver = sub.add_parser("verify", help="verify a credential or presentation")
+    ver.add_argument("file", help="credential, presentation, JWT, badge image or OB 2.0 "
+                     "assertion file, or - for stdin")
+    ver.add_argument("--json", action="store_true", help="print the report as JSON")
+    ver.add_argument("--challenge", help="expected challenge of a presentation")
+    ver.add_argument("--domain", help="expected domain of a presentation")
+    ver.add_argument("--trust", help='trust list: JSON [{"did": ..., "name": ..., "url": ...}]')
+    ver.set_defaults(run=_cmd_verify)
+
+    pre = sub.add_parser("present", help="sign a presentation of credentials")
+    pre.add_argument("credentials", nargs="+", help="credential JSON files")
+    pre.add_argument("--key", required=True, help="holder key file")
+    pre.add_argument("--challenge", required=True, help="the verifier's challenge")
+    pre.add_argument("--domain", required=True, help="the verifier's domain")
+    pre.set_defaults(run=_cmd_present)
+
+    bake = sub.add_parser("bake", help="bake a credential into a PNG or SVG badge image")
+    bake.add_argument("image", help="PNG or SVG image")
+    bake.add_argument("credential", help="signed credential (JSON or compact JWT)")
+    bake.add_argument("-o", "--out", required=True, help="image file to create")
+    bake.set_defaults(run=_cmd_bake)
+
+    unb = sub.add_parser("unbake", help="print the credential baked into a badge image")
+    unb.add_argument("image", help="PNG or SVG image, or - for stdin")
+    unb.set_defaults(run=_cmd_unbake)
+
+    quick = sub.add_parser("quickstart", help="create a key, issue a sample badge, verify it")
+    quick.set_defaults(run=_cmd_quickstart)
+
+    add_bulk_commands(sub)
+
+    serve = sub.add_parser(
+        "serve", help="run the issuer and verifier service (settings: VCBADGES_* variables)")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="serving processes sharing the port (default 1); with more than "
+                            "one, use PostgreSQL or accept SQLite's single writer")
+    serve.set_defaults(run=_cmd_serve)
+
+    tenant = sub.add_parser("tenant", help="manage the service's issuer tenants")
+    tenant_sub = tenant.add_subparsers(dest="tenant_command", required=True)
+    create = tenant_sub.add_parser("create", help="create a tenant and print its API key once")
+    create.add_argument("name", help="tenant name: lowercase letters, digits, inner hyphens")
+    create.add_argument("--display-name", metavar="TEXT",
+                        help='the issuer name people see, e.g. "Riverside College" (the '
+                             "badges' issuer.name; default: NAME)")
+    create.add_argument("--did-web", metavar="HOST",
+                        help="issue as did:web:HOST:NAME (the service hosts its DID document) "
+                             "instead of did:key")
+    create.set_defaults(run=_cmd_tenant_create)
+
+    status = sub.add_parser("status", help="revoke, suspend or unsuspend an issued credential")
+    status.add_argument("action", choices=sorted(_STATUS_ACTIONS))
+    status.add_argument("credential_id", help="the credential's id")
+    status.add_argument("--tenant", default=DEMO_TENANT,
+                        help=f"the issuing tenant (default: {DEMO_TENANT})")
+    status.add_argument("--reason", help="why (kept in the audit record)")
+    status.set_defaults(run=_cmd_status)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_OK if exc.code == 0 else EXIT_USAGE
+    try:
+        code: int = asyncio.run(args.run(args))
+        return code
+    except UsageError as exc:
+        sys.stderr.write(f"vcbadges: {exc}\n")
+    except KeyFormatError as exc:
+        sys.stderr.write(f"vcbadges: {exc.code}: {exc.message}\n")
+    except VCBadgesError as exc:
+        sys.stderr.write(f"vcbadges: {exc.code}: {exc.message}\n")
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        sys.stderr.write("vcbadges: interrupted\n")
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The issuing service core: tenants, keys, status lists and issuance, with no web framework.
+
+Every function takes an async session (see :mod:`vcbadges.storage`) and never commits: the
+caller owns the transaction, as the web layer and the CLI do. Tenant data is always read
+through the tenant, so one tenant cannot see, sign as or change another's.
+
+- :mod:`~vcbadges.issuer.keystore`: :class:`KeyStore` and the AES-GCM :class:`MasterKeyStore`.
+- :mod:`~vcbadges.issuer.tenants`: :func:`create_tenant`, :func:`authenticate`,
+  :func:`signing_key`, :func:`did_document`.
+- :mod:`~vcbadges.issuer.status`: :func:`allocate_index`, :func:`set_status`,
+  :func:`revoke`, :func:`suspend`, :func:`unsuspend`.
+- :mod:`~vcbadges.issuer.issuance`: :func:`issue_for_tenant`, :func:`get_credential`.
+"""
+
+from vcbadges.issuer.issuance import (
+    StoredCredential,
+    get_credential,
+    issue_for_tenant,
+    list_credentials,
+)
+from vcbadges.issuer.keystore import KeyStore, MasterKeyStore, load_or_create_master_key
+from vcbadges.issuer.status import (
+    DEFAULT_LIST_SIZE,
+    StatusChange,
+    allocate_index,
+    credential_status,
+    get_status_list,
+    revoke,
+    set_status,
+    status_events,
+    status_list_url,
+    suspend,
+    unsuspend,
+)
+from vcbadges.issuer.tenants import (
+    api_key_prefix,
+    authenticate,
+    create_api_key,
+    create_tenant,
+    did_document,
+    revoke_api_key,
+    signing_key,
+    tenant_by_name,
+)
+
+__all__ = [
+    "KeyStore",
+    "MasterKeyStore",
+    "load_or_create_master_key",
+    "create_tenant",
+    "create_api_key",
+    "revoke_api_key",
+    "authenticate",
+    "api_key_prefix",
+    "tenant_by_name",
+    "signing_key",
+    "did_document",
+    "DEFAULT_LIST_SIZE",
+    "StatusChange",
+    "status_list_url",
+    "allocate_index",
+    "set_status",
+    "revoke",
+    "suspend",
+    "unsuspend",
+    "get_status_list",
+    "credential_status",
+    "status_events",
+    "StoredCredential",
+    "issue_for_tenant",
+    "get_credential",
+    "list_credentials",
+]

@@ -1,0 +1,265 @@
+"""Achievement templates: a tenant's reusable Open Badges ``Achievement`` objects.
+
+An issuer describes an achievement once (name, description, criteria, image, ...) under a
+slug of its own choosing, then awards it many times with a short body naming the slug and a
+recipient (:func:`award_credential` builds the unsigned credential; issuance signs it as
+any other). A template is checked when it is stored, so that an award cannot fail later on
+the achievement: it must make a valid Open Badges 3.0 credential and pass safe-mode JSON-LD
+(every term defined by the bundled contexts).
+
+A template without an ``id`` gets ``urn:uuid:<template id>``, stable for its lifetime, so
+that every badge awarded from it names the same achievement.
+
+Like the rest of the issuer core, every function takes the caller's session, never commits,
+and reads through the tenant: another tenant's slug is reported exactly like an unknown one.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from vcbadges.credentials.obv3 import IdentityObject
+from vcbadges.credentials.schema import check_ob3
+from vcbadges.errors import CredentialError, StorageError, VCBadgesError
+from vcbadges.issuer.issuance import StoredCredential, issue_for_tenant
+from vcbadges.issuer.keystore import KeyStore
+from vcbadges.issuer.status import StatusPurpose
+from vcbadges.issuer.tenants import display_name_of
+from vcbadges.jsonld.expansion import to_quads_async
+from vcbadges.jsonld.loader import DocumentLoader, StaticLoader
+from vcbadges.primitives.dates import format_datetime, utcnow
+from vcbadges.storage import queries
+from vcbadges.storage.db import Session
+from vcbadges.storage.models import Achievement, Tenant
+
+__all__ = [
+    "AchievementTemplate",
+    "Recipient",
+    "UNKNOWN_ACHIEVEMENT",
+    "INVALID_ACHIEVEMENT",
+    "create_achievement",
+    "get_achievement",
+    "list_achievements",
+    "award_credential",
+    "issue_award",
+    "issuer_profile",
+]
+
+#: Error codes of this module (``CredentialError.code``).
+UNKNOWN_ACHIEVEMENT = "unknown_achievement"
+INVALID_ACHIEVEMENT = "invalid_achievement"
+INVALID_RECIPIENT = "invalid_recipient"
+
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
+_MAX_PAGE = 1000
+_CONTEXTS = ["https://www.w3.org/ns/credentials/v2",
+             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+# Any scheme, then no white space: the shape an absolute IRI has.
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+_MAX_EMAIL = 254
+_LOADER = StaticLoader()
+
+
+@dataclass(frozen=True)
+class AchievementTemplate:
+    """A stored template: its slug and the ``Achievement`` JSON object (with its ``id``)."""
+
+    slug: str
+    achievement: dict[str, Any]
+    created_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {"slug": self.slug, "achievement": copy.deepcopy(self.achievement),
+                "createdAt": format_datetime(self.created_at)}
+
+    @classmethod
+    def _of(cls, row: Achievement) -> AchievementTemplate:
+        return cls(slug=row.slug, achievement=copy.deepcopy(dict(row.document)),
+                   created_at=row.created_at)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Whom a badge is awarded to: a DID or other IRI the holder controls, or an e-mail
+    address, which the credential carries only as a salted SHA-256 hash."""
+
+    id: str | None = None
+    email: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.id is None) == (self.email is None):
+            raise CredentialError("a recipient is either an id or an email",
+                                  code=INVALID_RECIPIENT)
+        if self.id is not None and (not isinstance(self.id, str) or len(self.id) > 1000
+                                    or not _ABSOLUTE_IRI.match(self.id)):
+            raise CredentialError("the recipient id must be an absolute IRI such as a DID",
+                                  code=INVALID_RECIPIENT)
+        if self.email is not None and (
+                not isinstance(self.email, str) or len(self.email) > _MAX_EMAIL
+                or self.email.count("@") != 1 or any(c.isspace() for c in self.email)
+                or not all(self.email.split("@"))):
+            raise CredentialError("the recipient email is not an e-mail address",
+                                  code=INVALID_RECIPIENT)
+
+
+def _subject(recipient: Recipient, achievement: Mapping[str, Any]) -> dict[str, Any]:
+    subject: dict[str, Any] = {}
+    if recipient.id is not None:
+        subject["id"] = recipient.id
+    subject["type"] = ["AchievementSubject"]
+    if recipient.email is not None:
+        subject["identifier"] = [IdentityObject.hashed_email(recipient.email).to_json()]
+    subject["achievement"] = copy.deepcopy(dict(achievement))
+    return subject
+
+
+def award_credential(
+    template: AchievementTemplate,
+    recipient: Recipient,
+    *,
+    issuer: Mapping[str, Any],
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The unsigned ``OpenBadgeCredential`` awarding ``template`` to ``recipient``.
+
+    ``issuer`` is the issuer's ``Profile`` object (with its ``id``). The credential has no
+    ``id`` and no ``credentialStatus``: issuance adds both. Pure: nothing is stored.
+    """
+    achievement = template.achievement
+    credential: dict[str, Any] = {
+        "@context": list(_CONTEXTS),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": copy.deepcopy(dict(issuer)),
+        "validFrom": format_datetime(now or utcnow()),
+        "credentialSubject": _subject(recipient, achievement),
+    }
+    if isinstance(achievement.get("name"), str):
+        credential["name"] = achievement["name"]
+    return credential
+
+
+def _slug(slug: Any) -> str:
+    if not isinstance(slug, str) or not _SLUG.match(slug):
+        raise CredentialError(
+            "an achievement slug is 1 to 100 lowercase letters, digits and inner hyphens",
+            code=INVALID_ACHIEVEMENT)
+    return slug
+
+
+async def _check_template(achievement: dict[str, Any], loader: DocumentLoader) -> None:
+    """Refuse a template that would not make a valid, signable Open Badge."""
+    trial = award_credential(
+        AchievementTemplate(slug="trial", achievement=achievement, created_at=utcnow()),
+        Recipient(id="did:example:recipient"),
+        issuer={"id": "did:example:issuer", "type": ["Profile"], "name": "Issuer"})
+    trial["id"] = "urn:uuid:00000000-0000-4000-8000-000000000000"
+    issues = check_ob3(trial)
+    if issues:
+        first = issues[0]
+        path = first.path.removeprefix("credentialSubject.")
+        raise CredentialError(f"not a valid Open Badges 3.0 Achievement: {path}: "
+                              f"{first.message}", code=INVALID_ACHIEVEMENT)
+    try:
+        await to_quads_async(trial, loader=loader)
+    except VCBadgesError as exc:
+        raise CredentialError(f"the achievement is not valid JSON-LD: {exc.message}",
+                              code=INVALID_ACHIEVEMENT) from exc
+
+
+async def create_achievement(
+    session: Session,
+    tenant: Tenant,
+    slug: str,
+    achievement: Mapping[str, Any],
+    *,
+    loader: DocumentLoader | None = None,
+    now: datetime | None = None,
+) -> AchievementTemplate:
+    """Store a new template for the tenant and return it.
+
+    ``achievement`` is an Open Badges ``Achievement`` object; ``type`` defaults to
+    ``["Achievement"]`` and ``id`` to ``urn:uuid:<template id>``. Raises ``CredentialError``
+    (code ``invalid_achievement``) for a bad slug or an achievement that would not make a
+    valid badge, and ``StorageError`` (``conflict``) when the tenant already has the slug.
+    Nothing is committed.
+    """
+    slug = _slug(slug)
+    if not isinstance(achievement, Mapping):
+        raise CredentialError("the achievement must be a JSON object", code=INVALID_ACHIEVEMENT)
+    when = now or utcnow()
+    row_id = uuid.uuid4()
+    document = copy.deepcopy(dict(achievement))
+    document.setdefault("id", f"urn:uuid:{row_id}")
+    document.setdefault("type", ["Achievement"])
+    await _check_template(document, loader or _LOADER)
+    if await queries.get_achievement(session, tenant.id, slug) is not None:
+        raise StorageError(f"an achievement with slug {slug!r} already exists", code="conflict")
+    row = Achievement(id=row_id, tenant_id=tenant.id, slug=slug, document=document,
+                      created_at=when, updated_at=when)
+    session.add(row)
+    await queries.flush(session, conflict=f"an achievement with slug {slug!r} already exists")
+    return AchievementTemplate._of(row)
+
+
+async def get_achievement(
+    session: Session, tenant: Tenant, slug: str
+) -> AchievementTemplate | None:
+    """The tenant's template with this slug, or None (also for another tenant's)."""
+    if not isinstance(slug, str) or not _SLUG.match(slug):
+        return None
+    row = await queries.get_achievement(session, tenant.id, slug)
+    return None if row is None else AchievementTemplate._of(row)
+
+
+async def list_achievements(
+    session: Session, tenant: Tenant, *, limit: int = 100, offset: int = 0
+) -> list[AchievementTemplate]:
+    """The tenant's templates by slug, one page of at most ``limit`` (≤ 1000)."""
+    if not 0 < limit <= _MAX_PAGE or offset < 0:
+        raise ValueError(f"limit must be 1 to {_MAX_PAGE} and offset not negative")
+    rows = await queries.list_achievements(session, tenant.id, limit=limit, offset=offset)
+    return [AchievementTemplate._of(row) for row in rows]
+
+
+def issuer_profile(tenant: Tenant) -> dict[str, Any]:
+    """The ``Profile`` a tenant's awarded badges name as their issuer: its DID, and its
+    display name (its name when it has none)."""
+    return {"id": tenant.did, "type": ["Profile"], "name": display_name_of(tenant)}
+
+
+async def issue_award(
+    session: Session,
+    tenant: Tenant,
+    slug: str,
+    recipient: Recipient,
+    *,
+    keystore: KeyStore,
+    base_url: str,
+    suite: str | None = None,
+    format: Literal["di", "jwt", "vc+jwt"] = "di",
+    purposes: Sequence[StatusPurpose] | None = None,
+    loader: DocumentLoader | None = None,
+    now: datetime | None = None,
+) -> StoredCredential:
+    """Award the tenant's achievement ``slug`` to ``recipient``: build the badge with
+    :func:`award_credential` and issue it with
+    :func:`~vcbadges.issuer.issuance.issue_for_tenant` (same options, same errors).
+
+    Raises ``CredentialError`` with code ``unknown_achievement`` when the tenant has no such
+    template. Nothing is committed.
+    """
+    when = now or utcnow()
+    template = await get_achievement(session, tenant, slug)
+    if template is None:
+        raise CredentialError(f"there is no achievement template {slug!r}",
+                              code=UNKNOWN_ACHIEVEMENT)
+    unsigned = award_credential(template, recipient, issuer=issuer_profile(tenant), now=when)
+    return await issue_for_tenant(session, tenant, unsigned, keystore=keystore,
+                                  base_url=base_url, suite=suite, purposes=purposes,
+                                  loader=loader, now=when, format=format)

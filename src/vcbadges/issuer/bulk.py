@@ -1,0 +1,1218 @@
+"""Bulk issuance and revocation: many rows, few transactions, several cores, safe to rerun.
+
+:func:`bulk_issue` issues one Open Badge per :class:`BulkRow` from an achievement template;
+:func:`bulk_issue_csv` reads the rows from a CSV file and writes a result CSV;
+:func:`bulk_revoke` and :func:`bulk_revoke_csv` revoke credentials by id.
+
+Idempotency. Every issued row is recorded in ``bulk_rows`` under (tenant, job key, row id),
+in the same transaction as its credential and its status indexes. A crash or an interrupt at
+any moment therefore leaves each row either issued and recorded, or not issued at all, and a
+rerun of the same job skips the recorded rows (status ``skipped-already-issued``, with the
+credential id issued before). A row that failed is not recorded, so a rerun tries it again.
+
+How a batch is issued. Status indexes are chosen before signing, at random among the indexes
+of the tenant's current list that were free when the list was last read (and that this job
+has not drawn already). The credentials are signed (in a process pool, when ``workers`` > 0),
+and one short transaction then claims every index of the batch with one ``INSERT … ON
+CONFLICT DO NOTHING``, records the rows and stores the credentials. The unique constraint on
+``(status_list_id, status_index)`` still decides every index, as for single issuance: an
+index that another process took in the meantime is simply not claimed, and its row is
+signed again with another index in a later batch. Signing happens outside any transaction,
+so on SQLite two jobs (or a job and the service) hold the write lock only for the short
+stores, and on PostgreSQL a transaction never waits long for another's indexes.
+
+Performance. Signing (JSON-LD expansion, RDFC-1.0, Ed25519) is nearly all the cost, about
+2.5 ms of CPU per badge; storing a batch of 250 takes a handful of statements (about 40 ms
+on SQLite). The tenant's key is unwrapped once per job and handed to the workers at start.
+One job uses every core with ``workers`` set to the number of cores (signing in process
+until the first worker is up); where several jobs or service processes already share the
+cores, ``workers=0`` costs less CPU per badge. See ``benchmarks/bench_issuance.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import re
+import secrets
+import signal
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time as day_time
+from multiprocessing.connection import wait as wait_for_connections
+from pathlib import Path
+from typing import IO, Any, Final, Literal, TypeAlias
+
+from vcbadges._api import issue
+from vcbadges.credentials.obv3 import IdentityObject
+from vcbadges.errors import CredentialError, StatusError, StorageError, VCBadgesError
+from vcbadges.issuer.achievements import (
+    AchievementTemplate,
+    Recipient,
+    award_credential,
+    get_achievement,
+    issuer_profile as profile_of,
+)
+from vcbadges.issuer.issuance import DEFAULT_PURPOSES
+from vcbadges.issuer.keystore import KeyStore
+from vcbadges.issuer.status import DEFAULT_LIST_SIZE, StatusPurpose, revoke, status_list_url
+from vcbadges.issuer.tenants import signing_key, tenant_by_name
+from vcbadges.primitives.dates import format_datetime, parse_datetime, utcnow
+from vcbadges.primitives.keyfile import dump_key, load_key
+from vcbadges.primitives.keys import SigningKey
+from vcbadges.status.bitstring import status_entry
+from vcbadges.storage import queries
+from vcbadges.storage.db import DatabaseConfig, Session, database_config
+from vcbadges.storage.models import Tenant
+
+__all__ = [
+    "ISSUED",
+    "SKIPPED",
+    "FAILED",
+    "REVOKED",
+    "SKIPPED_REVOKED",
+    "ISSUE_COLUMNS",
+    "RESULT_COLUMNS",
+    "BulkRow",
+    "BulkRowResult",
+    "BulkResult",
+    "RevokeRow",
+    "RevokeRowResult",
+    "BulkRevokeResult",
+    "ProgressCallback",
+    "bulk_issue",
+    "bulk_issue_csv",
+    "bulk_revoke",
+    "bulk_revoke_csv",
+    "read_issue_csv",
+    "read_revoke_csv",
+    "parse_issue_csv",
+    "parse_revoke_csv",
+    "default_job_key",
+]
+
+#: Row outcomes of bulk issuance, as written in the result CSV.
+ISSUED: Final = "issued"
+SKIPPED: Final = "skipped-already-issued"
+FAILED: Final = "failed"
+#: Row outcomes of bulk revocation (and :data:`FAILED`).
+REVOKED: Final = "revoked"
+SKIPPED_REVOKED: Final = "skipped-already-revoked"
+
+IssueStatus: TypeAlias = Literal["issued", "skipped-already-issued", "failed"]
+RevokeStatus: TypeAlias = Literal["revoked", "skipped-already-revoked", "failed"]
+
+#: ``(rows done, rows in all)``, called after every batch; ``rows in all`` is 0 when unknown.
+ProgressCallback: TypeAlias = Callable[[int, int], None]
+
+#: Columns of an issuance CSV: ``row_id`` and ``recipient`` are required.
+ISSUE_COLUMNS: Final = ("row_id", "recipient", "name", "narrative", "valid_until")
+_REVOKE_COLUMNS: Final = ("credential_id", "reason")
+#: Columns of the issuance result CSV.
+RESULT_COLUMNS: Final = ("row_id", "credential_id", "status", "error")
+_REVOKE_RESULT_COLUMNS: Final = ("credential_id", "status", "error")
+
+_MAX_ROW_ID = 200  # The length of bulk_rows.row_id.
+_MAX_JOB_KEY = 200  # The length of bulk_rows.job_key.
+_MAX_TEXT = 10_000  # Names and narratives: generous, but a bounded document.
+_MAX_ATTEMPTS = 8  # Signings of one row before it is reported as failed (index collisions).
+_POOL_THRESHOLD = 300  # Fewer rows than this are signed in process: starting workers costs more.
+_CHUNKS_PER_WORKER = 2  # Pieces a batch is cut into per worker, so no worker idles at the end.
+_IN_FLIGHT = 2  # Batches signed or being signed while the oldest is stored.
+
+_DID = re.compile(r"^did:[a-z0-9]+:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2}|:)*"
+                  r"(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})$")
+_EMAIL = re.compile(r"^[^@\s\"<>,;:()\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?"
+                    r"\.[A-Za-z]{2,63}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+# --- rows and results -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class BulkRow:
+    """One badge to issue.
+
+    ``row_id`` is the row's idempotency key within its job (at most 200 characters).
+    ``recipient`` is a DID (the credential subject's ``id``) or an e-mail address (stored as
+    a salted SHA-256 ``IdentityObject``, never in clear). ``name`` is added as an
+    ``identifier`` of type ``name`` (in clear), ``narrative`` as the subject's narrative, and
+    ``valid_until`` (an RFC 3339 date-time with offset, or a date meaning the end of that day
+    in UTC) as the credential's ``validUntil``.
+    """
+
+    row_id: str
+    recipient: str
+    name: str | None = None
+    narrative: str | None = None
+    valid_until: str | None = None
+
+
+@dataclass(frozen=True)
+class BulkRowResult:
+    """What happened to one row: ``credential_id`` is set for issued and skipped rows."""
+
+    row_id: str
+    credential_id: str | None
+    status: IssueStatus
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """The counts of one run of a bulk issuance job."""
+
+    job: str
+    issued: int
+    skipped: int
+    failed: int
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return self.issued + self.skipped + self.failed
+
+
+@dataclass(frozen=True, kw_only=True)
+class RevokeRow:
+    """One credential to revoke, with an optional reason of its own."""
+
+    credential_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RevokeRowResult:
+    credential_id: str
+    status: RevokeStatus
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class BulkRevokeResult:
+    revoked: int
+    skipped: int
+    failed: int
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return self.revoked + self.skipped + self.failed
+
+
+class _RowError(Exception):
+    """A row that cannot be issued as given; the message goes to the result."""
+
+
+def _text(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > _MAX_TEXT:
+        raise _RowError(f"{what} is longer than {_MAX_TEXT} characters")
+    return value or None
+
+
+def _valid_until(value: str | None, start: datetime) -> str | None:
+    text = _text(value, "valid_until")
+    if text is None:
+        return None
+    try:
+        if _DATE.match(text):
+            day = datetime.fromisoformat(text).date()
+            moment = datetime.combine(day, day_time(23, 59, 59), tzinfo=UTC)
+        else:
+            moment = parse_datetime(text)
+    except ValueError:
+        raise _RowError("valid_until must be a date (YYYY-MM-DD) or a date-time with a "
+                        "timezone (2027-06-30T00:00:00Z)") from None
+    if moment <= start:
+        raise _RowError("valid_until is not in the future")
+    return format_datetime(moment)
+
+
+# --- the signing workers ----------------------------------------------------------------
+
+# State of a worker process of the pool, set once by _init_worker in that process (the
+# parent never touches it): the unwrapped signing key and the worker's event loop.
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(key_file: bytes) -> None:
+    # Ctrl-C goes to the whole process group: let the parent alone handle it, so that the
+    # workers do not each print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER["key"] = load_key(key_file, passphrase=None)
+    _WORKER["loop"] = asyncio.new_event_loop()
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        # A worker blocked on the task queue would outlive a parent killed with SIGKILL;
+        # leave as soon as the parent is gone.
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    wait_for_connections([sentinel])
+    os._exit(1)
+
+
+def _ready() -> bool:
+    """Run in a worker: nothing, so that the caller learns when the worker is up."""
+    return True
+
+
+def _start(pool: ProcessPoolExecutor, workers: int, ready: threading.Event) -> None:
+    """Start the pool's workers; set ``ready`` once one of them answers."""
+    if hasattr(signal, "pthread_sigmask"):
+        # The processes started from this thread (the forkserver, the resource tracker)
+        # inherit its signal mask: with SIGINT blocked, a Ctrl-C during their start (which
+        # reaches the whole process group) cannot interrupt their imports with a traceback.
+        # The workers ignore SIGINT anyway; this process still gets it in its main thread.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        started = [pool.submit(_ready) for _ in range(workers)]
+        concurrent.futures.wait(started, return_when=concurrent.futures.FIRST_COMPLETED)
+    except Exception:  # A pool shut down or broken meanwhile: sign() will say so.
+        pass
+    ready.set()
+
+
+def _sign_chunk(
+    documents: list[dict[str, Any]], when: datetime, suite: str | None
+) -> list[tuple[bool, str]]:
+    """Run in a worker: sign each document; (True, JSON text) or (False, error message)."""
+    loop: asyncio.AbstractEventLoop = _WORKER["loop"]
+    key: SigningKey = _WORKER["key"]
+    return loop.run_until_complete(_sign_all(documents, key, when, suite))
+
+
+async def _sign_all(
+    documents: Sequence[dict[str, Any]], key: SigningKey, when: datetime, suite: str | None,
+    *, gate: asyncio.Event | None = None,
+) -> list[tuple[bool, str]]:
+    out: list[tuple[bool, str]] = []
+    for document in documents:
+        if gate is not None:
+            # Signing in process waits on nothing, so it would hold the event loop for a
+            # whole batch, and the store running beside it would crawl: each of its steps
+            # waits for the loop, and the SQLite driver's thread waits for the GIL at every
+            # row. Let the loop run between documents, and stand still during stores.
+            await asyncio.sleep(0)
+            await gate.wait()
+        try:
+            signed = await issue(document, key=key, cryptosuite=suite, now=when)
+        except VCBadgesError as exc:
+            out.append((False, f"{exc.code}: {exc.message}"))
+        else:
+            # Serialized once, as issue_for_tenant does: these bytes are what is stored.
+            out.append((True, json.dumps(signed, ensure_ascii=False, separators=(",", ":"))))
+    return out
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """How worker processes start: forked from a forkserver that has imported this module.
+
+    Never 'fork' from this process, whose threads (the event loop, database drivers) a
+    forked child would inherit in whatever state they are. 'spawn' is safe too, but every
+    worker then imports vcbadges itself: about 1.5 s per worker on a 2-core machine, versus
+    one import in the forkserver and milliseconds per worker (and per later job, since the
+    forkserver stays up). Preloading this module is a setting of the process's one
+    forkserver; it only has an effect before that server starts. Where there is no
+    forkserver (Windows), workers are spawned.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+class _Signer:
+    """Signs batches in this process (``workers=0``) or in a pool of worker processes."""
+
+    def __init__(self, key: SigningKey, suite: str | None, workers: int) -> None:
+        self._key = key
+        self._suite = suite
+        self._workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._gate = asyncio.Event()
+        self._gate.set()
+        self._ready = threading.Event()
+        if workers > 0:
+            pool = self._pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=_worker_context(), initializer=_init_worker,
+                initargs=(dump_key(key, passphrase=None, unencrypted=True),))
+            # Start the workers in the background: submitting blocks until a worker process
+            # exists, which takes as long as the forkserver's start (imports included).
+            # Until one worker is up, batches are signed in this process.
+            threading.Thread(target=_start, args=(pool, workers, self._ready),
+                             daemon=True).start()
+
+    async def sign(
+        self, documents: list[dict[str, Any]], when: datetime
+    ) -> list[tuple[bool, str]]:
+        if self._pool is None or not self._ready.is_set():
+            return await _sign_all(documents, self._key, when, self._suite, gate=self._gate)
+        pieces = max(1, min(len(documents), self._workers * _CHUNKS_PER_WORKER))
+        size = -(-len(documents) // pieces)
+        loop = asyncio.get_running_loop()
+        parts = await asyncio.gather(*(
+            loop.run_in_executor(self._pool, _sign_chunk, documents[i:i + size], when,
+                                 self._suite)
+            for i in range(0, len(documents), size)))
+        return [item for part in parts for item in part]
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Hold signing in this process for the duration (worker processes go on)."""
+        self._gate.clear()
+        try:
+            yield
+        finally:
+            self._gate.set()
+
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the workers; ``wait=False`` returns at once, and a worker still signing
+        a piece of an abandoned batch exits when it is done."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=True)
+            self._pool = None
+
+
+# --- status indexes ---------------------------------------------------------------------
+
+
+class _IndexPool:
+    """Random candidate indexes in the tenant's current list of one purpose.
+
+    Candidates are drawn without replacement from the indexes that were free when the list
+    was last read, minus those this job has drawn and not yet settled; they become the
+    row's only when the store claims them. Collisions (another process claimed an index
+    first) make the pool re-read the list; a list with nothing left is marked full and the
+    next one opened, as :func:`~vcbadges.issuer.status.allocate_index` does.
+    """
+
+    def __init__(self, db: DatabaseConfig, tenant: Tenant, purpose: StatusPurpose,
+                 size: int, base_url: str) -> None:
+        self._db = db
+        self._tenant = tenant
+        self.purpose: StatusPurpose = purpose
+        self._size = size
+        self._base_url = base_url
+        self._list_id: uuid.UUID | None = None
+        self._free: list[int] = []
+        self._drawn: dict[uuid.UUID, set[int]] = {}
+        self._claimed = 0
+        self._collided = 0
+
+    def url(self, list_id: uuid.UUID) -> str:
+        return status_list_url(self._base_url, list_id)
+
+    async def draw(self, count: int, when: datetime) -> list[tuple[uuid.UUID, int]]:
+        out: list[tuple[uuid.UUID, int]] = []
+        for _ in range(count + 16):  # A bound against a broken database, as in allocate_index.
+            if len(out) == count:
+                return out
+            if self._list_id is None or not self._free:
+                await self._refresh(when)
+                if not self._free:
+                    await self._roll_over(when)
+                    continue
+            assert self._list_id is not None
+            drawn = self._drawn.setdefault(self._list_id, set())
+            free = self._free
+            for _ in range(min(count - len(out), len(free))):
+                # Swap a random element to the end and pop it: uniform, O(1) per draw.
+                j = secrets.randbelow(len(free))
+                free[j], free[-1] = free[-1], free[j]
+                index = free.pop()
+                drawn.add(index)
+                out.append((self._list_id, index))
+        raise StorageError("could not allocate status list indexes", code="allocation_failed")
+
+    def settle(self, pairs: Iterable[tuple[uuid.UUID, int]], *, collided: int = 0,
+               claimed: int = 0) -> None:
+        """Forget drawn candidates (claimed, lost or unused); note how many collided."""
+        for list_id, index in pairs:
+            drawn = self._drawn.get(list_id)
+            if drawn is not None:
+                drawn.discard(index)
+                if not drawn:
+                    del self._drawn[list_id]
+        self._claimed += claimed
+        self._collided += collided
+        # Another process is allocating from the same list: read it again rather than keep
+        # drawing indexes it took (each collision costs a signature).
+        if self._collided >= 3 and self._collided * 50 > self._claimed + self._collided:
+            self._free = []
+
+    async def _refresh(self, when: datetime) -> None:
+        tenant_id = self._tenant.id
+        async with self._db.sessionmaker(write=False)() as session:
+            current = await queries.current_status_list(session, tenant_id, self.purpose)
+        if current is None:
+            async with self._db.sessionmaker()() as session, session.begin():
+                await queries.open_status_list(session, tenant_id, self.purpose, self._size,
+                                               when)
+                current = await queries.current_status_list(session, tenant_id, self.purpose)
+            if current is None:
+                raise StorageError("could not open a status list", code="allocation_failed")
+        async with self._db.sessionmaker(write=False)() as session:
+            taken = await queries.allocated_indexes(session, current.id)
+        taken |= self._drawn.get(current.id, set())
+        self._list_id = current.id
+        self._free = [i for i in range(current.size) if i not in taken]
+        self._claimed = self._collided = 0
+
+    async def _roll_over(self, when: datetime) -> None:
+        assert self._list_id is not None
+        async with self._db.sessionmaker()() as session, session.begin():
+            await queries.mark_full(session, self._list_id, when)
+            await queries.open_status_list(session, self._tenant.id, self.purpose,
+                                           self._size, when)
+        self._list_id = None
+
+
+# --- issuance ---------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Pending:
+    """A row on its way: checked, not recorded yet, with its candidate status indexes."""
+
+    row_id: str
+    digest: str
+    credential_id: str
+    unsigned: dict[str, Any]  # The badge without id, validity and status: award_credential's.
+    valid_until: str | None
+    claims: list[tuple[uuid.UUID, int]] = field(default_factory=list)
+    attempts: int = 0
+
+
+@dataclass(eq=False)
+class _Batch:
+    rows: list[_Pending]
+    when: datetime
+    signing: asyncio.Task[list[tuple[bool, str]]]
+
+
+def _row_digest(achievement_id: str, row: BulkRow) -> str:
+    data = [achievement_id, row.recipient, row.name, row.narrative, row.valid_until]
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _check_achievement(achievement: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(achievement, Mapping):
+        raise CredentialError("the achievement must be a JSON object",
+                              code="malformed_credential")
+    # A private deep copy, so that the caller cannot change the template during the job.
+    template: dict[str, Any] = json.loads(json.dumps(achievement))
+    kinds = template.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    if not isinstance(template.get("id"), str) or "Achievement" not in kinds:
+        raise CredentialError("the achievement needs an id and the type Achievement",
+                              code="malformed_credential")
+    return template
+
+
+class _IssueJob:
+    def __init__(
+        self,
+        db: DatabaseConfig,
+        tenant: Tenant,
+        *,
+        job: str,
+        achievement: dict[str, Any],
+        issuer: dict[str, Any],
+        base_url: str,
+        purposes: tuple[StatusPurpose, ...],
+        list_size: int,
+        batch_size: int,
+        signer: _Signer,
+        total: int,
+        on_progress: ProgressCallback | None,
+        on_result: Callable[[BulkRowResult], None] | None,
+        now: datetime | None,
+    ) -> None:
+        self.db = db
+        self.tenant = tenant
+        self.job = job
+        self.template = AchievementTemplate(slug=job, achievement=achievement,
+                                            created_at=now or utcnow())
+        self.achievement_id: str = achievement["id"]
+        self.issuer = issuer
+        self.pools = [_IndexPool(db, tenant, p, list_size, base_url) for p in purposes]
+        self.batch_size = batch_size
+        self.signer = signer
+        self.total = total
+        self.on_progress = on_progress
+        self.on_result = on_result
+        self.now = now
+        self.seen: set[str] = set()
+        self.counts = {ISSUED: 0, SKIPPED: 0, FAILED: 0}
+
+    # Results.
+
+    def _finish(self, row_id: str, status: IssueStatus, credential_id: str | None = None,
+                error: str | None = None) -> None:
+        self.counts[status] += 1
+        if self.on_result is not None:
+            self.on_result(BulkRowResult(row_id, credential_id, status, error))
+
+    def _progress(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(sum(self.counts.values()), self.total)
+
+    # The pipeline.
+
+    async def run(self, rows: Iterable[BulkRow]) -> None:
+        batches: deque[_Batch] = deque()
+        retry: list[_Pending] = []
+        try:
+            for chunk in _chunks(rows, self.batch_size):
+                admitted = await self._admit(chunk)
+                self._progress()
+                ready, retry = retry + admitted, []
+                if ready:
+                    batches.append(await self._submit(ready))
+                while len(batches) >= _IN_FLIGHT:
+                    retry += await self._store(batches.popleft())
+            while batches or retry:
+                if retry:
+                    batches.append(await self._submit(retry))
+                    retry = []
+                retry += await self._store(batches.popleft())
+        finally:
+            for batch in batches:
+                batch.signing.cancel()
+            if batches:
+                await asyncio.gather(*(b.signing for b in batches), return_exceptions=True)
+
+    async def _admit(self, chunk: list[BulkRow]) -> list[_Pending]:
+        """Check the rows, and leave out those failed, repeated or issued before."""
+        start = self.now or utcnow()
+        checked: list[tuple[BulkRow, _Pending]] = []
+        for row in chunk:
+            row_id = row.row_id.strip() if isinstance(row.row_id, str) else ""
+            if not row_id or len(row_id) > _MAX_ROW_ID:
+                self._finish(row_id, FAILED,
+                             error=f"row_id must be 1 to {_MAX_ROW_ID} characters")
+                continue
+            if row_id in self.seen:
+                self._finish(row_id, FAILED, error="row_id appears more than once in the job")
+                continue
+            self.seen.add(row_id)
+            try:
+                pending = self._pending(row, row_id, start)
+            except _RowError as exc:
+                self._finish(row_id, FAILED, error=str(exc))
+                continue
+            checked.append((row, pending))
+        async with self.db.sessionmaker(write=False)() as session:
+            done = await queries.bulk_rows_done(session, self.tenant.id, self.job,
+                                                [p.row_id for _, p in checked])
+        admitted: list[_Pending] = []
+        for _row, pending in checked:
+            issued = done.get(pending.row_id)
+            if issued is None:
+                admitted.append(pending)
+            else:
+                self._finish(pending.row_id, SKIPPED, issued[0], _changed(issued[1], pending))
+        return admitted
+
+    def _pending(self, row: BulkRow, row_id: str, start: datetime) -> _Pending:
+        """The row's badge as :func:`~vcbadges.issuer.achievements.award_credential` builds
+        an award, with the row's name and narrative; ``_RowError`` for a bad row."""
+        recipient = (row.recipient or "").strip()
+        try:
+            if _DID.match(recipient):
+                who = Recipient(id=recipient)
+            elif len(recipient) <= 254 and _EMAIL.match(recipient):
+                who = Recipient(email=recipient)
+            else:
+                raise _RowError("recipient must be a DID or an e-mail address")
+        except CredentialError:
+            raise _RowError("recipient must be a DID or an e-mail address") from None
+        valid_until = _valid_until(row.valid_until, start)
+        unsigned = award_credential(self.template, who, issuer=self.issuer, now=start)
+        subject = unsigned["credentialSubject"]
+        name = _text(row.name, "name")
+        if name is not None:
+            identity = IdentityObject(identity_hash=name, identity_type="name").to_json()
+            subject["identifier"] = [*subject.get("identifier", []), identity]
+        narrative = _text(row.narrative, "narrative")
+        if narrative is not None:
+            subject["narrative"] = narrative
+        return _Pending(row_id=row_id, digest=_row_digest(self.achievement_id, row),
+                        credential_id=f"urn:uuid:{uuid.uuid4()}", unsigned=unsigned,
+                        valid_until=valid_until)
+
+    async def _submit(self, rows: list[_Pending]) -> _Batch:
+        """Draw status indexes for the rows, build their documents and start signing."""
+        when = self.now or utcnow()
+        drawn = [await pool.draw(len(rows), when) for pool in self.pools]
+        documents = []
+        for i, pending in enumerate(rows):
+            pending.attempts += 1
+            pending.claims = [claims[i] for claims in drawn]
+            documents.append(self._document(pending, when))
+        signing = asyncio.ensure_future(self.signer.sign(documents, when))
+        return _Batch(rows, when, signing)
+
+    def _document(self, pending: _Pending, when: datetime) -> dict[str, Any]:
+        entries = [status_entry(list_credential=pool.url(list_id), index=index,
+                                purpose=pool.purpose)
+                   for pool, (list_id, index) in zip(self.pools, pending.claims, strict=True)]
+        unsigned = pending.unsigned
+        document: dict[str, Any] = {"@context": unsigned["@context"], "id": pending.credential_id}
+        document.update((k, v) for k, v in unsigned.items() if k != "@context")
+        document["validFrom"] = format_datetime(when)
+        if pending.valid_until is not None:
+            document["validUntil"] = pending.valid_until
+        if entries:
+            document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
+        return document
+
+    async def _store(self, batch: _Batch) -> list[_Pending]:
+        """Claim, record and store a signed batch in one transaction; return the rows to
+        sign again (an index of theirs was taken by someone else)."""
+        signed = await batch.signing
+        texts: dict[_Pending, str] = {}
+        for pending, (ok, text) in zip(batch.rows, signed, strict=True):
+            if ok:
+                texts[pending] = text
+            else:
+                self._settle([pending], claimed=set(), tried=False)
+                self._finish(pending.row_id, FAILED, error=text)
+        rows = list(texts)
+        with self.signer.paused():
+            claimed, recorded = await self._write(rows, texts, batch.when)
+        self._settle(rows, claimed=claimed, tried=True)
+        complete = {p for p in rows if all(c in claimed for c in p.claims)}
+        for p in rows:
+            if p in complete and p.row_id in recorded:
+                self._finish(p.row_id, ISSUED, p.credential_id)
+        lost = [p for p in rows if p in complete and p.row_id not in recorded]
+        if lost:
+            # A concurrent run of the same job issued these rows first.
+            async with self.db.sessionmaker(write=False)() as session:
+                done = await queries.bulk_rows_done(session, self.tenant.id, self.job,
+                                                    [p.row_id for p in lost])
+            for p in lost:
+                issued = done.get(p.row_id)
+                self._finish(p.row_id, SKIPPED, issued[0] if issued else None,
+                             None if issued is None else _changed(issued[1], p))
+        retry: list[_Pending] = []
+        for p in rows:
+            if p not in complete:
+                if p.attempts >= _MAX_ATTEMPTS:
+                    self._finish(p.row_id, FAILED,
+                                 error="could not allocate a free status list index")
+                else:
+                    retry.append(p)
+        self._progress()
+        return retry
+
+    async def _write(
+        self, rows: list[_Pending], texts: dict[_Pending, str], when: datetime
+    ) -> tuple[set[tuple[uuid.UUID, int]], set[str]]:
+        """The transaction of a batch; returns the indexes claimed and the rows recorded.
+
+        A row is stored when all its indexes were claimed and its record inserted; the
+        indexes of any other row are given back before the commit.
+        """
+        tenant_id = self.tenant.id
+        async with self.db.sessionmaker()() as session, session.begin():
+            claimed = await queries.claim_indexes(
+                session, tenant_id,
+                [(list_id, index, p.credential_id) for p in rows for list_id, index in p.claims],
+                when)
+            whole = {p for p in rows if all(c in claimed for c in p.claims)}
+            recorded = await queries.record_bulk_rows(
+                session, tenant_id, self.job,
+                [(p.row_id, p.credential_id, p.digest) for p in whole], when)
+            for p in rows:
+                if p.row_id not in recorded or p not in whole:
+                    mine = [c for c in p.claims if c in claimed]
+                    if mine:
+                        await queries.release_indexes(session, tenant_id, p.credential_id,
+                                                      mine)
+            await queries.insert_credentials(
+                session, tenant_id,
+                [(p.credential_id, p.unsigned["credentialSubject"].get("id"), texts[p])
+                 for p in rows if p in whole and p.row_id in recorded],
+                when)
+        return claimed, recorded
+
+    def _settle(self, rows: Sequence[_Pending], *, claimed: set[tuple[uuid.UUID, int]],
+                tried: bool) -> None:
+        """Hand the rows' candidates back to their pools, noting how many collided."""
+        for i, pool in enumerate(self.pools):
+            pairs = [p.claims[i] for p in rows]
+            won = sum(1 for pair in pairs if pair in claimed)
+            pool.settle(pairs, claimed=won, collided=len(pairs) - won if tried else 0)
+
+
+def _changed(digest: str, pending: _Pending) -> str | None:
+    if digest == pending.digest:
+        return None
+    return "the row changed since it was issued; it was not issued again"
+
+
+def _chunks(rows: Iterable[BulkRow], size: int) -> Iterator[list[BulkRow]]:
+    chunk: list[BulkRow] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+async def bulk_issue(
+    db: DatabaseConfig,
+    tenant: Tenant,
+    rows: Iterable[BulkRow],
+    *,
+    job: str,
+    achievement: Mapping[str, Any],
+    keystore: KeyStore,
+    base_url: str,
+    issuer_profile: Mapping[str, Any] | None = None,
+    purposes: Sequence[StatusPurpose] | None = None,
+    suite: str | None = None,
+    batch_size: int = 250,
+    workers: int = 0,
+    list_size: int = DEFAULT_LIST_SIZE,
+    total: int | None = None,
+    on_progress: ProgressCallback | None = None,
+    on_result: Callable[[BulkRowResult], None] | None = None,
+    now: datetime | None = None,
+) -> BulkResult:
+    """Issue one Open Badge per row from the ``achievement`` template, as the tenant.
+
+    Each credential is an ``OpenBadgeCredential`` whose subject is the row's recipient, with
+    the achievement embedded, signed with the tenant's key (``suite`` as for
+    :func:`~vcbadges.issuer.issue_for_tenant`) and status entries for ``purposes`` (default:
+    revocation and suspension) pointing at ``{base_url}/issuer/status/{list id}``. The
+    issuer is ``issuer_profile`` (an OB 3.0 ``Profile`` without ``id``, or with the
+    tenant's DID as ``id``; default: one named after the tenant).
+
+    ``job`` names the job: rerunning with the same job key skips the rows recorded as issued
+    (see the module documentation). Unlike the other issuer functions this one commits, a
+    batch of ``batch_size`` rows per transaction. ``workers`` > 0 signs in that many worker
+    processes; 0 signs in this process. ``on_result`` gets every row's outcome (issued,
+    skipped or failed rows, in the order they are settled, which is not always the input
+    order); ``on_progress`` gets ``(rows done, total)`` after each batch, where ``total``
+    is the argument, or ``len(rows)`` if ``rows`` has a length, or 0. ``now`` pins the
+    clock (tests).
+
+    A row that cannot be issued (a bad recipient or date, a row id repeated in the input, a
+    document the signer refuses) is reported as failed and the job goes on. Raises
+    ``CredentialError`` before issuing anything when the template itself cannot be issued,
+    ``StorageError`` when the tenant has no usable key, and lets database errors through:
+    whatever was committed stays, and a rerun resumes.
+    """
+    if not job or len(job) > _MAX_JOB_KEY:
+        raise ValueError(f"the job key must be 1 to {_MAX_JOB_KEY} characters")
+    if batch_size < 1 or workers < 0:
+        raise ValueError("batch_size must be positive and workers not negative")
+    chosen = tuple(DEFAULT_PURPOSES if purposes is None else purposes)
+    if len(set(chosen)) != len(chosen) or not set(chosen) <= {"revocation", "suspension"}:
+        raise ValueError("purposes must be distinct: revocation, suspension")
+    if isinstance(list_size, bool) or list_size <= 0 or list_size % 8:
+        raise ValueError("a status list size must be a positive multiple of 8")
+    template = _check_achievement(achievement)
+    profile = dict(issuer_profile if issuer_profile is not None else profile_of(tenant))
+    if profile.pop("id", tenant.did) != tenant.did:
+        raise CredentialError("the issuer profile's id is not the tenant's DID",
+                              code="issuer_mismatch")
+    issuer = {"id": tenant.did, "type": profile.pop("type", ["Profile"]), **profile}
+    async with db.sessionmaker(write=False)() as session:
+        key = await signing_key(session, tenant, keystore)
+    if total is None:
+        total = len(rows) if isinstance(rows, Sized) else 0
+    started = time.perf_counter()
+    signer = _Signer(key, suite, workers)
+    try:
+        job_state = _IssueJob(
+            db, tenant, job=job, achievement=template, issuer=issuer, base_url=base_url,
+            purposes=chosen, list_size=list_size, batch_size=batch_size, signer=signer,
+            total=total, on_progress=on_progress, on_result=on_result, now=now)
+        await _probe(job_state, key, suite)
+        await job_state.run(rows)
+    except BaseException:
+        # Cancelled (a web job stopped, Ctrl-C) or failed: do not hold the event loop
+        # while workers finish pieces of batches nobody will store.
+        signer.close(wait=False)
+        raise
+    signer.close()
+    counts = job_state.counts
+    return BulkResult(job, counts[ISSUED], counts[SKIPPED], counts[FAILED],
+                      time.perf_counter() - started)
+
+
+async def _probe(job: _IssueJob, key: SigningKey, suite: str | None) -> None:
+    """Sign one document of the job's shape, unstored, so that a template the signer
+    refuses fails the job before any row (and not every row, one by one)."""
+    when = job.now or utcnow()
+    unsigned = award_credential(job.template, Recipient(id="did:example:bulk-probe"),
+                                issuer=job.issuer, now=when)
+    probe = _Pending(row_id="probe", digest="", credential_id=f"urn:uuid:{uuid.uuid4()}",
+                     unsigned=unsigned, valid_until=None,
+                     claims=[(uuid.UUID(int=0), 0) for _ in job.pools])
+    [(ok, text)] = await _sign_all([job._document(probe, when)], key, when, suite)
+    if not ok:
+        raise CredentialError(f"the achievement template cannot be issued: {text}",
+                              code="invalid_template")
+
+
+# --- CSV front ends ---------------------------------------------------------------------
+
+
+def _open_csv(path: Path) -> IO[str]:
+    # utf-8-sig: spreadsheet programs put a byte order mark before the header.
+    return path.open("r", encoding="utf-8-sig", newline="")
+
+
+def _header(reader: csv.DictReader[str], name: str | Path, allowed: Sequence[str],
+            required: Sequence[str]) -> None:
+    names = reader.fieldnames
+    if not names:
+        raise ValueError(f"{name} is empty: it needs a header line")
+    stripped = [n.strip() for n in names]
+    unknown = [n for n in stripped if n not in allowed]
+    if unknown:
+        raise ValueError(f"{name}: unknown column {unknown[0]!r} (columns: "
+                         f"{', '.join(allowed)})")
+    missing = [n for n in required if n not in stripped]
+    if missing:
+        raise ValueError(f"{name}: the column {missing[0]!r} is missing")
+    if len(set(stripped)) != len(stripped):
+        raise ValueError(f"{name}: a column appears twice")
+    reader.fieldnames = stripped
+
+
+def _check_paths(source: Path, result: str | Path | None) -> None:
+    if result is not None and Path(result).resolve() == source.resolve():
+        raise ValueError(f"the result CSV would overwrite the input {source}")
+
+
+def _check_csv(path: Path, allowed: Sequence[str], required: Sequence[str]) -> int:
+    """Check the header of a CSV file; return the number of records after it."""
+    with _open_csv(path) as handle:
+        _header(csv.DictReader(handle), path, allowed, required)
+    with _open_csv(path) as handle:
+        return max(0, sum(1 for _ in csv.reader(handle)) - 1)
+
+
+def _issue_rows(reader: csv.DictReader[str]) -> Iterator[BulkRow]:
+    for record in reader:
+        yield BulkRow(row_id=record.get("row_id") or "", recipient=record.get("recipient") or "",
+                      name=record.get("name"), narrative=record.get("narrative"),
+                      valid_until=record.get("valid_until"))
+
+
+def _revoke_rows(reader: csv.DictReader[str]) -> Iterator[RevokeRow]:
+    for record in reader:
+        yield RevokeRow(credential_id=(record.get("credential_id") or "").strip(),
+                        reason=(record.get("reason") or "").strip() or None)
+
+
+def read_issue_csv(path: str | Path) -> Iterator[BulkRow]:
+    """The rows of an issuance CSV file (columns :data:`ISSUE_COLUMNS`, header first).
+
+    Raises ``ValueError`` for a missing or unknown column (a misspelt ``valid_until`` must
+    not silently issue badges that never expire) and ``OSError`` if the file cannot be read.
+    """
+    file = Path(path)
+    with _open_csv(file) as handle:
+        reader = csv.DictReader(handle)
+        _header(reader, file, ISSUE_COLUMNS, ("row_id", "recipient"))
+        yield from _issue_rows(reader)
+
+
+def read_revoke_csv(path: str | Path) -> Iterator[RevokeRow]:
+    """The rows of a revocation CSV: a ``credential_id`` column and an optional ``reason``."""
+    file = Path(path)
+    with _open_csv(file) as handle:
+        reader = csv.DictReader(handle)
+        _header(reader, file, _REVOKE_COLUMNS, ("credential_id",))
+        yield from _revoke_rows(reader)
+
+
+def parse_issue_csv(text: str, *, name: str = "the CSV") -> list[BulkRow]:
+    """The rows of issuance CSV text (an upload, say), checked as :func:`read_issue_csv`
+    checks a file; ``ValueError`` (also for malformed CSV) before any row is returned."""
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        _header(reader, name, ISSUE_COLUMNS, ("row_id", "recipient"))
+        return list(_issue_rows(reader))
+    except csv.Error as exc:
+        raise ValueError(f"{name} is not valid CSV: {exc}") from None
+
+
+def parse_revoke_csv(text: str, *, name: str = "the CSV") -> list[RevokeRow]:
+    """The rows of revocation CSV text, as :func:`parse_issue_csv`."""
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        _header(reader, name, _REVOKE_COLUMNS, ("credential_id",))
+        return list(_revoke_rows(reader))
+    except csv.Error as exc:
+        raise ValueError(f"{name} is not valid CSV: {exc}") from None
+
+
+def default_job_key(achievement: str, csv_path: str | Path) -> str:
+    """The job key of a CSV run: the achievement (slug or id) and the file's name.
+
+    Rerunning the same file for the same achievement resumes the job; a file with another
+    name is another job (pass an explicit key to resume after renaming a file).
+    """
+    key = f"{achievement}:{Path(csv_path).name}"
+    if len(key) > _MAX_JOB_KEY:
+        key = f"{key[:_MAX_JOB_KEY - 17]}~{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+    return key
+
+
+class _ResultWriter:
+    """A result CSV, flushed after every batch so an interrupted run leaves its results."""
+
+    def __init__(self, path: Path | None, columns: Sequence[str]) -> None:
+        self._handle: IO[str] | None = None
+        if path is not None:
+            self._handle = path.open("w", encoding="utf-8", newline="")
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow(columns)
+
+    def write(self, values: Sequence[str | None]) -> None:
+        if self._handle is not None:
+            self._writer.writerow(["" if v is None else v for v in values])
+
+    def flush(self) -> None:
+        if self._handle is not None:
+            self._handle.flush()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+def _config(db: str | DatabaseConfig) -> tuple[DatabaseConfig, bool]:
+    if isinstance(db, DatabaseConfig):
+        return db, False
+    return database_config(db), True
+
+
+async def _tenant(config: DatabaseConfig, name: str) -> Tenant:
+    async with config.sessionmaker(write=False)() as session:
+        tenant = await tenant_by_name(session, name)
+    if tenant is None:
+        raise StorageError(f"no tenant named {name!r}", code="not_found")
+    return tenant
+
+
+async def bulk_issue_csv(
+    db: str | DatabaseConfig,
+    tenant_name: str,
+    csv_path: str | Path,
+    result_csv_path: str | Path | None,
+    *,
+    achievement: str | Mapping[str, Any],
+    keystore: KeyStore,
+    base_url: str,
+    job: str | None = None,
+    issuer_profile: Mapping[str, Any] | None = None,
+    purposes: Sequence[StatusPurpose] | None = None,
+    workers: int | None = None,
+    batch_size: int = 250,
+    list_size: int = DEFAULT_LIST_SIZE,
+    on_progress: ProgressCallback | None = None,
+    now: datetime | None = None,
+) -> BulkResult:
+    """Issue a badge per row of ``csv_path`` and write one result line per row.
+
+    ``db`` is a database URL or config; ``achievement`` is the slug of one of the tenant's
+    achievement templates, or the Achievement JSON itself. The result CSV has the columns
+    :data:`RESULT_COLUMNS` (status ``issued``, ``skipped-already-issued`` or ``failed``) and
+    is written as the job goes; None writes none. ``job`` defaults to
+    :func:`default_job_key`, so running the same command again resumes. ``workers`` None
+    chooses: in process for small files, else one worker per CPU. Raises ``StorageError``
+    (``not_found``) for an unknown tenant or achievement slug and ``ValueError`` for a CSV
+    without the required columns, besides what :func:`bulk_issue` raises.
+    """
+    source = Path(csv_path)
+    _check_paths(source, result_csv_path)
+    total = _check_csv(source, ISSUE_COLUMNS, ("row_id", "recipient"))
+    config, owned = _config(db)
+    writer: _ResultWriter | None = None
+    try:
+        tenant = await _tenant(config, tenant_name)
+        if isinstance(achievement, str):
+            async with config.sessionmaker(write=False)() as session:
+                stored = await get_achievement(session, tenant, achievement)
+            if stored is None:
+                raise StorageError(f"tenant {tenant_name!r} has no achievement {achievement!r}",
+                                   code="not_found")
+            template = stored.achievement
+            label = achievement
+        else:
+            template = dict(achievement)
+            label = str(achievement.get("id", ""))
+        if workers is None:
+            workers = 0 if total < _POOL_THRESHOLD else (os.cpu_count() or 1)
+        writer = _ResultWriter(None if result_csv_path is None else Path(result_csv_path),
+                               RESULT_COLUMNS)
+        out = writer
+
+        def progress(done: int, all_rows: int) -> None:
+            out.flush()
+            if on_progress is not None:
+                on_progress(done, all_rows)
+
+        return await bulk_issue(
+            config, tenant, read_issue_csv(source), job=job or default_job_key(label, source),
+            achievement=template, keystore=keystore, base_url=base_url,
+            issuer_profile=issuer_profile, purposes=purposes, batch_size=batch_size,
+            workers=workers, list_size=list_size, total=total, on_progress=progress,
+            on_result=lambda r: out.write([r.row_id, r.credential_id, r.status, r.error]),
+            now=now)
+    finally:
+        if writer is not None:
+            writer.close()
+        if owned:
+            await config.dispose()
+
+
+# --- revocation -------------------------------------------------------------------------
+
+
+async def bulk_revoke(
+    db: DatabaseConfig,
+    tenant: Tenant,
+    rows: Iterable[RevokeRow],
+    *,
+    actor: str,
+    reason: str | None = None,
+    batch_size: int = 200,
+    total: int | None = None,
+    on_progress: ProgressCallback | None = None,
+    on_result: Callable[[RevokeRowResult], None] | None = None,
+    now: datetime | None = None,
+) -> BulkRevokeResult:
+    """Revoke the tenant's credentials named by ``rows``, a batch per transaction.
+
+    Each revocation is recorded as a status event with ``actor`` and the row's reason (or
+    ``reason``). An already revoked credential is ``skipped-already-revoked``, so a rerun
+    is harmless; an unknown id (or another tenant's) or a credential without a revocation
+    entry is ``failed``, and the others go on.
+    """
+    if not actor or len(actor) > 64:
+        raise ValueError("actor must be 1 to 64 characters")
+    if total is None:
+        total = len(rows) if isinstance(rows, Sized) else 0
+    started = time.perf_counter()
+    counts = {REVOKED: 0, SKIPPED_REVOKED: 0, FAILED: 0}
+    for chunk in _chunks_of(rows, batch_size):
+        results: list[RevokeRowResult] = []
+        async with db.sessionmaker()() as session, session.begin():
+            for row in chunk:
+                results.append(await _revoke_one(session, tenant, row, actor=actor,
+                                                 reason=row.reason or reason, now=now))
+        for result in results:
+            counts[result.status] += 1
+            if on_result is not None:
+                on_result(result)
+        if on_progress is not None:
+            on_progress(sum(counts.values()), total)
+    return BulkRevokeResult(counts[REVOKED], counts[SKIPPED_REVOKED], counts[FAILED],
+                            time.perf_counter() - started)
+
+
+async def _revoke_one(session: Session, tenant: Tenant, row: RevokeRow, *, actor: str,
+                      reason: str | None, now: datetime | None) -> RevokeRowResult:
+    credential_id = row.credential_id.strip()
+    if not credential_id:
+        return RevokeRowResult(credential_id, FAILED, "credential_id is empty")
+    try:
+        change = await revoke(session, tenant, credential_id, actor=actor, reason=reason,
+                              now=now)
+    except StatusError as exc:
+        return RevokeRowResult(credential_id, FAILED, f"{exc.code}: {exc.message}")
+    except StorageError as exc:
+        # Only "not found" leaves the transaction usable (it is raised before any write).
+        if exc.code != "not_found":
+            raise
+        return RevokeRowResult(credential_id, FAILED, f"{exc.code}: {exc.message}")
+    return RevokeRowResult(credential_id, REVOKED if change.changed else SKIPPED_REVOKED)
+
+
+def _chunks_of(rows: Iterable[RevokeRow], size: int) -> Iterator[list[RevokeRow]]:
+    chunk: list[RevokeRow] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+async def bulk_revoke_csv(
+    db: str | DatabaseConfig,
+    tenant_name: str,
+    csv_path: str | Path,
+    result_csv_path: str | Path | None,
+    *,
+    actor: str,
+    reason: str | None = None,
+    batch_size: int = 200,
+    on_progress: ProgressCallback | None = None,
+    now: datetime | None = None,
+) -> BulkRevokeResult:
+    """Revoke the credentials listed in the ``credential_id`` column of ``csv_path``.
+
+    A ``reason`` column, when present, gives each row's reason (else ``reason``). The
+    result CSV has the columns ``credential_id``, ``status`` (``revoked``,
+    ``skipped-already-revoked`` or ``failed``) and ``error``.
+    """
+    source = Path(csv_path)
+    _check_paths(source, result_csv_path)
+    total = _check_csv(source, _REVOKE_COLUMNS, ("credential_id",))
+    config, owned = _config(db)
+    writer: _ResultWriter | None = None
+    try:
+        tenant = await _tenant(config, tenant_name)
+        writer = _ResultWriter(None if result_csv_path is None else Path(result_csv_path),
+                               _REVOKE_RESULT_COLUMNS)
+        out = writer
+
+        def progress(done: int, all_rows: int) -> None:
+            out.flush()
+            if on_progress is not None:
+                on_progress(done, all_rows)
+
+        return await bulk_revoke(
+            config, tenant, read_revoke_csv(source), actor=actor, reason=reason,
+            batch_size=batch_size, total=total, on_progress=progress,
+            on_result=lambda r: out.write([r.credential_id, r.status, r.error]), now=now)
+    finally:
+        if writer is not None:
+            writer.close()
+        if owned:
+            await config.dispose()

@@ -1,0 +1,79 @@
+"""Who is calling: the tenant behind a bearer API key, looked up on every request.
+
+``Authorization: Bearer <api key>`` is the only place an API key is read from (never a
+query string, which ends up in access logs). A missing, malformed, unknown or revoked key
+gets the same ``401 unauthorized`` problem with a ``WWW-Authenticate`` challenge (RFC 6750),
+so the answer tells nothing about which keys exist. The key itself is never logged and
+never stored on the request; only its public prefix is kept, to name the actor in audit
+records.
+
+Database sessions for handlers come from here too: :func:`reading` for read-only work and
+:func:`writing` for one transaction that commits when the block ends without an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from vcbadges.issuer.tenants import api_key_prefix, authenticate
+from vcbadges.storage import Session
+from vcbadges.storage.models import Tenant
+from vcbadges.web.keys import DB
+from vcbadges.web.problems import ProblemError
+
+__all__ = ["Caller", "require_tenant", "reading", "writing"]
+
+_SCHEME = "bearer"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated caller: the tenant, and the public prefix of the key it used."""
+
+    tenant: Tenant
+    actor: str
+
+
+def _unauthorized(detail: str, error: str | None = None) -> ProblemError:
+    challenge = 'Bearer realm="vcbadges"'
+    if error is not None:
+        challenge += f', error="{error}"'
+    return ProblemError(401, "unauthorized", "Authentication required", detail,
+                        headers={"WWW-Authenticate": challenge})
+
+
+@asynccontextmanager
+async def reading(request: web.Request) -> AsyncIterator[Session]:
+    """A session for a read-only transaction."""
+    async with request.config_dict[DB].sessionmaker(write=False)() as session, session.begin():
+        yield session
+
+
+@asynccontextmanager
+async def writing(request: web.Request) -> AsyncIterator[Session]:
+    """A session whose transaction commits when the block ends, or rolls back on error."""
+    async with request.config_dict[DB].sessionmaker()() as session, session.begin():
+        yield session
+
+
+async def require_tenant(request: web.Request) -> Caller:
+    """The caller behind the request's bearer API key; a ``401`` problem otherwise."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        raise _unauthorized("send the tenant's API key as Authorization: Bearer <key>")
+    scheme, _, credentials = header.strip().partition(" ")
+    api_key = credentials.strip()
+    if scheme.lower() != _SCHEME or not api_key:
+        raise _unauthorized("use the Bearer scheme with the tenant's API key", "invalid_request")
+    prefix = api_key_prefix(api_key)
+    if prefix is None:
+        raise _unauthorized("the API key is not valid", "invalid_token")
+    async with reading(request) as session:
+        tenant = await authenticate(session, api_key)
+    if tenant is None:
+        raise _unauthorized("the API key is not valid", "invalid_token")
+    return Caller(tenant=tenant, actor=prefix)

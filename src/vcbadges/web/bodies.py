@@ -1,0 +1,45 @@
+"""Reading request bodies: size, media type, JSON syntax and depth, before any handler logic."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from vcbadges.primitives.jsonlimits import within_depth
+from vcbadges.web.problems import ProblemError
+
+__all__ = ["read_json", "read_object"]
+
+
+async def read_json(request: web.Request, *, max_depth: int = 64) -> Any:
+    """Parse the JSON body; answer 415/400/413 problems for anything else.
+
+    The size limit is the application's ``client_max_size``, enforced by aiohttp while reading.
+    """
+    media = request.content_type
+    if media != "application/json" and not media.endswith("+json"):
+        raise ProblemError(415, "unsupported-media-type", "Expected a JSON body",
+                           f"Content-Type was {media or 'missing'}")
+    raw = await request.read()
+    try:
+        value = json.loads(raw)
+    except RecursionError as exc:
+        # Nested past the interpreter's recursion limit: far deeper than max_depth.
+        raise ProblemError(400, "json-too-deep", "The JSON nests too deeply",
+                           f"at most {max_depth} levels are accepted") from exc
+    except ValueError as exc:
+        raise ProblemError(400, "malformed-json", "The body is not valid JSON", str(exc)) from exc
+    if not within_depth(value, max_depth):
+        raise ProblemError(400, "json-too-deep", "The JSON nests too deeply",
+                           f"at most {max_depth} levels are accepted")
+    return value
+
+
+async def read_object(request: web.Request, *, max_depth: int = 64) -> dict[str, Any]:
+    """Like :func:`read_json`, and the body must be a JSON object."""
+    value = await read_json(request, max_depth=max_depth)
+    if not isinstance(value, dict):
+        raise ProblemError(400, "not-an-object", "The body must be a JSON object")
+    return value

@@ -1,0 +1,118 @@
+"""What the pages show of an Open Badge, read from the credential and made safe to show.
+
+The verifier page, the wallet and the wallet's offer screen show names, descriptions, links
+and images taken from documents somebody else wrote. These functions keep what a page may
+use as it is: non-blank text without NUL, cut to a length; https links; images as https or
+base64 ``data:image/…`` URLs. Nothing here verifies anything.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from vcbadges.oid4vp.dcql import credential_view
+
+__all__ = ["credential_display", "display_text", "display_url", "display_image"]
+
+_MAX_IRI = 1000
+_MAX_TEXT = 2000
+_MAX_EVIDENCE = 50
+_MAX_DATA_URL = 512 * 1024
+_DATA_IMAGE = re.compile(r"^data:image/(png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/=]+$")
+
+
+def display_text(value: Any) -> str | None:
+    """A non-blank string, without NUL, cut to 2000 characters; else None."""
+    if isinstance(value, str) and value.strip():
+        text = value.replace("\x00", "")
+        return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT - 1] + "…"
+    return None
+
+
+def display_url(value: Any) -> str | None:
+    """An https URL (or the ``id`` of an object holding one) of at most 1000 characters,
+    safe to put in ``href``/``src``; else None."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    if not isinstance(value, str):
+        return None
+    if value.startswith("https://") and len(value) <= _MAX_IRI and " " not in value:
+        return value
+    return None
+
+
+def display_image(value: Any) -> str | None:
+    """An https URL or a base64 ``data:image/(png|jpeg|gif|webp|svg+xml)`` URL (or the
+    ``id`` of an ``Image`` object holding one), safe for ``<img src>``; else None."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    if isinstance(value, str) and len(value) <= _MAX_DATA_URL and _DATA_IMAGE.match(value):
+        return value
+    return display_url(value)
+
+
+def _first(value: Any) -> dict[str, Any]:
+    items = value if isinstance(value, list) else [value]
+    return next((item for item in items if isinstance(item, dict)), {})
+
+
+def credential_display(document: Any) -> dict[str, Any]:
+    """What a person needs to see of an Open Badge, read (not verified) from ``document``
+    (a credential object, its JSON text, a VC-JWT or an ``EnvelopedVerifiableCredential``):
+
+    ``{"name", "issuer", "issuer_name", "image"?, "achievement", "achievement_id"?,
+    "description"?, "criteria"?: {"id"?, "narrative"?}, "evidence": [{"id"?, "name"?,
+    "narrative"?, "description"?}]}``. Links are https only and images https or base64
+    ``data:image/…`` URLs, so a page may use them as they are; missing texts are None.
+    """
+    view: Any = document
+    found = credential_view(document)
+    if found is not None:
+        view = found[1]
+    elif isinstance(document, str):
+        try:
+            view = json.loads(document)
+        except ValueError:
+            view = {}
+    if not isinstance(view, dict):
+        view = {}
+    subject = _first(view.get("credentialSubject"))
+    achievement = subject.get("achievement")
+    achievement = achievement if isinstance(achievement, dict) else {}
+    issuer = view.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    issuer_name = display_text(issuer.get("name")) if isinstance(issuer, dict) else None
+    out: dict[str, Any] = {
+        "name": display_text(view.get("name")) or display_text(achievement.get("name")),
+        "issuer": issuer_id if isinstance(issuer_id, str) else None,
+        "issuer_name": issuer_name,
+        "achievement": display_text(achievement.get("name")),
+    }
+    if isinstance(achievement.get("id"), str):
+        out["achievement_id"] = achievement["id"]
+    image = display_image(achievement.get("image")) or display_image(view.get("image"))
+    if image is not None:
+        out["image"] = image
+    description = (display_text(achievement.get("description"))
+                   or display_text(view.get("description")))
+    if description is not None:
+        out["description"] = description
+    criteria = achievement.get("criteria")
+    if isinstance(criteria, dict):
+        shown = {k: v for k, v in (("id", display_url(criteria.get("id"))),
+                                   ("narrative", display_text(criteria.get("narrative"))))
+                 if v is not None}
+        if shown:
+            out["criteria"] = shown
+    evidence = view.get("evidence")
+    items = evidence if isinstance(evidence, list) else [evidence] if evidence else []
+    out["evidence"] = [
+        {k: v for k, v in (("id", display_url(item.get("id"))),
+                           ("name", display_text(item.get("name"))),
+                           ("narrative", display_text(item.get("narrative"))),
+                           ("description", display_text(item.get("description"))))
+         if v is not None}
+        for item in items[:_MAX_EVIDENCE] if isinstance(item, dict)]
+    return out

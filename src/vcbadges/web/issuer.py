@@ -1,0 +1,377 @@
+"""The issuer sub-application (mounted at ``/issuer``): W3C VC-API issuance and status.
+
+Every route but the status lists needs a tenant's API key (``Authorization: Bearer``), and
+every read or change goes through that tenant, so a credential of another tenant is
+``404 not-found``, exactly like one that was never issued. Handlers parse and check the
+request, make one call into :mod:`vcbadges.issuer`, and answer with JSON.
+
+- ``POST /credentials/issue``: ``{"credential": {...}, "options": {...}}`` (an unsigned
+  credential) or ``{"award": {"achievement": slug, "recipient": {"id"|"email": ...}},
+  "options": {...}}``; options ``format`` (``di``, ``jwt``, ``vc+jwt``), ``cryptosuite``,
+  ``statusPurposes`` and ``bake`` (``png``, ``svg``). Answers ``201
+  {"verifiableCredential": ...}`` (and ``bakedImage``, a data URL).
+- ``POST /credentials/status``: VC-API ``{"credentialId", "credentialStatus": {"type",
+  "statusPurpose"}, "status": bool}``; also ``credentialStatus: [{"type", "status":
+  "revoked"|"suspended"|"unsuspended"}]``. An optional ``reason`` goes to the audit record.
+- ``GET /credentials`` and ``GET /credentials/{id}``: the tenant's credentials, as issued,
+  with their status and status history.
+- ``GET /status/{list_id}``: public; the signed ``BitstringStatusListCredential``, with
+  ``Cache-Control``, a weak ``ETag`` and ``304`` answers to ``If-None-Match``.
+- ``POST /achievements``, ``GET /achievements``, ``GET /achievements/{slug}``: templates.
+- ``GET /tenant``: who the API key belongs to, ``{"name", "display_name", "did"}`` (the
+  console shows the display name).
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.utils import format_datetime as http_date
+from typing import Any, Literal, cast
+
+from aiohttp import web
+
+from vcbadges.issuer.achievements import (
+    AchievementTemplate,
+    Recipient,
+    create_achievement,
+    get_achievement,
+    issue_award,
+    list_achievements,
+)
+from vcbadges.issuer.images import bake_badge
+from vcbadges.issuer.issuance import StoredCredential, issue_for_tenant, list_credentials
+from vcbadges.issuer.records import credential_record
+from vcbadges.issuer.status import StatusPurpose, set_status, status_list_url
+from vcbadges.issuer.tenants import display_name_of
+from vcbadges.proofs.di import SUITES
+from vcbadges.proofs.jose import enveloped_credential
+from vcbadges.web.auth import reading, require_tenant, writing
+from vcbadges.web.bodies import read_object
+from vcbadges.web.keys import KEYSTORE, SETTINGS, STATUS_LISTS
+from vcbadges.web.problems import ProblemError
+
+__all__ = ["create_issuer_app"]
+
+Format = Literal["di", "jwt", "vc+jwt"]
+_FORMATS: tuple[Format, ...] = ("di", "jwt", "vc+jwt")
+_BAKES = ("png", "svg")
+_PURPOSES: tuple[StatusPurpose, ...] = ("revocation", "suspension")
+_OPTIONS = frozenset({"format", "cryptosuite", "bake", "statusPurposes", "credentialId"})
+_ENTRY_TYPES = frozenset({"BitstringStatusListEntry", "BitstringStatusList"})
+# The brief form of a status change: the status a credential should end up with.
+_CHANGES: dict[str, tuple[StatusPurpose, bool]] = {
+    "revoked": ("revocation", True),
+    "suspended": ("suspension", True),
+    "unsuspended": ("suspension", False),
+}
+_MAX_ID = 1000
+_MAX_REASON = 1000
+_MAX_PAGE = 1000
+
+
+def _invalid(detail: str) -> ProblemError:
+    return ProblemError(400, "invalid-request", "The request is not valid", detail)
+
+
+def _invalid_options(detail: str) -> ProblemError:
+    return ProblemError(400, "invalid-options", "The options are not valid", detail)
+
+
+def _not_found(what: str) -> ProblemError:
+    return ProblemError(404, "not-found", "Not found", f"there is no such {what}")
+
+
+# --- issue -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssueOptions:
+    format: Format = "di"
+    cryptosuite: str | None = None
+    bake: Literal["png", "svg"] | None = None
+    purposes: tuple[StatusPurpose, ...] | None = None
+
+
+def _issue_options(value: Any) -> IssueOptions:
+    if value is None:
+        return IssueOptions()
+    if not isinstance(value, dict):
+        raise _invalid_options("options must be a JSON object")
+    unknown = sorted(set(value) - _OPTIONS)
+    if unknown:
+        raise _invalid_options(f"unknown option {unknown[0]!r}")
+    fmt = value.get("format", "di")
+    if fmt not in _FORMATS:
+        raise _invalid_options("format is one of di, jwt, vc+jwt")
+    suite = value.get("cryptosuite")
+    if suite is not None and (not isinstance(suite, str) or suite not in SUITES):
+        raise _invalid_options(f"cryptosuite is one of {', '.join(sorted(SUITES))}")
+    if suite is not None and fmt != "di":
+        raise _invalid_options("a cryptosuite applies to format di only")
+    bake = value.get("bake")
+    if bake is not None and bake not in _BAKES:
+        raise _invalid_options("bake is png or svg")
+    purposes = value.get("statusPurposes")
+    if purposes is not None:
+        if (not isinstance(purposes, list) or any(p not in _PURPOSES for p in purposes)
+                or len(set(purposes)) != len(purposes)):
+            raise _invalid_options("statusPurposes lists revocation and/or suspension, once each")
+        purposes = tuple(purposes)
+    return IssueOptions(format=cast(Format, fmt), cryptosuite=suite,
+                        bake=cast(Literal["png", "svg"] | None, bake), purposes=purposes)
+
+
+def _unsigned_credential(value: Any, options: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _invalid("credential must be a JSON object")
+    credential = dict(value)
+    credential_id = options.get("credentialId") if isinstance(options, dict) else None
+    if credential_id is not None:
+        if "id" in credential:
+            raise _invalid_options("credentialId is for a credential without an id")
+        credential["id"] = credential_id
+    if "id" in credential and (not isinstance(credential["id"], str)
+                               or not 0 < len(credential["id"]) <= _MAX_ID
+                               or "\x00" in credential["id"]):
+        raise _invalid(f"the credential id must be a string of 1 to {_MAX_ID} characters")
+    return credential
+
+
+def _recipient(value: Any) -> Recipient:
+    if not isinstance(value, dict) or set(value) not in ({"id"}, {"email"}):
+        raise _invalid('award.recipient is {"id": "did:..."} or {"email": "..."}')
+    return Recipient(id=value.get("id"), email=value.get("email"))
+
+
+def _issued(stored: StoredCredential, options: IssueOptions, title: str) -> dict[str, Any]:
+    """The VC-API answer: the credential as issued (object, VC-JWT, or an envelope of a
+    ``vc+jwt``), and the baked image when asked for."""
+    document: Any
+    if stored.format == "di":
+        document = stored.json()
+    elif options.format == "vc+jwt":
+        document = enveloped_credential(stored.document)
+    else:
+        document = stored.document
+    answer: dict[str, Any] = {"verifiableCredential": document}
+    if options.bake is not None:
+        image = bake_badge(options.bake, stored.document, title=title)
+        media = "image/png" if options.bake == "png" else "image/svg+xml"
+        answer["bakedImage"] = f"data:{media};base64,{base64.b64encode(image).decode('ascii')}"
+    return answer
+
+
+async def issue_credential(request: web.Request) -> web.Response:
+    settings = request.config_dict[SETTINGS]
+    caller = await require_tenant(request)
+    body = await read_object(request, max_depth=settings.max_json_depth)
+    options = _issue_options(body.get("options"))
+    common: dict[str, Any] = {
+        "keystore": request.config_dict[KEYSTORE], "base_url": settings.base_url,
+        "suite": options.cryptosuite, "purposes": options.purposes, "format": options.format}
+    if ("credential" in body) == ("award" in body):
+        raise _invalid("send either credential (an unsigned credential) or award")
+    if "credential" in body:
+        credential = _unsigned_credential(body["credential"], body.get("options"))
+        title = credential.get("name") if isinstance(credential.get("name"), str) else ""
+        async with writing(request) as session:
+            stored = await issue_for_tenant(session, caller.tenant, credential, **common)
+    else:
+        award = body["award"]
+        if not isinstance(award, dict) or not isinstance(award.get("achievement"), str):
+            raise _invalid("award names an achievement template by its slug, and a recipient")
+        recipient = _recipient(award.get("recipient"))
+        title = award["achievement"]
+        async with writing(request) as session:
+            stored = await issue_award(session, caller.tenant, award["achievement"], recipient,
+                                       **common)
+    return web.json_response(_issued(stored, options, str(title)), status=201)
+
+
+# --- status ------------------------------------------------------------------------------
+
+
+def _status_changes(body: Mapping[str, Any]) -> list[tuple[StatusPurpose, bool]]:
+    """The (purpose, value) changes a status request asks for, in order."""
+    entries = body.get("credentialStatus")
+    if isinstance(entries, dict):
+        # VC-API: one entry naming its purpose, and the new status as a boolean.
+        if entries.get("type") not in _ENTRY_TYPES:
+            raise _invalid("credentialStatus.type must be BitstringStatusListEntry")
+        purpose = entries.get("statusPurpose")
+        if purpose not in _PURPOSES:
+            raise _invalid("credentialStatus.statusPurpose is revocation or suspension")
+        status = body.get("status")
+        if not isinstance(status, bool):
+            raise _invalid("status must be true or false")
+        return [(cast(StatusPurpose, purpose), status)]
+    if isinstance(entries, list) and 0 < len(entries) <= len(_CHANGES):
+        changes = []
+        for entry in entries:
+            if (not isinstance(entry, dict) or entry.get("type") not in _ENTRY_TYPES
+                    or entry.get("status") not in _CHANGES):
+                raise _invalid('each credentialStatus entry is {"type": '
+                               '"BitstringStatusListEntry", "status": "revoked"|"suspended"|'
+                               '"unsuspended"}')
+            changes.append(_CHANGES[entry["status"]])
+        return changes
+    raise _invalid("credentialStatus is an object (with status) or a list of entries")
+
+
+async def update_status(request: web.Request) -> web.Response:
+    settings = request.config_dict[SETTINGS]
+    caller = await require_tenant(request)
+    body = await read_object(request, max_depth=settings.max_json_depth)
+    credential_id = body.get("credentialId")
+    if not isinstance(credential_id, str) or not 0 < len(credential_id) <= _MAX_ID:
+        raise _invalid(f"credentialId is a string of 1 to {_MAX_ID} characters")
+    if "\x00" in credential_id:
+        # Names no credential (and PostgreSQL cannot take a NUL in a text parameter).
+        raise _not_found("credential")
+    reason = body.get("reason")
+    if reason is not None and (not isinstance(reason, str) or len(reason) > _MAX_REASON):
+        raise _invalid(f"reason is a string of at most {_MAX_REASON} characters")
+    changes = _status_changes(body)
+    async with writing(request) as session:
+        done = [await set_status(session, caller.tenant, credential_id, purpose=purpose,
+                                 value=value, actor=caller.actor, reason=reason)
+                for purpose, value in changes]
+    return web.json_response({
+        "credentialId": credential_id,
+        "credentialStatus": [
+            {"type": "BitstringStatusListEntry", "statusPurpose": c.purpose,
+             "statusListCredential": status_list_url(settings.base_url, c.status_list.id),
+             "statusListIndex": str(c.index), "status": c.value, "changed": c.changed}
+            for c in done],
+    })
+
+
+# --- reading back ------------------------------------------------------------------------
+
+
+def _page(request: web.Request) -> tuple[int, int]:
+    try:
+        limit = int(request.query.get("limit", "100"))
+        offset = int(request.query.get("offset", "0"))
+    except ValueError:
+        raise _invalid("limit and offset are integers") from None
+    if not 0 < limit <= _MAX_PAGE or not 0 <= offset <= 2**31:
+        raise _invalid(f"limit is 1 to {_MAX_PAGE}, offset is not negative")
+    return limit, offset
+
+
+def _summary(stored: StoredCredential) -> dict[str, Any]:
+    return {"id": stored.id, "format": stored.format, "subject": stored.subject,
+            "issuedAt": stored.issued_at.isoformat().replace("+00:00", "Z")}
+
+
+async def credentials(request: web.Request) -> web.Response:
+    caller = await require_tenant(request)
+    limit, offset = _page(request)
+    async with reading(request) as session:
+        found = await list_credentials(session, caller.tenant, limit=limit, offset=offset)
+    return web.json_response({"credentials": [_summary(c) for c in found],
+                              "limit": limit, "offset": offset})
+
+
+async def credential(request: web.Request) -> web.Response:
+    caller = await require_tenant(request)
+    credential_id = request.match_info["credential_id"]
+    if "\x00" in credential_id:
+        raise _not_found("credential")  # No credential id holds one; never looked up.
+    async with reading(request) as session:
+        record = await credential_record(session, caller.tenant, credential_id)
+    if record is None:
+        raise _not_found("credential")
+    stored = record.credential
+    return web.json_response({
+        **_summary(stored),
+        "verifiableCredential": stored.json() if stored.format == "di" else stored.document,
+        "credentialStatus": record.status,
+        "statusEvents": [e.to_json() for e in record.events],
+    })
+
+
+async def status_list(request: web.Request) -> web.Response:
+    settings = request.config_dict[SETTINGS]
+    try:
+        list_id = uuid.UUID(request.match_info["list_id"])
+    except ValueError:
+        raise _not_found("status list") from None
+    async with reading(request) as session:
+        signed = await request.config_dict[STATUS_LISTS].get(session, list_id)
+    if signed is None:
+        raise _not_found("status list")
+    headers = {
+        "ETag": signed.etag,
+        "Cache-Control": f"public, max-age={settings.status_list_max_age}",
+        "Last-Modified": http_date(signed.updated_at.replace(microsecond=0), usegmt=True),
+    }
+    wanted = request.headers.get("If-None-Match", "")
+    if any(tag.strip().removeprefix("W/") == signed.etag.removeprefix("W/") or tag.strip() == "*"
+           for tag in wanted.split(",")):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=signed.document, content_type="application/json",
+                        headers=headers)
+
+
+# --- achievement templates ---------------------------------------------------------------
+
+
+def _template(template: AchievementTemplate) -> dict[str, Any]:
+    return template.to_json()
+
+
+async def add_achievement(request: web.Request) -> web.Response:
+    settings = request.config_dict[SETTINGS]
+    caller = await require_tenant(request)
+    body = await read_object(request, max_depth=settings.max_json_depth)
+    if set(body) != {"slug", "achievement"}:
+        raise _invalid('send {"slug": "...", "achievement": {...}}')
+    async with writing(request) as session:
+        template = await create_achievement(session, caller.tenant, body["slug"],
+                                            body["achievement"])
+    return web.json_response(_template(template), status=201)
+
+
+async def achievements(request: web.Request) -> web.Response:
+    caller = await require_tenant(request)
+    limit, offset = _page(request)
+    async with reading(request) as session:
+        found = await list_achievements(session, caller.tenant, limit=limit, offset=offset)
+    return web.json_response({"achievements": [_template(t) for t in found],
+                              "limit": limit, "offset": offset})
+
+
+async def achievement(request: web.Request) -> web.Response:
+    caller = await require_tenant(request)
+    async with reading(request) as session:
+        template = await get_achievement(session, caller.tenant, request.match_info["slug"])
+    if template is None:
+        raise _not_found("achievement template")
+    return web.json_response(_template(template))
+
+
+async def tenant(request: web.Request) -> web.Response:
+    caller = await require_tenant(request)
+    return web.json_response({"name": caller.tenant.name,
+                              "display_name": display_name_of(caller.tenant),
+                              "did": caller.tenant.did}, headers={"Cache-Control": "no-store"})
+
+
+def create_issuer_app() -> web.Application:
+    """The ``/issuer`` sub-application; shared state comes from the root app."""
+    app = web.Application()
+    app.router.add_post("/credentials/issue", issue_credential)
+    app.router.add_post("/credentials/status", update_status)
+    app.router.add_get("/credentials", credentials)
+    app.router.add_get("/credentials/{credential_id:.+}", credential)
+    app.router.add_get("/status/{list_id}", status_list)
+    app.router.add_post("/achievements", add_achievement)
+    app.router.add_get("/achievements", achievements)
+    app.router.add_get("/achievements/{slug}", achievement)
+    app.router.add_get("/tenant", tenant)
+    return app

@@ -1,0 +1,73 @@
+"""Every key under which the service keeps state on its applications; no string keys.
+
+The root application owns these; sub-applications read them through
+``request.config_dict[KEY]``. Each resource is set up and torn down by one ``cleanup_ctx``
+entry of :func:`vcbadges.web.app.create_app`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from aiohttp import web
+
+from vcbadges.dids.resolver import MethodResolver
+from vcbadges.issuer.keystore import KeyStore
+from vcbadges.issuer.publish import StatusListPublisher
+from vcbadges.net.fetcher import JSONFetcher, SafeFetcher
+from vcbadges.primitives.dates import utcnow
+from vcbadges.storage import DatabaseConfig
+from vcbadges.storage.protocol_state import SQLProtocolStore
+from vcbadges.verifier.listcache import VerifiedListCache
+from vcbadges.wallet import SQLWalletStore
+from vcbadges.web.settings import Settings
+
+__all__ = ["SETTINGS", "DB", "KEYSTORE", "FETCHER", "WALLET_FETCHER", "RESOLVER", "STATUS_LISTS",
+           "VERIFIED_LISTS", "DOCUMENTS", "Clock", "CLOCK", "PROTOCOL_STORE", "WALLET_STORE",
+           "WALLET_UNLOCKS", "WALLET_SESSION_KEY"]
+
+
+class Clock:
+    """The service's "now" for the OpenID4VC flows and wallet sessions: the wall clock,
+    moved by ``offset`` (tests move it to expire offers and sessions without waiting)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return utcnow() + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
+#: The settings the application was created with.
+SETTINGS = web.AppKey("settings", Settings)
+#: The database (engine and session factories), migrated at start.
+DB = web.AppKey("db", DatabaseConfig)
+#: Wraps and unwraps the tenants' signing keys (under the service master key).
+KEYSTORE = web.AppKey("keystore", KeyStore)
+#: The outbound HTTP client of verification (status lists, did:web), policy-bound.
+FETCHER = web.AppKey("fetcher", SafeFetcher)
+#: The outbound HTTP client of the wallet's OpenID4VC exchanges, under the wallet's policy
+#: (``FETCHER`` itself when both policies are the same).
+WALLET_FETCHER = web.AppKey("wallet_fetcher", SafeFetcher)
+#: DID resolution for verification, reading did:web through ``FETCHER``.
+RESOLVER = web.AppKey("resolver", MethodResolver)
+#: Signed status list credentials, re-signed when a list changes.
+STATUS_LISTS = web.AppKey("status_lists", StatusListPublisher)
+#: What verification reads: this service's own documents locally, the rest via ``FETCHER``.
+DOCUMENTS = web.AppKey("documents", JSONFetcher)
+#: Status list credentials this process has verified recently (skips re-checking their proofs).
+VERIFIED_LISTS = web.AppKey("verified_lists", VerifiedListCache)
+#: The clock of the OpenID4VC flows and wallet sessions.
+CLOCK = web.AppKey("clock", Clock)
+#: Single-use OpenID4VC state (offers, codes, tokens, nonces, requests, results, handles).
+PROTOCOL_STORE = web.AppKey("protocol_store", SQLProtocolStore)
+#: Holder wallets and their encrypted credentials.
+WALLET_STORE = web.AppKey("wallet_store", SQLWalletStore)
+#: Caps the Argon2id derivations (about 64 MiB and 200 ms each) running at once.
+WALLET_UNLOCKS = web.AppKey("wallet_unlocks", asyncio.Semaphore)
+#: Wraps session data keys and makes CSRF tokens (derived from the master key).
+WALLET_SESSION_KEY = web.AppKey("wallet_session_key", bytes)

@@ -1,0 +1,768 @@
+"""The OpenAPI 3.1 document of the service, served at ``/openapi.json``.
+
+Written by hand next to the handlers it describes; :func:`app_routes` lists what the
+application really serves, and the tests check that the two name the same operations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from vcbadges.web.problems import TYPE_BASE
+from vcbadges.web.settings import Settings
+
+__all__ = ["openapi_document", "app_routes", "document_routes", "UNDOCUMENTED"]
+
+JSON = "application/json"
+PROBLEM = "application/problem+json"
+FORM = "application/x-www-form-urlencoded"
+SVG = "image/svg+xml"
+_BEARER: list[dict[str, list[str]]] = [{"apiKey": []}]
+_SESSION: list[dict[str, list[str]]] = [{"walletSession": []}]
+_SESSION_CSRF: list[dict[str, list[str]]] = [{"walletSession": [], "csrfToken": []}]
+
+#: Routes the application serves that are pages, not API operations: HTML and the static
+#: files beside it (wallet_demo/, the issuer console, the employer page), and the redirect
+#: to the wallet page. The tests check that each of these is served and none is documented.
+UNDOCUMENTED: frozenset[tuple[str, str]] = frozenset({
+    ("GET", "/wallet"),
+    ("GET", "/wallet/"),
+    ("GET", "/wallet/{file}"),
+    ("GET", "/issuer/console"),
+    ("GET", "/issuer/console/"),
+    ("GET", "/issuer/console/{file}"),
+    ("GET", "/verifier/"),
+    ("GET", "/verifier/{file}"),
+})
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], media: str = JSON) -> dict[str, Any]:
+    return {"content": {media: {"schema": schema}}}
+
+
+def _problems(*statuses: int) -> dict[str, Any]:
+    """Problem answers: the named statuses, and any other error as ``default``."""
+    named = {
+        400: "The request is not valid (see the problem type)",
+        401: "Missing, malformed or unknown API key",
+        404: "Not found (another tenant's data is not found either)",
+        403: "The session's CSRF token is missing or wrong (csrf-token-invalid)",
+        409: "Conflicts with what exists (an id issued before, a permanent revocation)",
+        413: "The body is larger than the configured limit",
+        415: "The body is not JSON (or not the media type the operation takes)",
+        422: "Understood but refused (see the problem type)",
+        502: "The issuer or verifier could not be reached (fetch-failed)",
+    }
+    out = {str(s): {"description": named[s], **_json(_ref("Problem"), PROBLEM)}
+           for s in statuses}
+    out["default"] = {"description": "Any other error", **_json(_ref("Problem"), PROBLEM)}
+    return out
+
+
+def _body(schema: dict[str, Any], examples: dict[str, Any] | None = None) -> dict[str, Any]:
+    body = {"required": True, **_json(schema)}
+    if examples:
+        body["content"][JSON]["examples"] = {
+            name: {"value": value} for name, value in examples.items()}
+    return body
+
+
+_OB_CONTEXTS = ["https://www.w3.org/ns/credentials/v2",
+                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+_ISSUE_EXAMPLES = {
+    "credential": {
+        "credential": {
+            "@context": _OB_CONTEXTS,
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            "name": "Open Badges Explorer",
+            "issuer": {"type": ["Profile"], "name": "Example University"},
+            "credentialSubject": {
+                "id": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+                "type": ["AchievementSubject"],
+                "achievement": {
+                    "id": "https://example.edu/achievements/explorer",
+                    "type": ["Achievement"], "name": "Open Badges Explorer",
+                    "description": "Issued a first Open Badge.",
+                    "criteria": {"narrative": "Completed the walkthrough."}}}},
+        "options": {"format": "di"}},
+    "award": {
+        "award": {"achievement": "explorer",
+                  "recipient": {"email": "learner@example.org"}},
+        "options": {"bake": "svg"}},
+}
+
+
+def _op(summary: str, operation_id: str, responses: dict[str, Any], *, tag: str,
+        secured: bool = False, body: dict[str, Any] | None = None,
+        examples: dict[str, Any] | None = None,
+        parameters: list[dict[str, Any]] | None = None,
+        security: list[dict[str, list[str]]] | None = None,
+        content: dict[str, Any] | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "operationId": operation_id, "tags": [tag],
+                          "responses": responses}
+    op["security"] = security if security is not None else _BEARER if secured else []
+    if body is not None:
+        op["requestBody"] = _body(body, examples)
+    if content is not None:
+        op["requestBody"] = {"required": True, "content": content}
+    if parameters:
+        op["parameters"] = parameters
+    return op
+
+
+def _path_param(name: str, description: str, **schema: Any) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": {"type": "string", **schema}}
+
+
+_PAGE = [
+    {"name": "limit", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+    {"name": "offset", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 0, "default": 0}},
+]
+
+_SCHEMAS: dict[str, Any] = {
+    "Problem": {
+        "type": "object", "required": ["type", "title", "status"],
+        "description": f"RFC 9457 problem details; type is {TYPE_BASE}<kind>, e.g. "
+                       "unauthorized, not-found, malformed-json, json-too-deep, "
+                       "body-too-large, unsupported-media-type, invalid-request, "
+                       "invalid-options, invalid-credential, unknown-achievement, conflict.",
+        "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                       "status": {"type": "integer"}, "detail": {"type": "string"},
+                       "code": {"type": "string"}},
+    },
+    "Credential": {"type": "object", "description": "A W3C Verifiable Credential (JSON-LD)",
+                   "additionalProperties": True},
+    "IssueOptions": {
+        "type": "object", "additionalProperties": False,
+        "properties": {
+            "format": {"enum": ["di", "jwt", "vc+jwt"], "default": "di",
+                       "description": "di: Data Integrity proof; jwt: OB 3.0 VC-JWT; "
+                                      "vc+jwt: VC-JOSE (answered as an envelope)"},
+            "cryptosuite": {"enum": ["eddsa-rdfc-2022", "eddsa-jcs-2022", "ecdsa-rdfc-2019",
+                                     "ed25519-2020"]},
+            "statusPurposes": {"type": "array", "uniqueItems": True,
+                               "items": {"enum": ["revocation", "suspension"]}},
+            "bake": {"enum": ["png", "svg"],
+                     "description": "also answer a badge image with the credential baked in"},
+            "credentialId": {"type": "string", "description": "the id of a credential "
+                                                             "sent without one"},
+        },
+    },
+    "IssueCredentialRequest": {
+        "type": "object", "required": ["credential"],
+        "properties": {"credential": _ref("Credential"), "options": _ref("IssueOptions")},
+    },
+    "AwardRequest": {
+        "type": "object", "required": ["award"],
+        "properties": {
+            "award": {
+                "type": "object", "required": ["achievement", "recipient"],
+                "properties": {
+                    "achievement": {"type": "string", "description": "a template's slug"},
+                    "recipient": {"oneOf": [
+                        {"type": "object", "required": ["id"], "additionalProperties": False,
+                         "properties": {"id": {"type": "string"}}},
+                        {"type": "object", "required": ["email"],
+                         "additionalProperties": False,
+                         "properties": {"email": {"type": "string"}}},
+                    ]},
+                },
+            },
+            "options": _ref("IssueOptions"),
+        },
+    },
+    "IssueResponse": {
+        "type": "object", "required": ["verifiableCredential"],
+        "properties": {
+            "verifiableCredential": {"oneOf": [_ref("Credential"), {"type": "string"}]},
+            "bakedImage": {"type": "string", "description": "a data: URL (PNG or SVG)"},
+        },
+    },
+    "UpdateCredentialStatusRequest": {
+        "description": "VC-API form (credentialStatus an object, status a boolean), or a "
+                       "list of entries each naming the status to end up with. reason goes "
+                       "to the audit record.",
+        "oneOf": [
+            {"type": "object", "required": ["credentialId", "credentialStatus", "status"],
+             "properties": {
+                 "credentialId": {"type": "string"},
+                 "credentialStatus": {
+                     "type": "object", "required": ["type", "statusPurpose"],
+                     "properties": {"type": {"enum": ["BitstringStatusListEntry"]},
+                                    "statusPurpose": {"enum": ["revocation", "suspension"]}}},
+                 "status": {"type": "boolean"},
+                 "reason": {"type": "string"}}},
+            {"type": "object", "required": ["credentialId", "credentialStatus"],
+             "properties": {
+                 "credentialId": {"type": "string"},
+                 "credentialStatus": {"type": "array", "minItems": 1, "items": {
+                     "type": "object", "required": ["type", "status"],
+                     "properties": {"type": {"enum": ["BitstringStatusListEntry"]},
+                                    "status": {"enum": ["revoked", "suspended",
+                                                        "unsuspended"]}}}},
+                 "reason": {"type": "string"}}},
+        ],
+    },
+    "UpdateCredentialStatusResponse": {
+        "type": "object", "required": ["credentialId", "credentialStatus"],
+        "properties": {"credentialId": {"type": "string"},
+                       "credentialStatus": {"type": "array", "items": {"type": "object"}}},
+    },
+    "CredentialSummary": {
+        "type": "object", "required": ["id", "format", "issuedAt"],
+        "properties": {"id": {"type": "string"}, "format": {"enum": ["di", "jwt"]},
+                       "subject": {"type": ["string", "null"]},
+                       "issuedAt": {"type": "string"}},
+    },
+    "AchievementTemplate": {
+        "type": "object", "required": ["slug", "achievement"],
+        "properties": {"slug": {"type": "string", "pattern": "^[a-z0-9](?:[a-z0-9-]{0,98}"
+                                                             "[a-z0-9])?$"},
+                       "achievement": {"type": "object",
+                                       "description": "an Open Badges 3.0 Achievement"},
+                       "createdAt": {"type": "string"}},
+    },
+    "VerificationReport": {
+        "type": "object", "required": ["verified", "checks"],
+        "description": "The vcbadges verification report (the same everywhere).",
+        "properties": {"verified": {"type": "boolean"},
+                       "checks": {"type": "array", "items": {"type": "object"}},
+                       "errors": {"type": "array"}, "warnings": {"type": "array"}},
+    },
+    "VerifyCredentialRequest": {
+        "type": "object", "required": ["verifiableCredential"],
+        "properties": {"verifiableCredential": {"oneOf": [_ref("Credential"),
+                                                          {"type": "string"}]},
+                       "options": {"type": "object"}},
+    },
+    "VerifyPresentationRequest": {
+        "type": "object", "required": ["verifiablePresentation"],
+        "properties": {"verifiablePresentation": {"type": "object"},
+                       "options": {"type": "object", "properties": {
+                           "challenge": {"type": "string"}, "domain": {"type": "string"}}}},
+    },
+}
+
+
+_OAUTH_ERROR = {
+    "type": "object", "required": ["error"],
+    "description": "An OAuth 2.0 / OpenID4VC error response (RFC 6749 §5.2).",
+    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+}
+
+_OID4VC_SCHEMAS: dict[str, Any] = {
+    "OAuthError": _OAUTH_ERROR,
+    "CreateOfferRequest": {
+        "type": "object", "required": ["achievement"], "additionalProperties": False,
+        "properties": {
+            "achievement": {"type": "string", "description": "a template's slug"},
+            "pin": {"type": "boolean", "default": False,
+                    "description": "ask the wallet for a 6-digit transaction code"},
+            "recipient_name": {"type": "string", "minLength": 1, "maxLength": 200,
+                               "description": "put in the badge as a plain IdentityObject"},
+            "format": {"enum": ["ldp_vc", "jwt_vc_json"], "default": "ldp_vc"},
+            "evidence": {
+                "type": "array", "maxItems": 10,
+                "description": "put in the badge's evidence, each item as an Open Badges "
+                               "Evidence object",
+                "items": {"type": "object", "additionalProperties": False, "minProperties": 1,
+                          "properties": {
+                              "id": {"type": "string", "format": "uri", "maxLength": 1000,
+                                     "description": "an https URL of the evidence"},
+                              "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                              "narrative": {"type": "string", "minLength": 1,
+                                            "maxLength": 2000},
+                              "description": {"type": "string", "minLength": 1,
+                                              "maxLength": 2000}}}},
+        },
+    },
+    "CreatedOffer": {
+        "type": "object",
+        "required": ["offer_id", "offer_uri", "qr_svg", "tx_code", "expires_at"],
+        "properties": {
+            "offer_id": {"type": "string"},
+            "offer_uri": {"type": "string",
+                          "description": "openid-credential-offer://?credential_offer_uri=…"},
+            "qr_svg": {"type": "string", "description": "path of the offer's QR code (SVG)"},
+            "tx_code": {"type": ["string", "null"],
+                        "description": "the PIN to give the holder by another channel"},
+            "expires_at": {"type": "string"},
+        },
+    },
+    "PresentationRequestOptions": {
+        "type": "object", "additionalProperties": False,
+        "properties": {
+            "achievement": {"type": "string", "description": "an achievement id (IRI)"},
+            "issuer": {"type": "string", "description": "an issuer id (IRI)"},
+        },
+    },
+    "CreatedPresentationRequest": {
+        "type": "object",
+        "required": ["transaction_id", "request_id", "qr_payload", "qr_svg", "expires_at"],
+        "properties": {
+            "transaction_id": {"type": "string",
+                               "description": "the page's secret for reading the result"},
+            "request_id": {"type": "string"},
+            "qr_payload": {"type": "string",
+                           "description": "openid4vp://?client_id=…&request_uri=…"},
+            "qr_svg": {"type": "string"},
+            "expires_at": {"type": "string"},
+        },
+    },
+    "PresentationResultStatus": {
+        "type": "object", "required": ["status"],
+        "properties": {
+            "status": {"enum": ["pending", "done"]},
+            "result": {"type": "object", "description": "PresentationResult.to_json(); each "
+                                                        "credential report whose proof and "
+                                                        "issuer checks passed has a display "
+                                                        "block (also when revoked, "
+                                                        "suspended or expired)"},
+        },
+    },
+    "WalletAccountRequest": {
+        "type": "object", "required": ["username", "passphrase"], "additionalProperties": False,
+        "properties": {"username": {"type": "string", "minLength": 1, "maxLength": 100},
+                       "passphrase": {"type": "string", "minLength": 8, "maxLength": 1024},
+                       "key_type": {"enum": ["ed25519", "p256"], "default": "ed25519"}},
+    },
+    "WalletSignIn": {
+        "type": "object", "required": ["username", "passphrase"],
+        "properties": {"username": {"type": "string"}, "passphrase": {"type": "string"}},
+    },
+    "WalletSession": {
+        "type": "object", "required": ["username", "did", "csrf_token"],
+        "properties": {"username": {"type": "string"}, "did": {"type": "string"},
+                       "csrf_token": {"type": "string",
+                                      "description": "send as X-CSRF-Token on POST/DELETE"}},
+    },
+    "WalletCredentialSummary": {
+        "type": "object", "required": ["id", "name", "issuer_name", "achievement", "added_at",
+                                       "format"],
+        "properties": {"id": {"type": "string"}, "name": {"type": ["string", "null"]},
+                       "issuer_name": {"type": ["string", "null"]},
+                       "achievement": {"type": ["string", "null"]},
+                       "image": {"type": "string"}, "added_at": {"type": "string"},
+                       "format": {"enum": ["ldp_vc", "jwt_vc_json", "json", "jwt"]}},
+    },
+    "CredentialDisplay": {
+        "type": "object", "required": ["name", "issuer", "issuer_name", "achievement",
+                                       "evidence"],
+        "properties": {
+            "name": {"type": ["string", "null"]}, "issuer": {"type": ["string", "null"]},
+            "issuer_name": {"type": ["string", "null"]}, "image": {"type": "string"},
+            "achievement": {"type": ["string", "null"]}, "achievement_id": {"type": "string"},
+            "description": {"type": "string"},
+            "criteria": {"type": "object", "properties": {"id": {"type": "string"},
+                                                          "narrative": {"type": "string"}}},
+            "evidence": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "string"}, "name": {"type": "string"},
+                "narrative": {"type": "string"}, "description": {"type": "string"}}}},
+        },
+    },
+    "WalletCredential": {
+        "allOf": [_ref("WalletCredentialSummary"), {
+            "type": "object", "required": ["credential", "display", "report"],
+            "properties": {"credential": {"oneOf": [{"type": "object"}, {"type": "string"}]},
+                           "display": _ref("CredentialDisplay"),
+                           "report": _ref("VerificationReport")}}],
+    },
+    "WalletAdded": {
+        "type": "object", "required": ["credential", "report"],
+        "properties": {"credential": _ref("WalletCredentialSummary"),
+                       "report": _ref("VerificationReport")},
+    },
+    "ScanRequest": {
+        "type": "object", "required": ["uri"],
+        "properties": {"uri": {"type": "string", "maxLength": 4000}},
+    },
+    "ScanResult": {
+        "oneOf": [
+            {"type": "object", "required": ["kind", "handle", "issuer", "credentials", "tx_code"],
+             "properties": {
+                 "kind": {"const": "offer"}, "handle": {"type": "string"},
+                 "issuer": {"type": "object", "required": ["id"], "properties": {
+                     "id": {"type": "string"}, "name": {"type": "string"}}},
+                 "credentials": {"type": "array", "items": {
+                     "type": "object", "required": ["name", "format"],
+                     "description": "the offered badge's name, description and image (from "
+                                    "the offer's credential_display, else the issuer "
+                                    "metadata's display of the configuration)",
+                     "properties": {
+                         "name": {"type": ["string", "null"]},
+                         "format": {"type": ["string", "null"]},
+                         "description": {"type": "string"},
+                         "image": {"type": "string",
+                                   "description": "https or data:image URL"}}}},
+                 "tx_code": {"oneOf": [{"type": "null"}, {"type": "object", "properties": {
+                     "length": {"type": ["integer", "null"]},
+                     "description": {"type": "string"}}}]}}},
+            {"type": "object",
+             "required": ["kind", "handle", "verifier", "asks", "matches", "can_answer"],
+             "properties": {
+                 "kind": {"const": "request"}, "handle": {"type": "string"},
+                 "verifier": {"type": "object", "required": ["client_id", "response_uri"],
+                              "properties": {"client_id": {"type": "string"},
+                                             "response_uri": {"type": "string"}}},
+                 "asks": {"type": "array", "items": {"type": "string"}},
+                 "matches": {"type": "array", "items": {"type": "object", "properties": {
+                     "id": {"type": "string"}, "name": {"type": ["string", "null"]},
+                     "issuer_name": {"type": ["string", "null"]},
+                     "image": {"type": "string"}}}},
+                 "can_answer": {"type": "boolean"}}},
+        ],
+    },
+}
+
+_OID4VCI_TOKEN_FORM = {
+    "type": "object", "required": ["grant_type", "pre-authorized_code"],
+    "properties": {"grant_type": {"type": "string"},
+                   "pre-authorized_code": {"type": "string"},
+                   "tx_code": {"type": "string"}},
+}
+_VP_RESPONSE_FORM = {
+    "type": "object", "required": ["state"],
+    "properties": {"state": {"type": "string"}, "vp_token": {"type": "string"},
+                   "error": {"type": "string"}, "error_description": {"type": "string"}},
+}
+
+
+def _oauth_errors(*statuses: int) -> dict[str, Any]:
+    return {str(s): {"description": "OAuth / OpenID4VC error",
+                     **_json(_ref("OAuthError"))} for s in statuses}
+
+
+def _svg(description: str) -> dict[str, Any]:
+    return {"200": {"description": description,
+                    "content": {SVG: {"schema": {"type": "string"}}}}, **_problems(404)}
+
+
+def _oid4vc_paths() -> dict[str, Any]:
+    """The OpenID4VCI, OpenID4VP and wallet operations."""
+    tenant = [_path_param("tenant", "tenant name")]
+    handle = [_path_param("handle", "from POST /wallet/api/scan")]
+    credential_id = [_path_param("credential_id", "the credential's id in the wallet")]
+    session = {"200": {"description": "Signed in", **_json(_ref("WalletSession"))}}
+    json_object = {"type": "object"}
+    return {
+        "/.well-known/openid-credential-issuer/oid4vci/{tenant}": {"get": _op(
+            "Credential Issuer Metadata of a tenant (OpenID4VCI)", "credentialIssuerMetadata",
+            {"200": {"description": "Metadata", **_json(json_object)}, **_oauth_errors(404)},
+            tag="oid4vci", parameters=tenant)},
+        "/.well-known/oauth-authorization-server/oid4vci/{tenant}": {"get": _op(
+            "Authorization Server Metadata of a tenant (RFC 8414)",
+            "authorizationServerMetadata",
+            {"200": {"description": "Metadata", **_json(json_object)}, **_oauth_errors(404)},
+            tag="oid4vci", parameters=tenant)},
+        "/oid4vci/{tenant}/credential-offers/{offer_id}": {"get": _op(
+            "A Credential Offer (served once; mints the pre-authorized code)",
+            "getCredentialOffer",
+            {"200": {"description": "The offer", **_json(json_object)}, **_oauth_errors(404)},
+            tag="oid4vci", parameters=[*tenant, _path_param("offer_id", "the offer id")])},
+        "/oid4vci/{tenant}/token": {"post": _op(
+            "Token Endpoint: pre-authorized code (and PIN) for an access token", "token",
+            {"200": {"description": "Token Response", **_json(json_object)},
+             **_oauth_errors(400, 404)}, tag="oid4vci", parameters=tenant,
+            content={FORM: {"schema": _OID4VCI_TOKEN_FORM}})},
+        "/oid4vci/{tenant}/nonce": {"post": _op(
+            "Nonce Endpoint: a fresh c_nonce", "nonce",
+            {"200": {"description": "Nonce Response", **_json(json_object)},
+             **_oauth_errors(404)}, tag="oid4vci", parameters=tenant)},
+        "/oid4vci/{tenant}/credential": {"post": _op(
+            "Credential Endpoint (Bearer access token, jwt key proof)", "credential",
+            {"200": {"description": "Credential Response", **_json(json_object)},
+             **_oauth_errors(400, 401, 403, 404)}, tag="oid4vci", parameters=tenant,
+            body=json_object, security=[{"accessToken": []}])},
+        "/issuer/offers": {"post": _op(
+            "Offer an achievement to a wallet (OpenID4VCI pre-authorized code)",
+            "createOffer",
+            {"201": {"description": "The offer, its QR code and PIN",
+                     **_json(_ref("CreatedOffer"))},
+             **_problems(400, 401, 413, 415)}, tag="issuer", secured=True,
+            body=_ref("CreateOfferRequest"))},
+        "/issuer/offers/{offer_id}/qr.svg": {"get": _op(
+            "The QR code of an offer not fetched yet (public)", "getOfferQr",
+            _svg("QR code"), tag="issuer",
+            parameters=[_path_param("offer_id", "the offer id")])},
+        "/verifier/requests": {"post": _op(
+            "Ask for an Open Badge (OpenID4VP, DCQL, direct_post)", "createPresentationRequest",
+            {"201": {"description": "The request, its QR code, and the page's secret",
+                     **_json(_ref("CreatedPresentationRequest"))},
+             **_problems(400, 413, 415)}, tag="verifier",
+            content={JSON: {"schema": _ref("PresentationRequestOptions")}})},
+        "/verifier/requests/{request_id}/qr.svg": {"get": _op(
+            "The QR code of a pending presentation request", "getPresentationRequestQr",
+            _svg("QR code"), tag="verifier",
+            parameters=[_path_param("request_id", "the request id")])},
+        "/verifier/oid4vp/requests/{request_id}": {"get": _op(
+            "The Request Object (an unsigned JWT, redirect_uri client id prefix)",
+            "getRequestObject",
+            {"200": {"description": "Request Object", "content": {
+                "application/oauth-authz-req+jwt": {"schema": {"type": "string"}}}},
+             **_oauth_errors(404)}, tag="verifier",
+            parameters=[_path_param("request_id", "the request id")])},
+        "/verifier/oid4vp/response": {"post": _op(
+            "Response URI: a wallet's direct_post Authorization Response", "presentationResponse",
+            {"200": {"description": "Received", **_json(json_object)}, **_oauth_errors(400)},
+            tag="verifier", content={FORM: {"schema": _VP_RESPONSE_FORM}})},
+        "/verifier/results/{transaction_id}": {"get": _op(
+            "The result of a presentation request, for the page that made it",
+            "getPresentationResult",
+            {"200": {"description": "pending, or done with the result",
+                     **_json(_ref("PresentationResultStatus"))}}, tag="verifier",
+            parameters=[_path_param("transaction_id", "the page's secret")])},
+        "/wallet/api/accounts": {"post": _op(
+            "Create a wallet (a new holder DID) and sign in", "createWalletAccount",
+            {"201": {"description": "Signed in; session cookie set",
+                     **_json(_ref("WalletSession"))}, **_problems(400, 409, 413, 415)},
+            tag="wallet", body=_ref("WalletAccountRequest"))},
+        "/wallet/api/session": {
+            "post": _op("Sign in", "signIn",
+                        {**session, **_problems(400, 401, 413, 415)}, tag="wallet",
+                        body=_ref("WalletSignIn")),
+            "get": _op("The current session", "getSession", {**session, **_problems(401)},
+                       tag="wallet", security=_SESSION),
+            "delete": _op("Sign out", "signOut",
+                          {"204": {"description": "Signed out"}, **_problems(401, 403)},
+                          tag="wallet", security=_SESSION_CSRF)},
+        "/wallet/api/credentials": {"get": _op(
+            "The wallet's credentials", "listWalletCredentials",
+            {"200": {"description": "Summaries", **_json({
+                "type": "object", "required": ["credentials"],
+                "properties": {"credentials": {"type": "array",
+                                               "items": _ref("WalletCredentialSummary")}}})},
+             **_problems(401)}, tag="wallet", security=_SESSION)},
+        "/wallet/api/credentials/{credential_id}": {
+            "get": _op("A credential, what to show of it, and a fresh verification report",
+                       "getWalletCredential",
+                       {"200": {"description": "The credential",
+                                **_json(_ref("WalletCredential"))}, **_problems(401, 404)},
+                       tag="wallet", security=_SESSION, parameters=credential_id),
+            "delete": _op("Remove a credential", "deleteWalletCredential",
+                          {"204": {"description": "Removed"}, **_problems(401, 403, 404)},
+                          tag="wallet", security=_SESSION_CSRF, parameters=credential_id)},
+        "/wallet/api/scan": {"post": _op(
+            "Read a scanned offer or presentation request", "scan",
+            {"200": {"description": "What is offered or asked", **_json(_ref("ScanResult"))},
+             **_problems(400, 401, 403, 422, 502)}, tag="wallet", security=_SESSION_CSRF,
+            body=_ref("ScanRequest"))},
+        "/wallet/api/offers/{handle}/accept": {"post": _op(
+            "Accept an offer: the credential is verified, then stored", "acceptOffer",
+            {"201": {"description": "Stored", **_json(_ref("WalletAdded"))},
+             **_problems(400, 401, 403, 404, 422, 502)}, tag="wallet",
+            security=_SESSION_CSRF, parameters=handle, body={
+                "type": "object", "properties": {"tx_code": {"type": "string"}}})},
+        "/wallet/api/requests/{handle}/respond": {"post": _op(
+            "Answer a presentation request with chosen credentials", "respondToRequest",
+            {"200": {"description": "Sent", **_json({
+                "type": "object", "required": ["outcome"],
+                "properties": {"outcome": {"const": "sent"},
+                               "redirect_uri": {"type": "string"}}})},
+             **_problems(400, 401, 403, 404, 422, 502)}, tag="wallet",
+            security=_SESSION_CSRF, parameters=handle, body={
+                "type": "object", "required": ["credential_ids"],
+                "properties": {"credential_ids": {"type": "array", "minItems": 1,
+                                                  "items": {"type": "string"}}}})},
+        "/wallet/api/requests/{handle}/decline": {"post": _op(
+            "Decline a presentation request", "declineRequest",
+            {"200": {"description": "Declined", **_json({
+                "type": "object", "required": ["outcome"],
+                "properties": {"outcome": {"const": "declined"}}})},
+             **_problems(401, 403, 404, 422, 502)}, tag="wallet", security=_SESSION_CSRF,
+            parameters=handle)},
+        "/wallet/api/decode-qr": {"post": _op(
+            "Read the QR code in a picture (PNG or JPEG, at most 2 MiB)", "decodeQr",
+            {"200": {"description": "The text", **_json({
+                "type": "object", "required": ["text"],
+                "properties": {"text": {"type": "string"}}})},
+             **_problems(401, 403, 413, 415, 422)}, tag="wallet", security=_SESSION_CSRF,
+            content={"image/png": {"schema": {"type": "string", "format": "binary"}},
+                     "image/jpeg": {"schema": {"type": "string", "format": "binary"}}})},
+        "/wallet/api/import": {"post": _op(
+            "Import a badge: a baked PNG/SVG, a JSON or JWT credential, an OB 2.0 assertion",
+            "importCredential",
+            {"201": {"description": "Verified and stored", **_json(_ref("WalletAdded"))},
+             **_problems(401, 403, 413, 422)}, tag="wallet", security=_SESSION_CSRF,
+            content={"application/octet-stream": {"schema": {"type": "string",
+                                                             "format": "binary"}},
+                     JSON: {"schema": {"type": "object"}}})},
+        "/wallet/api/backup": {"post": _op(
+            "An encrypted backup of the whole wallet", "backupWallet",
+            {"200": {"description": "The backup file", "content": {
+                "application/octet-stream": {"schema": {"type": "string",
+                                                        "format": "binary"}}}},
+             **_problems(400, 401, 403)}, tag="wallet", security=_SESSION_CSRF, body={
+                "type": "object", "required": ["backup_passphrase"],
+                "properties": {"backup_passphrase": {"type": "string", "minLength": 8}}})},
+        "/wallet/api/restore": {"post": _op(
+            "Restore a backup as a new wallet and sign in", "restoreWallet",
+            {"201": {"description": "Signed in; session cookie set",
+                     **_json(_ref("WalletSession"))},
+             **_problems(400, 409, 413, 415, 422)}, tag="wallet",
+            content={"multipart/form-data": {"schema": {
+                "type": "object",
+                "required": ["file", "backup_passphrase", "username", "passphrase"],
+                "properties": {"file": {"type": "string", "format": "binary"},
+                               "backup_passphrase": {"type": "string"},
+                               "username": {"type": "string"},
+                               "passphrase": {"type": "string"}}}}})},
+    }
+
+
+def openapi_document(settings: Settings) -> dict[str, Any]:
+    """The OpenAPI document, with this service's public URL as its server."""
+    report = {"200": {"description": "Verified: the report", **_json(_ref("VerificationReport"))},
+              "400": {"description": "Not verified (the report), or not a verification "
+                                     "request (a problem)",
+                      "content": {JSON: {"schema": _ref("VerificationReport")},
+                                  PROBLEM: {"schema": _ref("Problem")}}},
+              **{k: v for k, v in _problems(413, 415).items()}}
+    paths: dict[str, Any] = {
+        "/": {"get": _op("Landing page", "landing", {
+            "200": {"description": "HTML page", "content": {"text/html": {"schema": {
+                "type": "string"}}}}}, tag="service")},
+        "/openapi.json": {"get": _op("This document", "openapi", {
+            "200": {"description": "OpenAPI 3.1", **_json({"type": "object"})}},
+            tag="service")},
+        "/.well-known/did.json": {"get": _op(
+            "DID document of the bare did:web of this host", "hostDidDocument",
+            {"200": {"description": "DID document", **_json({"type": "object"},
+                                                            "application/did+json")},
+             **_problems(404)}, tag="service")},
+        "/{tenant}/did.json": {"get": _op(
+            "DID document of a did:web tenant", "tenantDidDocument",
+            {"200": {"description": "DID document", **_json({"type": "object"},
+                                                            "application/did+json")},
+             **_problems(404)}, tag="service",
+            parameters=[_path_param("tenant", "tenant name")])},
+        "/issuer/credentials/issue": {"post": _op(
+            "Issue a credential (VC-API)", "issueCredential",
+            {"201": {"description": "Issued", **_json(_ref("IssueResponse"))},
+             **_problems(400, 401, 409, 413, 415)}, tag="issuer", secured=True,
+            body={"oneOf": [_ref("IssueCredentialRequest"), _ref("AwardRequest")]},
+            examples=_ISSUE_EXAMPLES)},
+        "/issuer/credentials/status": {"post": _op(
+            "Revoke, suspend or unsuspend a credential (VC-API)", "updateCredentialStatus",
+            {"200": {"description": "Done (changed is false when it already had that status)",
+                     **_json(_ref("UpdateCredentialStatusResponse"))},
+             **_problems(400, 401, 404, 409, 413, 415)}, tag="issuer", secured=True,
+            body=_ref("UpdateCredentialStatusRequest"))},
+        "/issuer/credentials": {"get": _op(
+            "The tenant's credentials, in issue order", "listCredentials",
+            {"200": {"description": "One page", **_json({
+                "type": "object", "required": ["credentials"],
+                "properties": {"credentials": {"type": "array",
+                                               "items": _ref("CredentialSummary")}}})},
+             **_problems(400, 401)}, tag="issuer", secured=True, parameters=_PAGE)},
+        "/issuer/credentials/{credential_id}": {"get": _op(
+            "One of the tenant's credentials, with its status and status history",
+            "getCredential",
+            {"200": {"description": "The credential as issued", **_json({"type": "object"})},
+             **_problems(401, 404)}, tag="issuer", secured=True,
+            parameters=[_path_param("credential_id", "the credential id")])},
+        "/issuer/status/{list_id}": {"get": _op(
+            "A signed BitstringStatusListCredential (public)", "getStatusList",
+            {"200": {"description": "The list credential; Cache-Control and a weak ETag",
+                     **_json(_ref("Credential"))},
+             "304": {"description": "Not modified (If-None-Match)"},
+             **_problems(404)}, tag="issuer",
+            parameters=[_path_param("list_id", "the list's UUID")])},
+        "/issuer/achievements": {
+            "post": _op("Store an achievement template", "createAchievement",
+                        {"201": {"description": "Stored", **_json(_ref("AchievementTemplate"))},
+                         **_problems(400, 401, 409, 413, 415)}, tag="issuer", secured=True,
+                        body={"type": "object", "required": ["slug", "achievement"],
+                              "additionalProperties": False,
+                              "properties": {"slug": {"type": "string"},
+                                             "achievement": {"type": "object"}}}),
+            "get": _op("The tenant's achievement templates", "listAchievements",
+                       {"200": {"description": "One page", **_json({
+                           "type": "object", "required": ["achievements"],
+                           "properties": {"achievements": {
+                               "type": "array", "items": _ref("AchievementTemplate")}}})},
+                        **_problems(400, 401)}, tag="issuer", secured=True,
+                       parameters=_PAGE)},
+        "/issuer/tenant": {"get": _op(
+            "The tenant the API key belongs to", "getTenant",
+            {"200": {"description": "Its name, display name and DID", **_json({
+                "type": "object", "required": ["name", "display_name", "did"],
+                "properties": {"name": {"type": "string"},
+                               "display_name": {"type": "string",
+                                                "description": "what people see (the name "
+                                                               "when it has none)"},
+                               "did": {"type": "string"}}})},
+             **_problems(401)}, tag="issuer", secured=True)},
+        "/issuer/achievements/{slug}": {"get": _op(
+            "One achievement template", "getAchievement",
+            {"200": {"description": "The template", **_json(_ref("AchievementTemplate"))},
+             **_problems(401, 404)}, tag="issuer", secured=True,
+            parameters=[_path_param("slug", "the template's slug")])},
+        "/verifier/credentials/verify": {"post": _op(
+            "Verify a credential (VC-API)", "verifyCredential", report, tag="verifier",
+            body=_ref("VerifyCredentialRequest"))},
+        "/verifier/presentations/verify": {"post": _op(
+            "Verify a presentation; options.challenge is used up (VC-API)",
+            "verifyPresentation", report, tag="verifier",
+            body=_ref("VerifyPresentationRequest"))},
+        "/verifier/challenges": {"post": _op(
+            "Create a single-use challenge (VC-API)", "createChallenge",
+            {"200": {"description": "A new challenge", **_json({
+                "type": "object", "required": ["challenge"],
+                "properties": {"challenge": {"type": "string"}}})},
+             **_problems()}, tag="verifier")},
+        **_oid4vc_paths(),
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "vcbadges", "version": "0.1.0",
+                 "description": "Open Badges 3.0 issuing and verification service "
+                                "(W3C VC-API), OpenID4VCI and OpenID4VP, and a holder "
+                                "wallet."},
+        "servers": [{"url": settings.base_url}],
+        "paths": paths,
+        "components": {
+            "schemas": {**_SCHEMAS, **_OID4VC_SCHEMAS},
+            "securitySchemes": {
+                "apiKey": {"type": "http", "scheme": "bearer",
+                           "description": "a tenant's API key"},
+                "accessToken": {"type": "http", "scheme": "bearer",
+                                "description": "an OpenID4VCI access token"},
+                "walletSession": {"type": "apiKey", "in": "cookie", "name": "vcbadges_wallet",
+                                  "description": "the wallet session cookie"},
+                "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token",
+                              "description": "the session's CSRF token"},
+            },
+        },
+    }
+
+
+def document_routes(document: dict[str, Any]) -> set[tuple[str, str]]:
+    """``(METHOD, path template)`` of every operation in an OpenAPI document."""
+    methods = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
+    return {(method.upper(), path) for path, item in document["paths"].items()
+            for method in item if method in methods}
+
+
+def app_routes(app: web.Application) -> set[tuple[str, str]]:
+    """``(METHOD, path template)`` of every route the application serves, sub-applications
+    included (aiohttp prefixes their routes when they are added); the ``HEAD`` that aiohttp
+    adds beside each ``GET`` is left out."""
+    found: set[tuple[str, str]] = set()
+    for resource in app.router.resources():
+        info = resource.get_info()
+        if "app" in info:
+            found |= app_routes(info["app"])
+            continue
+        for route in resource:
+            if route.method != "HEAD":
+                found.add((route.method, resource.canonical))
+    return found

@@ -1,0 +1,131 @@
+"""Service settings, from ``VCBADGES_*`` environment variables with embedded defaults.
+
+With no configuration the service runs on SQLite in ``./vcbadges-data/``, creating its master
+key there (mode 0600) on first start.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Settings"]
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(text: str) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(part.strip()) for part in text.split(",") if part.strip())
+
+
+def _hosts(text: str) -> frozenset[str]:
+    return frozenset(part.strip().lower() for part in text.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service is configured with; nothing is read from globals later.
+
+    ``public_url`` is the origin other parties use to reach this service (status list URLs,
+    did:web documents and OpenID4VC metadata embed it); it defaults to the listening address.
+    ``status_list_max_age`` (seconds) is the ``Cache-Control: max-age`` of status list
+    credentials: how long a verifier may keep using a list before it sees a revocation.
+    ``challenge_ttl`` (seconds) is how long a verifier challenge stays usable.
+    ``database_schema`` puts the service's tables in that PostgreSQL schema (created if
+    missing), so that several services or test runs can share one database.
+
+    Two fetch policies. ``fetch_allow_http_hosts`` and ``fetch_allow_networks`` loosen what
+    verification may read (status lists, did:web and controller documents, OB 2.0 hosted
+    documents): URLs that come from any document anybody presents to the public verifier
+    endpoints. The service never needs them for its own documents, which it reads from
+    its database. ``wallet_fetch_allow_http_hosts`` and ``wallet_fetch_allow_networks``
+    loosen what the wallet's OpenID4VC exchanges may reach (issuers and verifiers named by
+    codes a signed-in holder scanned); ``None`` (the default) means the same as the
+    verification allowances.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("vcbadges-data")
+    database_url: str | None = None
+    database_schema: str | None = None
+    public_url: str | None = None
+    master_key: str | None = None
+    max_body_bytes: int = 1024 * 1024
+    max_json_depth: int = 64
+    fetch_allow_http_hosts: frozenset[str] = frozenset()
+    fetch_allow_networks: tuple[IPNetwork, ...] = ()
+    fetch_ca_file: str | None = None
+    wallet_fetch_allow_http_hosts: frozenset[str] | None = None
+    wallet_fetch_allow_networks: tuple[IPNetwork, ...] | None = None
+    demo_tenant: bool = True
+    status_list_max_age: int = 60
+    challenge_ttl: int = 600
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def wallet_allow_http_hosts(self) -> frozenset[str]:
+        """The hosts the wallet may reach over plain http."""
+        if self.wallet_fetch_allow_http_hosts is None:
+            return self.fetch_allow_http_hosts
+        return self.wallet_fetch_allow_http_hosts
+
+    @property
+    def wallet_allow_networks(self) -> tuple[IPNetwork, ...]:
+        """The otherwise refused address ranges the wallet may reach."""
+        if self.wallet_fetch_allow_networks is None:
+            return self.fetch_allow_networks
+        return self.wallet_fetch_allow_networks
+
+    @property
+    def database(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'vcbadges.db').resolve()}"
+
+    @property
+    def master_key_path(self) -> Path:
+        return self.data_dir / "master.key"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **overrides: object) -> Settings:
+        """Read ``VCBADGES_*`` variables; ``overrides`` (e.g. command-line flags) win."""
+        values: dict[str, object] = {}
+        if "VCBADGES_HOST" in env:
+            values["host"] = env["VCBADGES_HOST"]
+        if "VCBADGES_PORT" in env:
+            values["port"] = int(env["VCBADGES_PORT"])
+        if "VCBADGES_DATA_DIR" in env:
+            values["data_dir"] = Path(env["VCBADGES_DATA_DIR"])
+        for name, key in (("database_url", "VCBADGES_DATABASE_URL"),
+                          ("database_schema", "VCBADGES_DATABASE_SCHEMA"),
+                          ("public_url", "VCBADGES_PUBLIC_URL"),
+                          ("master_key", "VCBADGES_MASTER_KEY"),
+                          ("fetch_ca_file", "VCBADGES_FETCH_CA_FILE")):
+            if env.get(key):
+                values[name] = env[key]
+        for name, key in (("max_body_bytes", "VCBADGES_MAX_BODY_BYTES"),
+                          ("status_list_max_age", "VCBADGES_STATUS_LIST_MAX_AGE"),
+                          ("challenge_ttl", "VCBADGES_CHALLENGE_TTL")):
+            if key in env:
+                values[name] = int(env[key])
+        if "VCBADGES_FETCH_ALLOW_HTTP_HOSTS" in env:
+            values["fetch_allow_http_hosts"] = _hosts(env["VCBADGES_FETCH_ALLOW_HTTP_HOSTS"])
+        if "VCBADGES_FETCH_ALLOW_NETWORKS" in env:
+            values["fetch_allow_networks"] = _networks(env["VCBADGES_FETCH_ALLOW_NETWORKS"])
+        if "VCBADGES_WALLET_FETCH_ALLOW_HTTP_HOSTS" in env:
+            values["wallet_fetch_allow_http_hosts"] = _hosts(
+                env["VCBADGES_WALLET_FETCH_ALLOW_HTTP_HOSTS"])
+        if "VCBADGES_WALLET_FETCH_ALLOW_NETWORKS" in env:
+            values["wallet_fetch_allow_networks"] = _networks(
+                env["VCBADGES_WALLET_FETCH_ALLOW_NETWORKS"])
+        if env.get("VCBADGES_DEMO_TENANT", "").lower() in ("0", "false", "no"):
+            values["demo_tenant"] = False
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return dataclasses.replace(cls(), **values)  # type: ignore[arg-type]

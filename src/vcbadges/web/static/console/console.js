@@ -1,0 +1,592 @@
+/* Issuer console: achievements, offers (QR code and PIN) and status changes, over the
+ * issuer API with the tenant's API key. The key is kept in sessionStorage only: it is gone
+ * when the tab is closed, and it is sent only as an Authorization header to this origin. */
+"use strict";
+
+(() => {
+  const ISSUER = location.pathname.replace(/\/console(\/[^/]*)?$/, "") || "/issuer";
+  const ROOT = ISSUER.replace(/\/issuer$/, "");
+  const KEY = "vcbadges.console.apiKey";
+  const SVGNS = "http://www.w3.org/2000/svg";
+  const POLL_MS = 2500;
+
+  const state = {
+    achievements: [],
+    selected: null,
+    offer: null,        // {offer_id, offer_uri, qr_svg, tx_code, expires_at, known: Set}
+    offerTimer: 0,
+    pollTimer: 0,
+    rows: new Map(),    // credential id -> row data
+  };
+
+  const $ = (s, root = document) => root.querySelector(s);
+  const $$ = (s, root = document) => Array.from(root.querySelectorAll(s));
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "class") node.className = v;
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined || c === false) continue;
+      node.append(c instanceof Node ? c : String(c));
+    }
+    return node;
+  }
+
+  function svg(tag, attrs = {}, ...children) {
+    const node = document.createElementNS(SVGNS, tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+    node.append(...children);
+    return node;
+  }
+
+  function icon(name) {
+    return svg("svg", { class: "icon", "aria-hidden": "true" }, svg("use", { href: "#i-" + name }));
+  }
+
+  function duration(seconds) {
+    if (seconds >= 3600) return `${Math.floor(seconds / 3600)} h ${String(Math.floor(seconds / 60) % 60).padStart(2, "0")} min`;
+    return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+  }
+
+  function hueOf(t) {
+    let h = 0;
+    for (const ch of String(t || "")) h = (h * 31 + ch.codePointAt(0)) % 360;
+    return (h + 230) % 360;
+  }
+
+  function initials(t) {
+    const words = String(t || "?").replace(/[^\p{L}\p{N} ]/gu, " ").trim().split(/\s+/).filter(Boolean);
+    return words.slice(0, 2).map((w) => w[0].toUpperCase()).join("") || "?";
+  }
+
+  function medal(name) {
+    const h = hueOf(name);
+    const id = "m" + Math.random().toString(36).slice(2, 9);
+    const label = svg("text", { x: 32, y: 33.5, "text-anchor": "middle", "font-size": 15, "font-weight": 700, fill: "#fff", "font-family": "system-ui, sans-serif" });
+    label.textContent = initials(name);
+    return svg("svg", { viewBox: "0 0 64 64", "aria-hidden": "true" },
+      svg("defs", {}, svg("linearGradient", { id, x1: 0, y1: 0, x2: 1, y2: 1 },
+        svg("stop", { offset: 0, "stop-color": `hsl(${h} 75% 60%)` }),
+        svg("stop", { offset: 1, "stop-color": `hsl(${(h + 35) % 360} 70% 42%)` }))),
+      svg("path", { d: "M21 38L15 61l10-4.5 6 6.5 3-23z", fill: `hsl(${h} 60% 40%)` }),
+      svg("path", { d: "M43 38l6 23-10-4.5-6 6.5-3-23z", fill: `hsl(${(h + 35) % 360} 65% 36%)` }),
+      svg("circle", { cx: 32, cy: 28, r: 23, fill: `url(#${id})` }),
+      svg("circle", { cx: 32, cy: 28, r: 18, fill: "none", stroke: "#fff", "stroke-opacity": ".55", "stroke-width": 2 }),
+      label);
+  }
+
+  function imageUrl(image) {
+    const value = typeof image === "string" ? image : image && image.id;
+    if (typeof value !== "string") return null;
+    if (/^data:image\/(png|jpeg|gif|webp|svg\+xml)[;,]/i.test(value)) return value;
+    try {
+      const url = new URL(value);
+      return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+    } catch { return null; }
+  }
+
+  function badgeArt(image, name) {
+    const url = imageUrl(image);
+    if (!url) return medal(name);
+    const img = el("img", { src: url, alt: "" });
+    img.addEventListener("error", () => img.replaceWith(medal(name)), { once: true });
+    return img;
+  }
+
+  function flash(message, bad = false) {
+    const node = $("#flash");
+    node.textContent = message;
+    node.className = "notice" + (bad ? " bad" : "");
+    node.hidden = false;
+    clearTimeout(flash.timer);
+    flash.timer = setTimeout(() => { node.hidden = true; }, 6000);
+  }
+
+  function formError(form, message) {
+    const node = $(".form-error", form);
+    node.textContent = message || "";
+    node.hidden = !message;
+  }
+
+  // --- API ----------------------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      super((body && (body.detail || body.title)) || `The request failed (${status}).`);
+      this.status = status;
+      this.body = body || {};
+    }
+  }
+
+  async function api(method, path, json) {
+    const headers = { Accept: "application/json", Authorization: "Bearer " + sessionStorage.getItem(KEY) };
+    if (json !== undefined) headers["Content-Type"] = "application/json";
+    let response;
+    try {
+      response = await fetch(ISSUER + path, {
+        method, headers, body: json === undefined ? undefined : JSON.stringify(json),
+        credentials: "omit", cache: "no-store",
+      });
+    } catch {
+      throw new ApiError(0, { title: "The service cannot be reached." });
+    }
+    let body = null;
+    try { body = await response.json(); } catch { /* empty */ }
+    if (!response.ok) {
+      if (response.status === 401) {
+        disconnect();
+        flash("The API key was not accepted. Enter it again.", true);
+      }
+      throw new ApiError(response.status, body);
+    }
+    return body;
+  }
+
+  // --- connect ---------------------------------------------------------------------------------
+
+  function connected() {
+    $("#connect").hidden = true;
+    $("#workspace").hidden = false;
+    $("#who").hidden = false;
+    loadTenant();
+    loadAchievements();
+    loadIssued();
+  }
+
+  /** Who the key belongs to: the issuer's display name, as its badges name it. */
+  async function loadTenant() {
+    const node = $("#who-name");
+    try {
+      const tenant = await api("GET", "/tenant");
+      const name = (tenant && (tenant.display_name || tenant.name)) || "";
+      if (name) node.replaceChildren("Awarding as ", el("strong", {}, name));
+      node.title = tenant && tenant.did ? tenant.did : "";
+    } catch {
+      node.textContent = "Connected with an API key";
+    }
+  }
+
+  function disconnect() {
+    sessionStorage.removeItem(KEY);
+    stopOffer();
+    state.achievements = [];
+    state.selected = null;
+    $("#workspace").hidden = true;
+    $("#who").hidden = true;
+    $("#connect").hidden = false;
+    $("#offer").hidden = true;
+  }
+
+  async function connect(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const key = form.key.value.trim();
+    if (!key) { formError(form, "Paste your API key."); return; }
+    sessionStorage.setItem(KEY, key);
+    try {
+      await api("GET", "/achievements?limit=1");
+    } catch (error) {
+      sessionStorage.removeItem(KEY);
+      formError(form, error.status === 401 ? "That API key was not accepted." : error.message);
+      $("#connect").hidden = false;
+      return;
+    }
+    formError(form, "");
+    form.reset();
+    connected();
+  }
+
+  // --- achievements -------------------------------------------------------------------------------
+
+  async function loadAchievements(selectSlug) {
+    try {
+      const data = await api("GET", "/achievements?limit=1000");
+      state.achievements = (data.achievements || []).slice().reverse();
+    } catch (error) {
+      if (error.status !== 401) flash(error.message, true);
+      return;
+    }
+    const slug = selectSlug || (state.selected && state.selected.slug);
+    state.selected = state.achievements.find((a) => a.slug === slug) || state.achievements[0] || null;
+    renderAchievements();
+  }
+
+  function renderAchievements() {
+    const list = $("#ach-list");
+    list.replaceChildren(...state.achievements.map((t) => {
+      const a = t.achievement || {};
+      const name = a.name || t.slug;
+      const on = state.selected && state.selected.slug === t.slug;
+      const button = el("button", {
+        type: "button", class: "ach", role: "radio", "aria-checked": String(Boolean(on)),
+        tabindex: on ? "0" : "-1", "data-slug": t.slug,
+      },
+      el("span", { class: "ach-art" }, badgeArt(a.image, name)),
+      el("span", {},
+        el("span", { class: "ach-name" }, name), el("br"),
+        a.description ? el("span", { class: "ach-desc" }, a.description) : null,
+        el("span", { class: "ach-slug" }, t.slug)));
+      button.style.setProperty("--hue", String(hueOf(name)));
+      button.addEventListener("click", () => select(t.slug));
+      return button;
+    }));
+    if (!state.selected && list.firstElementChild) list.firstElementChild.tabIndex = 0;
+    $("#ach-empty").hidden = state.achievements.length > 0;
+    const chosen = $("#chosen");
+    if (state.selected) {
+      chosen.replaceChildren("Award ", el("strong", {}, (state.selected.achievement || {}).name || state.selected.slug));
+    } else chosen.textContent = "Choose an achievement first.";
+    $("#make-offer").disabled = !state.selected;
+  }
+
+  function select(slug) {
+    state.selected = state.achievements.find((a) => a.slug === slug) || null;
+    renderAchievements();
+    const button = $(`.ach[data-slug="${CSS.escape(slug)}"]`);
+    if (button) button.focus();
+  }
+
+  function slugify(name) {
+    return name.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 100).replace(/-+$/, "");
+  }
+
+  /** A small PNG (or the SVG itself, when small) as a data URL, to keep inside the badge. */
+  async function imageDataUrl(file) {
+    if (file.type === "image/svg+xml" && file.size <= 48 * 1024) {
+      return new Promise((resolve, reject) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(String(reader.result));
+        reader.onerror = () => reject(new Error("The image could not be read."));
+        reader.readAsDataURL(file);
+      });
+    }
+    const bitmap = await createImageBitmap(file);
+    const scale = Math.min(1, 256 / Math.max(bitmap.width, bitmap.height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+    canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+    canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+    let url = canvas.toDataURL("image/png");
+    if (url.length > 120 * 1024) url = canvas.toDataURL("image/jpeg", 0.85);
+    return url;
+  }
+
+  async function saveAchievement(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const name = form.name.value.trim();
+    const slug = form.slug.value.trim();
+    const description = form.description.value.trim();
+    const criteria = form.criteria.value.trim();
+    if (!name || !description || !criteria) { formError(form, "Give a name, a description and the criteria."); return; }
+    if (!/^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$/.test(slug)) { formError(form, "The short name is lowercase letters, digits and inner hyphens."); return; }
+    const achievement = { type: ["Achievement"], name, description, criteria: { narrative: criteria } };
+    if (form.type.value) achievement.achievementType = form.type.value;
+    try {
+      const file = form.image_file.files[0];
+      const link = form.image_url.value.trim();
+      if (file) achievement.image = { id: await imageDataUrl(file), type: "Image" };
+      else if (link) achievement.image = { id: link, type: "Image" };
+    } catch {
+      formError(form, "That image could not be read.");
+      return;
+    }
+    formError(form, "");
+    try {
+      await api("POST", "/achievements", { slug, achievement });
+    } catch (error) {
+      if (error.status === 409) formError(form, "You already have an achievement with that short name.");
+      else if (error.status !== 401) formError(form, error.message);
+      return;
+    }
+    form.reset();
+    toggleNew(false);
+    flash(`“${name}” is ready to award.`);
+    await loadAchievements(slug);
+  }
+
+  function toggleNew(open) {
+    const form = $("#ach-form");
+    form.hidden = !open;
+    $("#new-ach-toggle").setAttribute("aria-expanded", String(open));
+    if (open) { formError(form, ""); $("#ach-name").focus(); } else $("#new-ach-toggle").focus();
+  }
+
+  // --- offers -------------------------------------------------------------------------------------
+
+  function stopOffer() {
+    clearInterval(state.offerTimer);
+    clearTimeout(state.pollTimer);
+    state.offer = null;
+  }
+
+  async function knownIds() {
+    const data = await api("GET", "/credentials?limit=1000");
+    return new Set((data.credentials || []).map((c) => c.id));
+  }
+
+  async function makeOffer(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    if (!state.selected) { formError(form, "Choose an achievement first."); return; }
+    const body = { achievement: state.selected.slug, pin: form.pin.checked };
+    const recipient = form.recipient_name.value.trim();
+    if (recipient) body.recipient_name = recipient;
+    const evidence = {};
+    const evidenceName = form.evidence_name.value.trim();
+    const narrative = form.evidence_narrative.value.trim();
+    const evidenceUrl = form.evidence_url.value.trim();
+    if (evidenceName) evidence.name = evidenceName;
+    if (narrative) evidence.narrative = narrative;
+    if (evidenceUrl) {
+      if (!/^https:\/\/[^\s]+$/i.test(evidenceUrl)) {
+        formError(form, "The evidence link must be an https:// address.");
+        form.evidence_url.focus();
+        return;
+      }
+      evidence.id = evidenceUrl;
+    }
+    if (Object.keys(evidence).length) body.evidence = [evidence];
+    formError(form, "");
+    let offer;
+    let known = new Set();
+    try {
+      known = await knownIds();
+      offer = await api("POST", "/offers", body);
+    } catch (error) {
+      if (error.status !== 401) formError(form, error.message);
+      return;
+    }
+    stopOffer();
+    state.offer = { ...offer, known, recipient, evidence: evidence.name || (body.evidence ? "evidence" : "") };
+    showOffer();
+  }
+
+  function showOffer() {
+    const offer = state.offer;
+    const name = (state.selected && (state.selected.achievement || {}).name) || "the badge";
+    $("#offer").hidden = false;
+    $("#offer-qr").src = offer.qr_svg;
+    $("#offer-title").textContent = "Scan with the wallet";
+    $("#offer-for").textContent = `${name}${offer.recipient ? " for " + offer.recipient : ""}${offer.evidence ? ", with " + offer.evidence : ""}`;
+    $("#pin-box").hidden = !offer.tx_code;
+    $("#offer-pin").textContent = offer.tx_code || "";
+    $("#offer-uri").textContent = offer.offer_uri;
+    $("#open-wallet").href = `${ROOT}/wallet/#open=${encodeURIComponent(offer.offer_uri)}`;
+    $("#offer-picked").hidden = true;
+    tickExpiry();
+    state.offerTimer = setInterval(tickExpiry, 1000);
+    state.pollTimer = setTimeout(pollPickup, POLL_MS);
+    $("#offer").scrollIntoView({ block: "nearest", behavior: "smooth" });
+  }
+
+  function tickExpiry() {
+    const offer = state.offer;
+    if (!offer) return;
+    const node = $("#offer-expires");
+    const left = Math.round((new Date(offer.expires_at).getTime() - Date.now()) / 1000);
+    if (Number.isNaN(left)) { node.textContent = ""; return; }
+    if (left <= 0) {
+      node.textContent = "This offer has expired. Make a new one.";
+      node.classList.add("over");
+      clearInterval(state.offerTimer);
+      clearTimeout(state.pollTimer);
+      return;
+    }
+    node.classList.remove("over");
+    node.textContent = "Valid for " + duration(left);
+  }
+
+  async function pollPickup() {
+    const offer = state.offer;
+    if (!offer) return;
+    try {
+      const now = await knownIds();
+      if (state.offer !== offer) return;
+      const fresh = [...now].filter((id) => !offer.known.has(id));
+      if (fresh.length) {
+        $("#offer-picked").hidden = false;
+        $("#offer-title").textContent = "Delivered";
+        clearInterval(state.offerTimer);
+        $("#offer-expires").textContent = "";
+        await loadIssued(new Set(fresh));
+        return;
+      }
+    } catch { /* try again */ }
+    if (state.offer === offer) state.pollTimer = setTimeout(pollPickup, POLL_MS);
+  }
+
+  async function copyOffer() {
+    if (!state.offer) return;
+    try {
+      await navigator.clipboard.writeText(state.offer.offer_uri);
+      flash("Offer link copied.");
+    } catch {
+      $(".link-text").open = true;
+      flash("Copy the link from “Offer link”.");
+    }
+  }
+
+  // --- issued credentials ----------------------------------------------------------------------------
+
+  function payloadOf(jwt) {
+    try {
+      const part = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      const bin = atob(part + "===".slice((part.length + 3) % 4));
+      const json = JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
+      return json.vc || json;
+    } catch { return {}; }
+  }
+
+  function describe(detail) {
+    let doc = detail.verifiableCredential;
+    if (typeof doc === "string") doc = payloadOf(doc);
+    doc = doc || {};
+    const subject = Array.isArray(doc.credentialSubject) ? doc.credentialSubject[0] : doc.credentialSubject || {};
+    const achievement = subject.achievement || {};
+    const status = detail.credentialStatus || {};
+    let state_ = "active";
+    if (status.revocation) state_ = "revoked";
+    else if (status.suspension) state_ = "suspended";
+    return { name: achievement.name || doc.name || "Badge", image: achievement.image, status: state_, purposes: Object.keys(status) };
+  }
+
+  const LABEL = { active: "Active", revoked: "Revoked", suspended: "Suspended", unknown: "…" };
+
+  function shortId(value) {
+    const v = String(value || "");
+    return v.length > 34 ? v.slice(0, 20) + "…" + v.slice(-10) : v;
+  }
+
+  function rowFor(summary, info, fresh) {
+    const actions = el("div", { class: "actions" });
+    const tr = el("tr", { class: fresh ? "fresh" : null, "data-id": summary.id },
+      el("td", {}, el("strong", {}, info.name), el("span", { class: "sub", title: summary.id }, shortId(summary.id))),
+      el("td", {}, el("span", { class: "sub", title: summary.subject || "" }, shortId(summary.subject || "—"))),
+      el("td", {}, summary.issuedAt ? new Date(summary.issuedAt).toLocaleString() : ""),
+      el("td", {}, el("span", { class: "pill " + info.status }, LABEL[info.status] || info.status)),
+      el("td", {}, actions));
+    if (info.status !== "revoked" && info.status !== "unknown") {
+      if (info.purposes.includes("suspension")) {
+        const resume = info.status === "suspended";
+        actions.append(el("button", {
+          type: "button", class: "btn ghost small", "aria-label": `${resume ? "Resume" : "Suspend"} ${info.name} (${shortId(summary.id)})`,
+          onclick: () => changeStatus(summary, resume ? "unsuspended" : "suspended"),
+        }, resume ? "Resume" : "Suspend"));
+      }
+      if (info.purposes.includes("revocation")) {
+        const revoke = el("button", { type: "button", class: "btn danger small revoke", "aria-label": `Revoke ${info.name} (${shortId(summary.id)})` }, "Revoke");
+        revoke.addEventListener("click", () => {
+          if (revoke.classList.contains("confirm")) { changeStatus(summary, "revoked"); return; }
+          revoke.classList.add("confirm");
+          revoke.textContent = "Confirm revoke";
+          revoke.setAttribute("aria-label", `Confirm: revoke ${info.name} for good`);
+          setTimeout(() => {
+            if (revoke.isConnected && revoke.classList.contains("confirm")) {
+              revoke.classList.remove("confirm");
+              revoke.textContent = "Revoke";
+              revoke.setAttribute("aria-label", `Revoke ${info.name} (${shortId(summary.id)})`);
+            }
+          }, 6000);
+        });
+        actions.append(revoke);
+      }
+    }
+    return tr;
+  }
+
+  async function detailOf(id) {
+    try {
+      return describe(await api("GET", "/credentials/" + encodeURIComponent(id)));
+    } catch {
+      return { name: "Badge", status: "unknown", purposes: [] };
+    }
+  }
+
+  async function loadIssued(fresh = new Set()) {
+    // Busy until the rows are replaced: a button pressed in the old rows meanwhile would
+    // be lost with them (tests wait for this to clear before acting on a row).
+    const rows = $("#issued-rows");
+    rows.setAttribute("aria-busy", "true");
+    try {
+      await renderIssued(fresh);
+    } finally {
+      rows.removeAttribute("aria-busy");
+    }
+  }
+
+  async function renderIssued(fresh) {
+    let list;
+    try {
+      list = (await api("GET", "/credentials?limit=1000")).credentials || [];
+    } catch (error) {
+      if (error.status !== 401) flash(error.message, true);
+      return;
+    }
+    const newest = list.slice().reverse().slice(0, 50);
+    const infos = new Array(newest.length);
+    let next = 0;
+    await Promise.all(Array.from({ length: 4 }, async () => {
+      while (next < newest.length) {
+        const i = next++;
+        infos[i] = await detailOf(newest[i].id);
+      }
+    }));
+    $("#issued-rows").replaceChildren(...newest.map((s, i) => rowFor(s, infos[i], fresh.has(s.id))));
+    $("#issued-empty").hidden = newest.length > 0;
+  }
+
+  async function changeStatus(summary, status) {
+    try {
+      await api("POST", "/credentials/status", {
+        credentialId: summary.id,
+        credentialStatus: [{ type: "BitstringStatusListEntry", status }],
+        reason: "Changed in the issuer console",
+      });
+    } catch (error) {
+      if (error.status !== 401) flash(error.message, true);
+      return;
+    }
+    flash({ revoked: "The badge is revoked.", suspended: "The badge is suspended.", unsuspended: "The badge is active again." }[status]);
+    const info = await detailOf(summary.id);
+    const old = $(`tr[data-id="${CSS.escape(summary.id)}"]`);
+    if (old) old.replaceWith(rowFor(summary, info, true));
+  }
+
+  // --- start -----------------------------------------------------------------------------------------
+
+  function start() {
+    $("#key-form").addEventListener("submit", connect);
+    $("#forget").addEventListener("click", () => { disconnect(); flash("Disconnected: the key is forgotten."); });
+    $("#new-ach-toggle").addEventListener("click", () => toggleNew($("#ach-form").hidden));
+    $("#ach-cancel").addEventListener("click", () => toggleNew(false));
+    $("#ach-form").addEventListener("submit", saveAchievement);
+    const slug = $("#ach-slug");
+    $("#ach-name").addEventListener("input", (e) => {
+      if (!slug.dataset.touched) slug.value = slugify(e.currentTarget.value);
+    });
+    slug.addEventListener("input", () => { slug.dataset.touched = slug.value ? "1" : ""; });
+    $("#ach-list").addEventListener("keydown", (e) => {
+      const step = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1 }[e.key];
+      if (!step || !state.achievements.length) return;
+      e.preventDefault();
+      const i = state.achievements.findIndex((a) => state.selected && a.slug === state.selected.slug);
+      const next = state.achievements[(i + step + state.achievements.length) % state.achievements.length];
+      select(next.slug);
+    });
+    $("#offer-form").addEventListener("submit", makeOffer);
+    $("#copy-offer").addEventListener("click", copyOffer);
+    $("#refresh-issued").addEventListener("click", () => loadIssued());
+    if (sessionStorage.getItem(KEY)) connected();
+    else $("#api-key").focus();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,436 @@
+/* The employer's page: create an OpenID4VP request, show its QR code, poll for the result
+ * every second, and show what was proved in plain words. Everything shown from a
+ * presentation is inserted as text, never as markup. */
+"use strict";
+
+(() => {
+  const VERIFIER = location.pathname.replace(/\/(index\.html)?$/, "") || "/verifier";
+  const SVGNS = "http://www.w3.org/2000/svg";
+  const POLL_MS = 1000;
+
+  const state = { request: null, pollTimer: 0, clockTimer: 0 };
+
+  const $ = (s, root = document) => root.querySelector(s);
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "class") node.className = v;
+      else node.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined || c === false) continue;
+      node.append(c instanceof Node ? c : String(c));
+    }
+    return node;
+  }
+
+  function svg(tag, attrs = {}, ...children) {
+    const node = document.createElementNS(SVGNS, tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+    node.append(...children);
+    return node;
+  }
+
+  function icon(name) {
+    return svg("svg", { class: "icon", "aria-hidden": "true" }, svg("use", { href: "#i-" + name }));
+  }
+
+  function duration(seconds) {
+    if (seconds >= 3600) return `${Math.floor(seconds / 3600)} h ${String(Math.floor(seconds / 60) % 60).padStart(2, "0")} min`;
+    return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+  }
+
+  function hueOf(t) {
+    let h = 0;
+    for (const ch of String(t || "")) h = (h * 31 + ch.codePointAt(0)) % 360;
+    return (h + 150) % 360;
+  }
+
+  function initials(t) {
+    const words = String(t || "?").replace(/[^\p{L}\p{N} ]/gu, " ").trim().split(/\s+/).filter(Boolean);
+    return words.slice(0, 2).map((w) => w[0].toUpperCase()).join("") || "?";
+  }
+
+  function medal(name) {
+    const h = hueOf(name);
+    const id = "m" + Math.random().toString(36).slice(2, 9);
+    const label = svg("text", { x: 32, y: 33.5, "text-anchor": "middle", "font-size": 15, "font-weight": 700, fill: "#fff", "font-family": "system-ui, sans-serif" });
+    label.textContent = initials(name);
+    return svg("svg", { viewBox: "0 0 64 64", "aria-hidden": "true" },
+      svg("defs", {}, svg("linearGradient", { id, x1: 0, y1: 0, x2: 1, y2: 1 },
+        svg("stop", { offset: 0, "stop-color": `hsl(${h} 65% 50%)` }),
+        svg("stop", { offset: 1, "stop-color": `hsl(${(h + 35) % 360} 65% 35%)` }))),
+      svg("path", { d: "M21 38L15 61l10-4.5 6 6.5 3-23z", fill: `hsl(${h} 55% 35%)` }),
+      svg("path", { d: "M43 38l6 23-10-4.5-6 6.5-3-23z", fill: `hsl(${(h + 35) % 360} 60% 30%)` }),
+      svg("circle", { cx: 32, cy: 28, r: 23, fill: `url(#${id})` }),
+      svg("circle", { cx: 32, cy: 28, r: 18, fill: "none", stroke: "#fff", "stroke-opacity": ".55", "stroke-width": 2 }),
+      label);
+  }
+
+  function safeUrl(value, { image = false } = {}) {
+    if (typeof value !== "string" || !value) return null;
+    if (image && /^data:image\/(png|jpeg|gif|webp|svg\+xml)[;,]/i.test(value)) return value;
+    try {
+      const url = new URL(value);
+      return url.protocol === "https:" || url.protocol === "http:" ? url.href : null;
+    } catch { return null; }
+  }
+
+  function badgeArt(image, name) {
+    const url = safeUrl(typeof image === "string" ? image : image && image.id, { image: true });
+    if (!url) return medal(name);
+    const img = el("img", { src: url, alt: "" });
+    img.addEventListener("error", () => img.replaceWith(medal(name)), { once: true });
+    return img;
+  }
+
+  function link(url, label) {
+    const safe = safeUrl(url);
+    return safe ? el("a", { href: safe, target: "_blank", rel: "noopener noreferrer" }, label || safe) : null;
+  }
+
+  function text(v) { return typeof v === "string" ? v : ""; }
+
+  // --- checks in plain words -------------------------------------------------------------------
+
+  const TITLES = {
+    document: "Readable", schema: "Open Badges format", proof: "Issuer's signature", issuer: "Issuer",
+    validity: "Dates", status_revocation: "Not revoked", status_suspension: "Not suspended",
+    endorsements: "Endorsements", presentation_proof: "Holder's signature", challenge: "Fresh answer",
+    domain: "Meant for us", holder: "Shared by its owner",
+  };
+
+  function title(check) {
+    return TITLES[check.id] || check.id.replace(/^status_/, "Status: ").replace(/_/g, " ");
+  }
+
+  function words(check) {
+    const { id, outcome, code } = check;
+    if (outcome === "skipped") {
+      if (id === "endorsements") return "No endorsements to check.";
+      if (code === "blocked_by_earlier_failure") return "Not checked, because an earlier check failed.";
+      return "Does not apply.";
+    }
+    if (outcome === "error") {
+      return id.startsWith("status_")
+        ? "The issuer's status list could not be reached, so this is not known."
+        : "This could not be checked.";
+    }
+    const ok = outcome === "passed";
+    switch (id) {
+      case "document": return ok ? "The data is complete and understood." : "The data is damaged or uses undefined terms.";
+      case "schema": return ok ? "It follows the Open Badges 3.0 rules." : "It breaks the Open Badges rules.";
+      case "proof": return ok ? "Signed by the issuer; nothing has been changed since." : "The signature does not match: it was changed, or not signed by the issuer.";
+      case "issuer":
+        if (code === "trusted_issuer") return "The issuer is on our trusted list.";
+        return ok ? "The signing key belongs to the issuer." : "It was not signed by the issuer it names.";
+      case "validity":
+        if (code === "expired") return "The badge has expired.";
+        if (code === "not_yet_valid") return "The badge is not valid yet.";
+        return ok ? "Valid today." : "Its dates are not valid.";
+      case "status_revocation": return ok ? "The issuer has not revoked it." : "The issuer has revoked this badge.";
+      case "status_suspension": return ok ? "The issuer has not suspended it." : "The issuer has suspended this badge.";
+      case "endorsements": return ok ? "Its endorsements are genuine." : "An endorsement is not valid.";
+      case "presentation_proof": return ok ? "The person sharing signed the answer with their wallet key." : "The wallet's signature does not match.";
+      case "challenge": return ok ? "Made for this request just now, not replayed." : "It answers another request, or was replayed.";
+      case "domain": return ok ? "Addressed to this page." : "It was meant for someone else.";
+      case "holder": return ok ? "The person sharing is the person the badge was given to." : "The person sharing is not the badge's owner.";
+      default: return ok ? "Passed." : "Failed.";
+    }
+  }
+
+  /** The service's own words for a check that did not pass, where ours say less. */
+  function showMessage(check) {
+    if (!check.message || check.outcome === "passed" || check.outcome === "skipped") return false;
+    return !(check.outcome === "failed" && /^status_(revocation|suspension)$/.test(check.id))
+      && !(check.id === "validity" && /^(expired|not_yet_valid)$/.test(check.code));
+  }
+
+  const MARKS = { passed: "check", failed: "x", error: "alert", skipped: "minus" };
+
+  function checkItems(checks) {
+    return (checks || []).map((c) => el("li", {},
+      el("span", { class: "mark " + c.outcome }, icon(MARKS[c.outcome] || "alert")),
+      el("div", {},
+        el("p", { class: "check-title" }, title(c), el("span", { class: "visually-hidden" }, ": " + c.outcome)),
+        el("p", { class: "check-text" }, words(c)),
+        showMessage(c) ? el("p", { class: "check-text" }, c.message) : null)));
+  }
+
+  function firstBad(checks) {
+    return (checks || []).find((c) => c.outcome === "failed") || (checks || []).find((c) => c.outcome === "error");
+  }
+
+  // --- requests and polling ------------------------------------------------------------------------
+
+  async function post(path, body) {
+    const response = await fetch(VERIFIER + path, {
+      method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(body), credentials: "same-origin", cache: "no-store",
+    });
+    let data = null;
+    try { data = await response.json(); } catch { /* empty */ }
+    if (!response.ok) throw new Error((data && (data.detail || data.title)) || `The request failed (${response.status}).`);
+    return data;
+  }
+
+  function showOnly(id) {
+    for (const name of ["ask", "waiting", "result"]) $("#" + name).hidden = name !== id;
+  }
+
+  function stop() {
+    clearTimeout(state.pollTimer);
+    clearInterval(state.clockTimer);
+    state.request = null;
+  }
+
+  async function ask(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const error = $(".form-error", form);
+    error.hidden = true;
+    const body = {};
+    const achievement = form.achievement.value.trim();
+    const issuer = form.issuer.value.trim();
+    if (achievement) body.achievement = achievement;
+    if (issuer) body.issuer = issuer;
+    let request;
+    try {
+      request = await post("/requests", body);
+    } catch (e) {
+      error.textContent = e.message;
+      error.hidden = false;
+      return;
+    }
+    stop();
+    state.request = { ...request, body };
+    $("#request-qr").src = request.qr_svg;
+    const parts = [];
+    if (achievement) parts.push("achievement " + achievement);
+    if (issuer) parts.push("issuer " + issuer);
+    $("#asking").textContent = parts.length ? "Asking for a badge with " + parts.join(" and ") + "." : "Asking for any Open Badge.";
+    $("#waiting-status").replaceChildren(el("span", { class: "pulse", "aria-hidden": "true" }), " Waiting for the wallet…");
+    showOnly("waiting");
+    $("#waiting-title").focus({ preventScroll: true });
+    tick();
+    state.clockTimer = setInterval(tick, 1000);
+    state.pollTimer = setTimeout(() => poll(state.request), POLL_MS);
+  }
+
+  function secondsLeft(request) {
+    return Math.round((new Date(request.expires_at).getTime() - Date.now()) / 1000);
+  }
+
+  function tick() {
+    const request = state.request;
+    if (!request) return;
+    const left = secondsLeft(request);
+    const node = $("#request-expires");
+    if (Number.isNaN(left)) { node.textContent = ""; return; }
+    if (left <= 0) {
+      node.textContent = "This code has expired. Start over for a new one.";
+      node.classList.add("over");
+      $("#waiting-status").textContent = "No answer came in time.";
+      clearInterval(state.clockTimer);
+      return;
+    }
+    node.classList.remove("over");
+    node.textContent = "The code is valid for " + duration(left);
+  }
+
+  async function poll(request) {
+    if (state.request !== request) return;
+    try {
+      const response = await fetch(`${VERIFIER}/results/${encodeURIComponent(request.transaction_id)}`, {
+        headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store",
+      });
+      if (response.ok) {
+        const data = await response.json();
+        if (state.request !== request) return;
+        if (data.status === "done") {
+          clearInterval(state.clockTimer);
+          showResult(data.result || {});
+          return;
+        }
+      } else if (response.status === 404 && secondsLeft(request) <= 0) {
+        return;
+      }
+    } catch { /* the network blinked: try again */ }
+    if (state.request === request && !(secondsLeft(request) < -5)) {
+      state.pollTimer = setTimeout(() => poll(request), POLL_MS);
+    }
+  }
+
+  // --- the result ------------------------------------------------------------------------------------
+
+  function credentialsOf(result) {
+    const out = [];
+    for (const reports of Object.values(result.presentations || {})) {
+      for (const presentation of reports || []) {
+        for (const report of presentation.credentials || []) out.push({ presentation, report });
+      }
+    }
+    return out;
+  }
+
+  function badgeView(report) {
+    const display = report.display || {};
+    const summary = report.credential || {};
+    let criteria = display.criteria || null;
+    if (typeof criteria === "string") criteria = { narrative: criteria };
+    return {
+      name: text(display.name) || text(summary.name) || "Badge",
+      issuerName: text(display.issuer_name) || text(summary.issuer_name) || text(display.issuer) || text(summary.issuer) || "Unknown issuer",
+      issuerId: text(display.issuer) || text(summary.issuer),
+      image: display.image,
+      description: text(display.description),
+      achievementId: text(display.achievement_id),
+      criteria: criteria && typeof criteria === "object" ? criteria : null,
+      evidence: (Array.isArray(display.evidence) ? display.evidence : []).filter((e) => e && typeof e === "object"),
+      id: text(summary.id),
+    };
+  }
+
+  function stateChip(report) {
+    if (report.verified) return el("span", { class: "state ok" }, icon("check"), "Verified");
+    const bad = firstBad(report.checks);
+    if (bad && bad.id === "status_revocation" && bad.outcome === "failed") return el("span", { class: "state bad" }, icon("x"), "Revoked");
+    if (bad && bad.id === "status_suspension" && bad.outcome === "failed") return el("span", { class: "state bad" }, icon("x"), "Suspended");
+    if (bad && bad.outcome === "error") return el("span", { class: "state warn" }, icon("alert"), "Could not check");
+    return el("span", { class: "state bad" }, icon("x"), "Not valid");
+  }
+
+  function badgeCard({ presentation, report }) {
+    const view = badgeView(report);
+    const body = [];
+    if (view.description) body.push(el("p", {}, view.description));
+    if (view.criteria) {
+      body.push(el("h3", {}, "Criteria"));
+      if (view.criteria.narrative) body.push(el("p", {}, view.criteria.narrative));
+      if (view.criteria.id) body.push(el("p", {}, link(view.criteria.id, "Read the criteria")));
+    }
+    if (view.evidence.length) {
+      body.push(el("h3", {}, "Evidence"), el("ul", { class: "evidence" }, view.evidence.map((e) => el("li", {},
+        el("strong", {}, text(e.name) || "Evidence"),
+        text(e.description) ? el("p", {}, e.description) : null,
+        text(e.narrative) ? el("p", { class: "muted" }, e.narrative) : null,
+        e.id ? link(e.id, "Open the evidence") : null))));
+    }
+    const facts = [
+      ["Issuer ID", view.issuerId],
+      ["Achievement ID", view.achievementId],
+      ["Shared by", presentation.holder || ""],
+      ["Badge ID", view.id],
+    ].filter(([, v]) => v);
+    body.push(el("dl", { class: "facts" }, facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])));
+    const card = el("article", { class: "card badge", "aria-label": "Badge: " + view.name },
+      el("div", { class: "badge-art" }, badgeArt(view.image, view.name)),
+      el("div", { class: "badge-main" },
+        el("h2", { class: "badge-name" }, view.name),
+        el("p", { class: "badge-issuer" }, "from ", el("strong", {}, view.issuerName)),
+        stateChip(report),
+        ...body));
+    card.style.setProperty("--hue", String(hueOf(view.name)));
+    return card;
+  }
+
+  function verdict(result, credentials) {
+    if (result.error) {
+      if (result.error === "access_denied") {
+        return { kind: "neutral", icon: "minus", title: "Not shared", text: "The candidate declined to share a badge." };
+      }
+      return { kind: "bad", icon: "x", title: "Not verified", text: result.error_description || "The wallet answered with an error: " + result.error };
+    }
+    if (result.verified) {
+      const names = credentials.map(({ report }) => badgeView(report));
+      const first = names[0];
+      return {
+        kind: "ok", icon: "shield", title: "Verified",
+        text: first ? `${first.name}, from ${first.issuerName}: genuine, valid, and shared by its owner.` : "Everything checks out.",
+      };
+    }
+    const problem = (result.problems || [])[0];
+    if (problem) return { kind: "bad", icon: "x", title: "Not verified", text: problem.message };
+    for (const { presentation, report } of credentials) {
+      const bad = firstBad(report.checks);
+      if (bad) {
+        const failed = bad.outcome === "failed";
+        const title = failed && bad.id === "status_revocation" ? "Revoked"
+          : failed && bad.id === "status_suspension" ? "Suspended"
+            : failed && bad.id === "validity" && bad.code === "expired" ? "Expired" : "Not verified";
+        // A badge whose signature verified comes with its display: say which badge it is.
+        const view = report.display ? badgeView(report) : null;
+        const said = words(bad);
+        return {
+          kind: "bad", icon: "x", title,
+          text: view ? `${view.name}, from ${view.issuerName}: ${said.charAt(0).toLowerCase()}${said.slice(1)}` : said,
+        };
+      }
+      const pbad = firstBad(presentation.checks);
+      if (pbad) return { kind: "bad", icon: "x", title: "Not verified", text: words(pbad) };
+    }
+    for (const reports of Object.values(result.presentations || {})) {
+      for (const p of reports || []) {
+        const pbad = firstBad(p.checks);
+        if (pbad) return { kind: "bad", icon: "x", title: "Not verified", text: words(pbad) };
+      }
+    }
+    return { kind: "bad", icon: "x", title: "Not verified", text: "The answer did not prove what was asked." };
+  }
+
+  function showResult(result) {
+    const credentials = credentialsOf(result);
+    const v = verdict(result, credentials);
+    const banner = $("#banner");
+    banner.className = "banner " + v.kind;
+    document.body.dataset.outcome = v.kind;
+    $("#banner-mark").replaceChildren(icon(v.icon));
+    $("#result-title").textContent = v.title;
+    $("#result-text").textContent = v.text;
+    $("#credentials").replaceChildren(...credentials.map(badgeCard));
+    const groups = [];
+    for (const reports of Object.values(result.presentations || {})) {
+      for (const p of reports || []) {
+        groups.push(el("div", { class: "check-group" }, el("h3", {}, "The answer from the wallet"), el("ul", { class: "checks" }, checkItems(p.checks))));
+        for (const c of p.credentials || []) {
+          groups.push(el("div", { class: "check-group" }, el("h3", {}, "The badge: " + badgeView(c).name), el("ul", { class: "checks" }, checkItems(c.checks))));
+        }
+      }
+    }
+    if (result.problems && result.problems.length) {
+      groups.push(el("div", { class: "check-group" }, el("h3", {}, "Problems with the answer"),
+        el("ul", { class: "checks" }, result.problems.map((p) => el("li", {},
+          el("span", { class: "mark failed" }, icon("x")), el("div", {}, el("p", { class: "check-title" }, p.code), el("p", { class: "check-text" }, p.message)))))));
+    }
+    $("#all-checks").replaceChildren(...groups);
+    $("#all-checks").parentElement.hidden = !groups.length;
+    state.request = null;
+    showOnly("result");
+    banner.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  }
+
+  function again() {
+    stop();
+    delete document.body.dataset.outcome;
+    showOnly("ask");
+    $("#ask-title").focus();
+  }
+
+  function start() {
+    $("#ask-form").addEventListener("submit", ask);
+    $("#cancel").addEventListener("click", again);
+    $("#again").addEventListener("click", again);
+    const params = new URLSearchParams(location.search);
+    if (params.get("achievement") || params.get("issuer")) {
+      $("#want-achievement").value = params.get("achievement") || "";
+      $("#want-issuer").value = params.get("issuer") || "";
+      $("#narrow").open = true;
+    }
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

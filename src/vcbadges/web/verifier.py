@@ -1,0 +1,102 @@
+"""The verifier sub-application (mounted at ``/verifier``): W3C VC-API verification.
+
+- ``POST /credentials/verify``: ``{"verifiableCredential": <object, VC-JWT or envelope>,
+  "options": {...}}``.
+- ``POST /presentations/verify``: ``{"verifiablePresentation": {...}, "options":
+  {"challenge": ..., "domain": ...}}``. A challenge given in the options must be one that
+  ``POST /challenges`` made, unexpired and never used before: it is used up here, and an
+  unknown or used challenge fails the report's ``challenge`` check.
+- ``POST /challenges``: ``{"challenge": "..."}``, single use.
+
+Both verify routes answer with the verification report (``report.to_json()``): ``200`` when
+it is verified, ``400`` when it is not. A request that is not a verification request at all
+gets a ``400`` problem instead. Status lists and did:web documents are read through the
+application's one :class:`~vcbadges.net.fetcher.SafeFetcher`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+
+from vcbadges._api import verify_credential_document, verify_presentation_document
+from vcbadges.issuer.challenges import consume_challenge, create_challenge, with_challenge_outcome
+from vcbadges.report import PresentationReport, VerificationReport
+from vcbadges.web.auth import writing
+from vcbadges.web.bodies import read_object
+from vcbadges.web.keys import DOCUMENTS, RESOLVER, SETTINGS, VERIFIED_LISTS
+from vcbadges.web.problems import ProblemError
+
+__all__ = ["create_verifier_app"]
+
+_MAX_OPTION = 1000
+
+
+def _invalid(detail: str) -> ProblemError:
+    return ProblemError(400, "invalid-request", "The request is not valid", detail)
+
+
+def _options(body: dict[str, Any]) -> dict[str, Any]:
+    options = body.get("options", {})
+    if not isinstance(options, dict):
+        raise _invalid("options must be a JSON object")
+    for name in ("challenge", "domain"):
+        value = options.get(name)
+        if value is not None and (not isinstance(value, str) or not value
+                                  or len(value) > _MAX_OPTION):
+            raise _invalid(f"options.{name} is a non-empty string")
+    return options
+
+
+def _answer(report: VerificationReport | PresentationReport) -> web.Response:
+    return web.json_response(report.to_json(), status=200 if report.verified else 400)
+
+
+async def verify_credential(request: web.Request) -> web.Response:
+    settings = request.config_dict[SETTINGS]
+    body = await read_object(request, max_depth=settings.max_json_depth)
+    _options(body)
+    document = body.get("verifiableCredential")
+    if not isinstance(document, (dict, str)):
+        raise _invalid("verifiableCredential is a credential object or a VC-JWT")
+    report = await verify_credential_document(
+        document, fetcher=request.config_dict[DOCUMENTS], resolver=request.config_dict[RESOLVER],
+        verified_lists=request.config_dict[VERIFIED_LISTS])
+    return _answer(report)
+
+
+async def verify_presentation(request: web.Request) -> web.Response:
+    settings = request.config_dict[SETTINGS]
+    body = await read_object(request, max_depth=settings.max_json_depth)
+    options = _options(body)
+    document = body.get("verifiablePresentation")
+    if not isinstance(document, dict):
+        raise _invalid("verifiablePresentation is a presentation object")
+    challenge = options.get("challenge")
+    fresh = True
+    if challenge is not None:
+        async with writing(request) as session:
+            fresh = await consume_challenge(session, challenge)
+    report = await verify_presentation_document(
+        document, challenge=challenge, domain=options.get("domain"),
+        fetcher=request.config_dict[DOCUMENTS], resolver=request.config_dict[RESOLVER],
+        verified_lists=request.config_dict[VERIFIED_LISTS])
+    return _answer(with_challenge_outcome(report, fresh=fresh))
+
+
+async def challenges(request: web.Request) -> web.Response:
+    settings = request.config_dict[SETTINGS]
+    async with writing(request) as session:
+        made = await create_challenge(session, ttl=timedelta(seconds=settings.challenge_ttl))
+    return web.json_response({"challenge": made.challenge})
+
+
+def create_verifier_app() -> web.Application:
+    """The ``/verifier`` sub-application; shared state comes from the root app."""
+    app = web.Application()
+    app.router.add_post("/credentials/verify", verify_credential)
+    app.router.add_post("/presentations/verify", verify_presentation)
+    app.router.add_post("/challenges", challenges)
+    return app

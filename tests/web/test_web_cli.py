@@ -1,0 +1,200 @@
+"""The service's command line: ``vcbadges serve`` with no configuration at all,
+``vcbadges tenant create`` and ``vcbadges status revoke|suspend|unsuspend``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import select
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from aiohttp import ClientSession
+from web_support import MASTER_KEY_TEXT, Service, badge, bearer, check, free_port, issue, verify
+
+from vcbadges.cli import main
+
+VCBADGES = str(Path(sys.executable).with_name("vcbadges"))
+
+
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("VCBADGES_")}
+
+
+def _serve(cwd: Path, port: int) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start ``vcbadges serve`` and read its standard output up to the "serving on" line."""
+    process = subprocess.Popen([VCBADGES, "serve", "--port", str(port)], cwd=cwd,
+                               env=_clean_env(), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 0.5)
+        if ready:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "serving on" in line:
+                return process, lines
+    process.kill()
+    raise AssertionError(f"vcbadges serve did not start: {lines} {process.stderr.read()}")
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    return err
+
+
+def _get(url: str, api_key: str | None = None) -> int:
+    request = urllib.request.Request(url, headers=bearer(api_key) if api_key else {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return int(response.status)
+
+
+def test_serve_with_no_configuration_prints_the_demo_key_once(tmp_path: Path):
+    port = free_port()
+    process, lines = _serve(tmp_path, port)
+    try:
+        keys = [line.rsplit(" ", 1)[1].strip() for line in lines if "API key" in line]
+        assert len(keys) == 1 and keys[0].startswith("vcb_"), lines
+        base = f"http://127.0.0.1:{port}"
+        assert _get(base + "/") == 200
+        assert _get(base + "/issuer/achievements/explorer", keys[0]) == 200
+        # The demo tenant shows a display name, not its slug.
+        with urllib.request.urlopen(
+                base + "/.well-known/openid-credential-issuer/oid4vci/demo", timeout=10) as r:
+            assert json.load(r)["display"] == [{"name": "vcbadges demo issuer"}]
+    finally:
+        err = _stop(process)
+    assert keys[0] not in err  # The log lines never carry it.
+    data = tmp_path / "vcbadges-data"
+    assert (data / "vcbadges.db").is_file()
+    assert stat.S_IMODE((data / "master.key").stat().st_mode) == 0o600
+
+    process, lines = _serve(tmp_path, port)
+    try:
+        assert not [line for line in lines if "API key" in line], lines
+        assert _get(f"http://127.0.0.1:{port}/issuer/credentials", keys[0]) == 200
+    finally:
+        _stop(process)
+
+
+def test_serve_reports_a_port_in_use_in_one_line(tmp_path: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([VCBADGES, "serve", "--port", str(port)], cwd=tmp_path,
+                                env=_clean_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"vcbadges: cannot listen on 127.0.0.1:{port}: ")
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert not (tmp_path / "vcbadges-data").exists()  # Nothing was set up.
+
+
+@pytest.fixture
+def service_env(service: Service, monkeypatch: pytest.MonkeyPatch) -> Service:
+    """Point the command line at the running service's database and master key."""
+    for name in list(os.environ):
+        if name.startswith("VCBADGES_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("VCBADGES_DATABASE_URL", service.settings.database)
+    if service.settings.database_schema:
+        monkeypatch.setenv("VCBADGES_DATABASE_SCHEMA", service.settings.database_schema)
+    monkeypatch.setenv("VCBADGES_MASTER_KEY", MASTER_KEY_TEXT)
+    monkeypatch.setenv("VCBADGES_PUBLIC_URL", service.url)
+    monkeypatch.setenv("VCBADGES_DATA_DIR", str(service.settings.data_dir))
+    return service
+
+
+async def _cli(*argv: str) -> int:
+    return await asyncio.to_thread(main, list(argv))
+
+
+async def test_tenant_create_and_status_commands(service_env: Service, client: ClientSession,
+                                                 capsys: pytest.CaptureFixture[str]):
+    service = service_env
+    assert await _cli("tenant", "create", "registrar") == 0
+    out = capsys.readouterr().out
+    api_key = out.rsplit("API key (shown only this once): ", 1)[1].strip()
+    did = out.split(": ", 1)[1].split("\n", 1)[0]
+    assert did.startswith("did:key:")
+
+    assert await _cli("tenant", "create", "registrar") == 1
+    assert capsys.readouterr().err.startswith("vcbadges: conflict: ")
+    assert await _cli("tenant", "create", "Not A Slug") == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert await _cli("tenant", "create", "webby", "--did-web", "badges.example.edu") == 0
+    assert "did:web:badges.example.edu:webby" in capsys.readouterr().out
+
+    credential = (await issue(client, service, api_key,
+                              {"credential": badge(did)}))["verifiableCredential"]
+    assert await _cli("status", "suspend", credential["id"], "--tenant", "registrar") == 0
+    assert capsys.readouterr().out.startswith("suspended ")
+    assert check((await verify(client, service, credential))[1],
+                 "status_suspension") == ("failed", "suspended")
+    assert await _cli("status", "unsuspend", credential["id"], "--tenant", "registrar") == 0
+    assert await _cli("status", "revoke", credential["id"], "--tenant", "registrar",
+                      "--reason", "left the programme") == 0
+    out = capsys.readouterr().out
+    assert f"revoked {credential['id']} ({service.url}/issuer/status/" in out
+    status, report = await verify(client, service, credential)
+    assert (status, check(report, "status_revocation")) == (400, ("failed", "revoked"))
+    async with client.get(service.url + "/issuer/credentials/" + credential["id"],
+                          headers=bearer(api_key)) as response:
+        events = (await response.json())["statusEvents"]
+    assert [(e["action"], e["actor"]) for e in events] == [
+        ("suspend", "cli"), ("unsuspend", "cli"), ("revoke", "cli")]
+    assert events[-1]["reason"] == "left the programme"
+
+    assert await _cli("status", "revoke", credential["id"], "--tenant", "registrar") == 0
+    assert "was already revoked" in capsys.readouterr().out
+    assert await _cli("status", "revoke", "urn:uuid:unknown", "--tenant", "registrar") == 1
+    assert capsys.readouterr().err == "vcbadges: not_found: no such credential\n"
+    assert await _cli("status", "revoke", credential["id"], "--tenant", "nobody") == 2
+    assert capsys.readouterr().err == "vcbadges: there is no tenant named 'nobody'\n"
+    assert await _cli("status", "unrevoke", credential["id"]) == 2
+
+
+async def test_tenant_create_with_a_display_name(service_env: Service, client: ClientSession,
+                                                 capsys: pytest.CaptureFixture[str]):
+    service = service_env
+    assert await _cli("tenant", "create", "riverside", "--display-name",
+                      " Riverside College ") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("tenant riverside (Riverside College): did:key:"), out
+    api_key = out.rsplit("API key (shown only this once): ", 1)[1].strip()
+    assert await _cli("tenant", "create", "other", "--display-name", "a\tb") == 2
+    assert "display name" in capsys.readouterr().err
+    assert await _cli("tenant", "create", "other", "--display-name", "x" * 201) == 2
+    capsys.readouterr()
+
+    # Its badges name it so, and so does its OpenID4VCI metadata.
+    async with client.post(service.url + "/issuer/achievements", headers=bearer(api_key),
+                           json={"slug": "first", "achievement": {
+                               "name": "First", "description": "d",
+                               "criteria": {"narrative": "c"}}}) as response:
+        assert response.status == 201
+    answer = await issue(client, service, api_key, {"award": {
+        "achievement": "first", "recipient": {"id": "did:example:learner"}}})
+    assert answer["verifiableCredential"]["issuer"]["name"] == "Riverside College"
+    async with client.get(service.url + "/.well-known/openid-credential-issuer/oid4vci/"
+                          "riverside") as response:
+        assert (await response.json())["display"] == [{"name": "Riverside College"}]
+    async with client.get(service.url + "/issuer/tenant", headers=bearer(api_key)) as response:
+        assert response.status == 200
+        tenant = await response.json()
+    assert tenant["name"] == "riverside" and tenant["display_name"] == "Riverside College"
+    assert tenant["did"].startswith("did:key:")
