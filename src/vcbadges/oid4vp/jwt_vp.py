@@ -1,0 +1,212 @@
+"""Presentations for the ``jwt_vc_json`` format: a VP signed as a JWT (OpenID4VP 1.0, "VC
+signed as a JWT, not using JSON-LD", Presentation Response).
+
+The VCDM 1.1 JWT encoding: the presentation sits in the ``vp`` claim, ``iss`` is the holder,
+and OpenID4VP binds it to the request with ``nonce`` (the request's nonce) and ``aud`` (the
+verifier's Client Identifier). The credentials inside are VC-JWT strings.
+
+:func:`verify_presentation_jwt` builds the same :class:`~vcbadges.report.PresentationReport`
+``vcbadges.verify`` builds for a Data Integrity presentation, with the same check ids:
+``document``, ``presentation_proof``, ``challenge`` (the ``nonce`` claim), ``domain`` (the
+``aud`` claim) and ``holder``; each credential is verified by the ``verify_credential``
+callable the caller passes (``vcbadges.verify`` with the caller's options).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from vcbadges import report as r
+from vcbadges.dids.jwk import did_jwk_from_public_key
+from vcbadges.dids.resolver import resolve_verification_method
+from vcbadges.errors import ProofError, VCBadgesError
+from vcbadges.oauth.common import current, from_timestamp, timestamp
+from vcbadges.primitives.jwk import public_key_from_jwk, public_key_to_jwk
+from vcbadges.primitives.keys import SigningKey
+from vcbadges.proofs import _jws
+from vcbadges.report import Check, Outcome, PresentationReport, VerificationReport
+
+__all__ = ["sign_presentation_jwt", "verify_presentation_jwt"]
+
+VC_V1 = "https://www.w3.org/2018/credentials/v1"
+JWT_WRONG_TYPE = "jwt_wrong_type"
+MALFORMED_PRESENTATION = "malformed_presentation"
+DEFAULT_VP_LIFETIME = timedelta(minutes=5)
+_ORDER = r.PRESENTATION_CHECK_ORDER
+
+
+def sign_presentation_jwt(
+    credentials: Sequence[str],
+    *,
+    key: SigningKey,
+    nonce: str,
+    audience: str,
+    lifetime: timedelta = DEFAULT_VP_LIFETIME,
+    now: datetime | None = None,
+) -> str:
+    """A VP-JWT of the VC-JWT ``credentials``, signed by the holder ``key``.
+
+    Header ``{"alg", "typ": "JWT", "kid"}``; claims ``iss`` (the holder's DID), ``aud``
+    (``audience``: the verifier's Client Identifier), ``nonce``, ``iat``, ``exp``, ``jti`` and
+    ``vp`` (``@context``, ``type``, ``holder``, ``verifiableCredential``).
+    """
+    if not credentials or not all(isinstance(c, str) for c in credentials):
+        raise ValueError("a VP-JWT carries one or more VC-JWT strings")
+    if not nonce or not audience:
+        raise ValueError("a presentation needs the verifier's nonce and audience")
+    when = current(now)
+    holder = key.controller
+    claims = {
+        "iss": holder,
+        "aud": audience,
+        "nonce": nonce,
+        "iat": timestamp(when),
+        "exp": timestamp(when + lifetime),
+        "jti": f"urn:uuid:{uuid.uuid4()}",
+        "vp": {"@context": [VC_V1], "type": ["VerifiablePresentation"], "holder": holder,
+               "verifiableCredential": list(credentials)},
+    }
+    header = {"alg": key.jose_alg, "typ": "JWT", "kid": key.verification_method}
+    return _jws.sign_compact(header, claims, key)
+
+
+def _failed(check_id: str, code: str, message: str) -> Check:
+    return Check(check_id, Outcome.FAILED, code, message)
+
+
+def _skipped(check_id: str) -> Check:
+    return Check(check_id, Outcome.SKIPPED, r.BLOCKED,
+                 "not checked because an earlier check failed")
+
+
+def _blocked(first: Check, now: datetime) -> PresentationReport:
+    return PresentationReport(checks=(first, *(_skipped(c) for c in _ORDER[1:])), checked_at=now)
+
+
+async def _holder_key(
+    header: dict[str, Any], alg: str, resolver: Any
+) -> tuple[str, str, dict[str, str]]:
+    """The key that signed: the holder DID, the method and its public JWK, from a DID URL
+    ``kid`` (dereferenced for ``authentication``) or an embedded ``jwk`` (its did:jwk)."""
+    kid = header.get("kid")
+    if isinstance(kid, str) and kid.startswith("did:"):
+        method = await resolve_verification_method(resolver, kid, purpose="authentication")
+        public, controller, vm = method.public_key, method.controller, kid
+    elif "jwk" in header and kid is None:
+        public = public_key_from_jwk(header["jwk"])
+        controller = did_jwk_from_public_key(public)
+        vm = controller + "#0"
+    else:
+        raise ProofError("the VP-JWT must name the holder's key with a DID URL kid or a jwk",
+                         code=_jws.JWT_NO_KEY)
+    if public.jose_alg != alg:
+        raise ProofError(f"alg {alg} cannot be used with a {public.algorithm} key",
+                         code=_jws.JWT_ALG_KEY_MISMATCH)
+    return controller, vm, public_key_to_jwk(public)
+
+
+async def verify_presentation_jwt(
+    token: str,
+    *,
+    nonce: str,
+    audience: str,
+    resolver: Any,
+    verify_credential: Callable[[Any], Awaitable[VerificationReport | Any]],
+    holder_must_be_subject: bool = True,
+    skew: timedelta = timedelta(minutes=5),
+    now: datetime | None = None,
+) -> PresentationReport:
+    """Verify a VP-JWT bound to ``nonce`` and ``audience``; never raises for a bad token."""
+    when = current(now)
+    try:
+        parsed = _jws.parse_compact(token)
+    except VCBadgesError as exc:
+        return _blocked(_failed(r.DOCUMENT, exc.code, exc.message), when)
+    typ = parsed.header.get("typ")
+    vp = parsed.claims.get("vp")
+    embedded = vp.get("verifiableCredential") if isinstance(vp, dict) else None
+    if typ is not None and (not isinstance(typ, str) or typ.lower() not in ("jwt", "vp+jwt")):
+        return _blocked(_failed(r.DOCUMENT, JWT_WRONG_TYPE,
+                                f"a JWT of type {typ!r} is not a presentation"), when)
+    vp_types = vp.get("type") if isinstance(vp, dict) else None
+    if not isinstance(vp_types, list):
+        vp_types = [vp_types]
+    if (not isinstance(vp, dict) or "VerifiablePresentation" not in vp_types
+            or not isinstance(embedded, list) or not embedded):
+        return _blocked(_failed(r.DOCUMENT, MALFORMED_PRESENTATION,
+                                "the JWT has no vp claim with a VerifiablePresentation"), when)
+    checks = [Check(r.DOCUMENT, Outcome.PASSED, r.OK, "a VP-JWT with a vp claim")]
+    holder: str | None = None
+    try:
+        alg = _jws.check_alg(parsed.header)
+        holder, method, public = await _holder_key(parsed.header, alg, resolver)
+        _jws.verify_signature(parsed, alg, _jws.JWTKey(jwk=public, verification_method=method,
+                                                       controller=holder))
+        _check_times(parsed.claims, when, skew)
+        checks.append(Check(r.PRESENTATION_PROOF, Outcome.PASSED, r.OK,
+                            f"holder's JWT signature verified ({alg})"))
+    except VCBadgesError as exc:
+        holder = None
+        checks.append(_failed(r.PRESENTATION_PROOF, exc.code, exc.message))
+    if holder is None:
+        checks.extend(_skipped(c) for c in (r.CHALLENGE, r.DOMAIN))
+    else:
+        got_nonce = parsed.claims.get("nonce")
+        checks.append(Check(r.CHALLENGE, Outcome.PASSED, r.OK, "nonce matches")
+                      if got_nonce == nonce else _failed(
+                          r.CHALLENGE, r.CHALLENGE_MISMATCH, "the nonce is not the expected one"))
+        aud = parsed.claims.get("aud")
+        auds = aud if isinstance(aud, list) else [aud]
+        checks.append(Check(r.DOMAIN, Outcome.PASSED, r.OK, "aud matches")
+                      if audience in auds else _failed(
+                          r.DOMAIN, r.DOMAIN_MISMATCH, "the aud is not this verifier"))
+    reports = tuple([await verify_credential(c) for c in embedded])
+    checks.append(_holder_check(holder, parsed.claims, vp, reports, holder_must_be_subject))
+    document_id = parsed.claims.get("jti")
+    return PresentationReport(
+        checks=tuple(checks), checked_at=when,
+        credentials=tuple(rep for rep in reports if isinstance(rep, VerificationReport)),
+        document_id=document_id if isinstance(document_id, str) else None, holder=holder)
+
+
+def _check_times(claims: dict[str, Any], now: datetime, skew: timedelta) -> None:
+    for name in ("iat", "exp", "nbf"):
+        value = claims.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ProofError(f"JWT claim {name} is not a NumericDate", code=_jws.MALFORMED_JWT)
+    try:
+        iat = claims.get("iat")
+        if iat is not None and from_timestamp(iat) > now + skew:
+            raise ProofError("the presentation was signed in the future (iat)",
+                             code=r.PROOF_NOT_YET_VALID)
+        exp = claims.get("exp")
+        if exp is not None and from_timestamp(exp) < now - skew:
+            raise ProofError("the presentation has expired (exp)", code=r.PROOF_EXPIRED)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ProofError("a JWT time claim is out of range", code=_jws.MALFORMED_JWT) from exc
+
+
+def _holder_check(
+    holder: str | None, claims: dict[str, Any], vp: dict[str, Any], reports: Sequence[Any],
+    holder_must_be_subject: bool,
+) -> Check:
+    if holder is None:
+        return _skipped(r.HOLDER)
+    iss = claims.get("iss")
+    stated = vp.get("holder")
+    stated_id = stated.get("id") if isinstance(stated, dict) else stated
+    for value in (iss, stated_id):
+        if value is not None and value != holder:
+            return _failed(r.HOLDER, r.HOLDER_MISMATCH,
+                           "the presentation was not signed by its holder")
+    if holder_must_be_subject:
+        for rep in reports:
+            subject = rep.credential.get("subject") if isinstance(
+                rep, VerificationReport) else None
+            if subject != holder:
+                return _failed(r.HOLDER, r.HOLDER_NOT_SUBJECT,
+                               "the holder is not the subject of every credential presented")
+    return Check(r.HOLDER, Outcome.PASSED, r.OK, f"presented by {holder}")

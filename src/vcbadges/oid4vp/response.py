@@ -1,0 +1,275 @@
+"""The verifier's Response URI: receive a ``direct_post`` Authorization Response (OpenID4VP 1.0).
+
+:func:`handle_response` takes the POSTed form (``vp_token`` and ``state``, or ``error`` and
+``state``) and returns a :class:`PresentationResult`. It follows "VP Token Validation":
+
+1. the form and the VP Token's shape ("Response Parameters": a JSON object from Credential
+   Query ids to non-empty arrays of presentations) are checked first; a malformed response
+   is refused with ``ProtocolError("invalid_request")`` and leaves the request pending;
+2. ``state`` must name a pending request and is consumed, atomically, so a request gets one
+   response ("Protection of the Response URI"); an unknown, expired or reused ``state`` is
+   ``ProtocolError("invalid_request")``;
+3. every presentation is verified with its holder binding to this request: for ``ldp_vc``
+   a Data Integrity presentation through :func:`vcbadges.verify` with ``challenge`` = the
+   nonce and ``domain`` = the Client Identifier; for ``jwt_vc_json`` a VP-JWT whose ``nonce``
+   and ``aud`` must be those values (:mod:`vcbadges.oid4vp.jwt_vp`); by default the holder
+   must also be the subject of every credential, which is how credentials issued through
+   OpenID4VCI are bound;
+4. the credentials must satisfy the DCQL query themselves ("Security Checks on the Returned
+   Credentials and Presentations": the verifier never relies on the wallet's matching), at
+   most one presentation per query unless ``multiple``, and the set of queries answered must
+   satisfy the ``credential_sets``.
+
+Problems found after ``state`` was consumed are not exceptions: they make the result
+``verified: false`` with a report the verifier page can show, and the Response URI answers
+the wallet with HTTP 200 ``{}`` as the spec requires once it has processed a response.
+A wallet's error response (``error=access_denied``) is a result with ``error`` set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from vcbadges import report as r
+from vcbadges._api import verify
+from vcbadges.dids.resolver import default_resolver
+from vcbadges.errors import ProtocolError, VCBadgesError
+from vcbadges.jsonld.loader import DocumentLoader
+from vcbadges.net.fetcher import JSONFetcher
+from vcbadges.oauth.common import current, form_pairs, safe_text, strict_json
+from vcbadges.oid4vp.dcql import credential_matches, satisfied
+from vcbadges.oid4vp.jwt_vp import verify_presentation_jwt
+from vcbadges.oid4vp.request import AuthorizationRequest, load_request
+from vcbadges.oid4vp.store import VP_RESULT, VP_STATE, OID4VPStore
+from vcbadges.proofs import _jws
+from vcbadges.report import Check, Outcome, PresentationReport, Problem
+from vcbadges.verifier.listcache import VerifiedListCache
+from vcbadges.verifier.options import DEFAULT_SKEW
+
+__all__ = ["PresentationResult", "handle_response", "load_result", "parse_vp_token"]
+
+NOT_A_PRESENTATION = "not_a_presentation"
+WRONG_PRESENTATION_FORMAT = "wrong_presentation_format"
+UNKNOWN_CREDENTIAL_QUERY = "unknown_credential_query"
+TOO_MANY_PRESENTATIONS = "too_many_presentations"
+CREDENTIAL_QUERY_MISMATCH = "credential_query_mismatch"
+QUERY_NOT_SATISFIED = "credential_query_not_satisfied"
+DEFAULT_RESULT_LIFETIME = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class PresentationResult:
+    """What a response to one request proved. ``verified`` is derived, never set by hand.
+
+    ``presentations`` maps each Credential Query id answered to the reports of its
+    presentations; ``problems`` lists what is wrong with the response as a whole.
+    ``transaction_id`` is the request's secret for the verifier page (not in ``to_json``).
+    """
+
+    request_id: str
+    transaction_id: str = field(repr=False)
+    received_at: datetime
+    presentations: dict[str, tuple[PresentationReport, ...]] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()
+    error: str | None = None
+    error_description: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        return (self.error is None and not self.problems and bool(self.presentations)
+                and all(rep.verified for reps in self.presentations.values() for rep in reps))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verified": self.verified,
+            "request_id": self.request_id,
+            "received_at": self.received_at.isoformat().replace("+00:00", "Z"),
+            "error": self.error,
+            "error_description": self.error_description,
+            "problems": [p.to_json() for p in self.problems],
+            "presentations": {qid: [rep.to_json() for rep in reps]
+                              for qid, reps in self.presentations.items()},
+        }
+
+
+def _invalid(description: str) -> ProtocolError:
+    return ProtocolError("invalid_request", safe_text(description))
+
+
+def parse_vp_token(value: str) -> dict[str, list[Any]]:
+    """Parse the ``vp_token`` parameter: a JSON object from Credential Query ids to non-empty
+    arrays of presentations (objects or strings). Raises ``ProtocolError("invalid_request")``.
+    """
+    token = strict_json(value, error="invalid_request", what="vp_token")
+    if not isinstance(token, dict) or not token:
+        raise _invalid("vp_token must be a non-empty JSON object")
+    for qid, items in token.items():
+        if not isinstance(items, list) or not items or not all(
+                isinstance(i, (dict, str)) for i in items):
+            raise _invalid(f"vp_token[{qid!r}] must be a non-empty array of presentations")
+    return token
+
+
+def _failed_report(code: str, message: str, now: datetime) -> PresentationReport:
+    blocked = tuple(Check(c, Outcome.SKIPPED, r.BLOCKED, "not checked because an earlier "
+                         "check failed") for c in r.PRESENTATION_CHECK_ORDER[1:])
+    return PresentationReport(checks=(Check(r.DOCUMENT, Outcome.FAILED, code, message),
+                                      *blocked), checked_at=now)
+
+
+def _embedded(presentation: Any) -> list[Any]:
+    """The credentials inside a presentation (read, not verified), for the DCQL check."""
+    if isinstance(presentation, dict):
+        items = presentation.get("verifiableCredential", [])
+        return items if isinstance(items, list) else [items]
+    try:
+        vp = _jws.parse_compact(presentation).claims.get("vp")
+    except VCBadgesError:
+        return []
+    items = vp.get("verifiableCredential") if isinstance(vp, dict) else None
+    return items if isinstance(items, list) else []
+
+
+async def handle_response(
+    store: OID4VPStore,
+    form: Mapping[str, Any],
+    *,
+    loader: DocumentLoader | None = None,
+    resolver: Any = None,
+    fetcher: JSONFetcher | None = None,
+    trusted_issuers: Any = None,
+    holder_must_be_subject: bool = True,
+    skew: timedelta = DEFAULT_SKEW,
+    result_lifetime: timedelta = DEFAULT_RESULT_LIFETIME,
+    verified_lists: VerifiedListCache | None = None,
+    now: datetime | None = None,
+) -> PresentationResult:
+    """Handle one ``direct_post`` Authorization Response; see the module docstring.
+
+    The result is also stored (kind ``vp_result``, for ``result_lifetime``) under the
+    request's ``transaction_id``, for :func:`load_result`.
+
+    ``loader``, ``resolver``, ``fetcher``, ``trusted_issuers`` and ``verified_lists`` (a
+    service's memory of status lists it verified) are passed to :func:`vcbadges.verify` for
+    every presentation and every credential in it (the defaults read bundled contexts only,
+    resolve did:key and did:jwk offline, open a ``SafeFetcher`` when a status list or
+    did:web document must be read, and check every status list's proof). Raises
+    ``ProtocolError("invalid_request")`` for a malformed response or an unusable ``state``.
+    """
+    when = current(now)
+    params = form_pairs(form)
+    state = params.get("state")
+    if not state:
+        raise _invalid("state is missing")
+    error = params.get("error")
+    token: dict[str, list[Any]] | None = None
+    if error is None:
+        raw = params.get("vp_token")
+        if raw is None:
+            raise _invalid("vp_token is missing")
+        token = parse_vp_token(raw)
+    pending = await store.consume(VP_STATE, state, now=when)
+    request = None if pending is None else await load_request(
+        store, str(pending["request_id"]), now=when)
+    if request is None:
+        raise _invalid("state does not name a pending presentation request (unknown, expired "
+                       "or already answered)")
+    if token is None:
+        result = PresentationResult(
+            request_id=request.request_id, transaction_id=request.transaction_id,
+            received_at=when, error=error,
+            error_description=params.get("error_description"))
+    else:
+        result = await _verify_token(
+            request, token, when, loader=loader, resolver=resolver, fetcher=fetcher,
+            trusted_issuers=trusted_issuers, holder_must_be_subject=holder_must_be_subject,
+            skew=skew, verified_lists=verified_lists)
+    await store.save(VP_RESULT, request.transaction_id, result.to_json(),
+                     expires_at=when + result_lifetime)
+    return result
+
+
+async def load_result(
+    store: OID4VPStore, transaction_id: str, *, now: datetime | None = None
+) -> dict[str, Any] | None:
+    """The result (``PresentationResult.to_json()``) of the request whose secret
+    ``transaction_id`` the verifier page holds; None while no response has arrived (or once
+    the result has expired). Only the verifier's own page may know ``transaction_id``."""
+    return await store.get(VP_RESULT, transaction_id, now=current(now))
+
+
+async def _verify_token(
+    request: AuthorizationRequest, token: dict[str, list[Any]], when: datetime, *,
+    loader: DocumentLoader | None, resolver: Any, fetcher: JSONFetcher | None,
+    trusted_issuers: Any, holder_must_be_subject: bool, skew: timedelta,
+    verified_lists: VerifiedListCache | None,
+) -> PresentationResult:
+    queries = {q["id"]: q for q in request.dcql_query["credentials"]}
+    problems: list[Problem] = []
+    presentations: dict[str, tuple[PresentationReport, ...]] = {}
+
+    async def verify_one(document: Any) -> Any:
+        return await verify(document, loader=loader, resolver=resolver, now=when, skew=skew,
+                            trusted_issuers=trusted_issuers, fetcher=fetcher,
+                            verified_lists=verified_lists)
+
+    for qid, items in token.items():
+        query = queries.get(qid)
+        if query is None:
+            problems.append(Problem(UNKNOWN_CREDENTIAL_QUERY,
+                                    f"vp_token answers {qid!r}, which the request did not ask"))
+            continue
+        if len(items) > 1 and not query.get("multiple", False):
+            problems.append(Problem(TOO_MANY_PRESENTATIONS,
+                                    f"{qid}: several presentations where one was asked for"))
+        reports: list[PresentationReport] = []
+        for item in items:
+            reports.append(await _verify_presentation(
+                item, query["format"], request, when, verify_one=verify_one,
+                resolver=resolver, holder_must_be_subject=holder_must_be_subject, skew=skew,
+                loader=loader, fetcher=fetcher, trusted_issuers=trusted_issuers,
+                verified_lists=verified_lists))
+            credentials = _embedded(item)
+            if not credentials or not all(credential_matches(query, c) for c in credentials):
+                problems.append(Problem(CREDENTIAL_QUERY_MISMATCH,
+                                        f"{qid}: a presented credential does not satisfy the "
+                                        "query"))
+        presentations[qid] = tuple(reports)
+    if not satisfied(request.dcql_query, presentations.keys()):
+        problems.append(Problem(QUERY_NOT_SATISFIED,
+                                "the presentations do not satisfy the requested credentials"))
+    return PresentationResult(
+        request_id=request.request_id, transaction_id=request.transaction_id,
+        received_at=when, presentations=presentations, problems=tuple(problems))
+
+
+async def _verify_presentation(
+    item: Any, fmt: str, request: AuthorizationRequest, when: datetime, *, verify_one: Any,
+    resolver: Any, holder_must_be_subject: bool, skew: timedelta,
+    loader: DocumentLoader | None, fetcher: JSONFetcher | None, trusted_issuers: Any,
+    verified_lists: VerifiedListCache | None,
+) -> PresentationReport:
+    if fmt == "jwt_vc_json":
+        if not isinstance(item, str):
+            return _failed_report(WRONG_PRESENTATION_FORMAT,
+                                  "a jwt_vc_json presentation must be a VP-JWT string", when)
+        return await verify_presentation_jwt(
+            item, nonce=request.nonce, audience=request.client_id,
+            resolver=resolver if resolver is not None else default_resolver(),
+            verify_credential=verify_one, holder_must_be_subject=holder_must_be_subject,
+            skew=skew, now=when)
+    if fmt != "ldp_vc" or not isinstance(item, dict):
+        return _failed_report(WRONG_PRESENTATION_FORMAT,
+                              "an ldp_vc presentation must be a JSON object", when)
+    report = await verify(item, loader=loader, resolver=resolver, now=when, skew=skew,
+                          trusted_issuers=trusted_issuers, fetcher=fetcher,
+                          challenge=request.nonce, domain=request.client_id,
+                          holder_must_be_subject=holder_must_be_subject,
+                          verified_lists=verified_lists)
+    if not isinstance(report, PresentationReport):
+        return _failed_report(NOT_A_PRESENTATION, "a Verifiable Presentation with the "
+                              "holder's proof is required, not a bare credential", when)
+    return report

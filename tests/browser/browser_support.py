@@ -1,0 +1,133 @@
+"""What the browser tests share: Debian's Chromium under Playwright, phone and desktop
+contexts, numbered screenshots, and a watch on script errors and CSP violations.
+
+Import this only once Chromium is known to be there (the test modules skip first).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image, ImageDraw
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox", "--headless=new", "--disable-gpu",
+    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-first-run",
+]
+PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+                         "has_touch": True}
+DESK: dict[str, Any] = {"viewport": {"width": 1280, "height": 860}}
+WAIT = 20_000  # ms: the longest any single step may take
+
+
+def badge_png() -> bytes:
+    """A badge picture for the achievement: a gold rosette with an indigo medal and a star."""
+    size = 256
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    centre = size / 2
+    points = []
+    for i in range(48):
+        radius = 124 if i % 2 == 0 else 110
+        angle = math.pi * 2 * i / 48
+        points.append((centre + radius * math.cos(angle), centre + radius * math.sin(angle)))
+    draw.polygon(points, fill=(246, 183, 60, 255))
+    draw.ellipse((30, 30, 226, 226), fill=(63, 60, 187, 255))
+    draw.ellipse((44, 44, 212, 212), outline=(255, 255, 255, 150), width=4)
+    star = []
+    for i in range(10):
+        radius = 62 if i % 2 == 0 else 26
+        angle = -math.pi / 2 + math.pi * i / 5
+        star.append((centre + radius * math.cos(angle), centre + radius * math.sin(angle)))
+    draw.polygon(star, fill=(255, 255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+class Shots:
+    """Numbered screenshots of whole pages, written to every folder given.
+
+    The viewport is stretched to the page's height for the picture (rather than a
+    ``full_page`` capture, which leaves the wallet's sticky tab bar in mid-page)."""
+
+    def __init__(self, folders: list[Path]):
+        self.folders = folders
+        self.count = 0
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+
+    async def take(self, page: Page, name: str) -> None:
+        self.count += 1
+        size = page.viewport_size
+        assert size is not None
+        height = await page.evaluate("() => document.documentElement.scrollHeight")
+        if height > size["height"]:
+            await page.set_viewport_size({"width": size["width"], "height": height})
+        try:
+            data = await page.screenshot(animations="disabled")
+        finally:
+            if height > size["height"]:
+                await page.set_viewport_size(size)
+        for folder in self.folders:
+            (folder / f"{self.count:02d}-{name}.png").write_bytes(data)
+
+
+class Watch:
+    """Uncaught script errors and Content-Security-Policy violations of the pages."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def page(self, page: Page, label: str) -> Page:
+        page.on("pageerror", lambda exc: self.errors.append(f"{label}: {exc}"))
+        page.on("console", lambda msg: self.errors.append(f"{label}: {msg.text}")
+                if msg.type == "error" and "Content Security Policy" in msg.text else None)
+        return page
+
+
+@asynccontextmanager
+async def chromium(pw: Playwright, video: Path | None = None) -> AsyncIterator[Browser]:
+    """Debian's Chromium, headless; with ``video`` as its camera."""
+    args = list(ARGS)
+    if video is not None:
+        args.append(f"--use-file-for-fake-video-capture={video}")
+    browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
+    try:
+        yield browser
+    finally:
+        await browser.close()
+
+
+async def phone(browser: Browser, base: str, state: Any = None) -> BrowserContext:
+    """A phone-sized context (camera allowed), optionally with a saved storage state."""
+    context = await browser.new_context(**PHONE, storage_state=state)
+    await context.grant_permissions(["camera"], origin=base)
+    return context
+
+
+def screenshot_folders(tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]) -> Shots:
+    """Screenshots under ``tmp_path/screenshots`` and ``$VCBADGES_SCREENSHOTS/name`` (when
+    set); the folders are printed, past pytest's capture."""
+    folders = [tmp_path / "screenshots"]
+    if os.environ.get("VCBADGES_SCREENSHOTS"):
+        folders.append(Path(os.environ["VCBADGES_SCREENSHOTS"]) / name)
+    with capsys.disabled():
+        print(f"\nscreenshots: {', '.join(str(f) for f in folders)}")
+    return Shots(folders)

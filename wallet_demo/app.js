@@ -1,0 +1,1188 @@
+/* Badge Wallet: a single-page app over the wallet API (/wallet/api).
+ *
+ * Nothing secret is kept in the browser's storage: the session is an HttpOnly cookie, and
+ * the CSRF token (sent as X-CSRF-Token on every state-changing request) lives in memory
+ * only, fetched again from GET /wallet/api/session on each page load.
+ */
+"use strict";
+
+(() => {
+  // The wallet's own folder (/wallet/), whether the page is /wallet/, /wallet/index.html or /wallet.
+  const HOME = /\/[^/.]+$/.test(location.pathname) ? location.pathname + "/" : location.pathname.replace(/[^/]*$/, "");
+  const API = HOME + "api";
+  const SVGNS = "http://www.w3.org/2000/svg";
+  const SCAN_INTERVAL_MS = 300;
+  const MAX_UPLOAD = 2 * 1024 * 1024;
+
+  const state = {
+    session: null,      // {username, did, csrf_token}
+    pending: null,      // the last scan result: an offer or a request
+    done: null,         // what the "done" view shows
+    deepLink: null,     // a URI handed to the wallet in the address (#open=…)
+    camera: null,       // {stream, timer, detector, busy}
+    renderToken: 0,
+    backupUrl: null,
+  };
+
+  // --- small DOM helpers ------------------------------------------------------------------
+
+  const $ = (selector, root = document) => root.querySelector(selector);
+  const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") node.className = value;
+      else if (key === "text") node.textContent = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+
+  function svg(tag, attrs = {}, ...children) {
+    const node = document.createElementNS(SVGNS, tag);
+    for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
+    for (const child of children) node.append(child);
+    return node;
+  }
+
+  function icon(name, cls = "icon") {
+    return svg("svg", { class: cls, "aria-hidden": "true", focusable: "false" },
+      svg("use", { href: "#i-" + name }));
+  }
+
+  function hueOf(text) {
+    let h = 0;
+    for (const ch of String(text || "")) h = (h * 31 + ch.codePointAt(0)) % 360;
+    return (h + 230) % 360;
+  }
+
+  function initials(text) {
+    const words = String(text || "?").replace(/[^\p{L}\p{N} ]/gu, " ").trim().split(/\s+/);
+    const letters = words.filter(Boolean).slice(0, 2).map((w) => w[0].toUpperCase()).join("");
+    return letters || "?";
+  }
+
+  function hostOf(value) {
+    const match = String(value || "").match(/https?:\/\/[^\s/?#]+/);
+    if (match) {
+      try { return new URL(match[0]).host; } catch { /* not a URL */ }
+    }
+    return "";
+  }
+
+  /** An http(s) URL (or, for images, a data:image URL) that is safe to put in a page. */
+  function safeUrl(value, { image = false } = {}) {
+    if (typeof value !== "string" || !value) return null;
+    if (image && /^data:image\/(png|jpeg|gif|webp|svg\+xml)[;,]/i.test(value)) return value;
+    try {
+      const url = new URL(value, location.href);
+      if (url.protocol === "https:" || url.protocol === "http:") return url.href;
+    } catch { /* not a URL */ }
+    return null;
+  }
+
+  /** A medal drawn for badges without an image (or whose image cannot be shown). */
+  function medal(name) {
+    const h = hueOf(name);
+    const id = "g" + Math.random().toString(36).slice(2, 9);
+    return svg("svg", { viewBox: "0 0 64 64", "aria-hidden": "true", focusable: "false" },
+      svg("defs", {}, svg("linearGradient", { id, x1: 0, y1: 0, x2: 1, y2: 1 },
+        svg("stop", { offset: 0, "stop-color": `hsl(${h} 75% 60%)` }),
+        svg("stop", { offset: 1, "stop-color": `hsl(${(h + 35) % 360} 70% 42%)` }))),
+      svg("path", { d: "M21 38L15 61l10-4.5 6 6.5 3-23z", fill: `hsl(${h} 60% 40%)` }),
+      svg("path", { d: "M43 38l6 23-10-4.5-6 6.5-3-23z", fill: `hsl(${(h + 35) % 360} 65% 36%)` }),
+      svg("circle", { cx: 32, cy: 28, r: 23, fill: `url(#${id})` }),
+      svg("circle", { cx: 32, cy: 28, r: 18, fill: "none", stroke: "#fff", "stroke-opacity": ".55", "stroke-width": 2 }),
+      Object.assign(svg("text", {
+        x: 32, y: 33.5, "text-anchor": "middle", "font-size": 15, "font-weight": 700,
+        fill: "#fff", "font-family": "system-ui, sans-serif",
+      }), { textContent: initials(name) }));
+  }
+
+  /** The badge's image, or a drawn medal when it has none or the image does not load. */
+  function badgeImage(src, name) {
+    const url = safeUrl(src, { image: true });
+    if (!url) return medal(name);
+    const img = el("img", { src: url, alt: "", loading: "lazy", decoding: "async" });
+    img.addEventListener("error", () => img.replaceWith(medal(name)), { once: true });
+    return img;
+  }
+
+  function formatDate(value) {
+    const date = new Date(value);
+    if (Number.isNaN(date.getTime())) return "";
+    return new Intl.DateTimeFormat(undefined, { dateStyle: "medium" }).format(date);
+  }
+
+  // --- credentials: reading what a badge says ------------------------------------------------
+
+  function base64urlJson(part) {
+    const b64 = part.replace(/-/g, "+").replace(/_/g, "/");
+    const bin = atob(b64 + "===".slice((b64.length + 3) % 4));
+    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+    return JSON.parse(new TextDecoder().decode(bytes));
+  }
+
+  /** The credential as a JSON object, whatever form it was stored in (object, VC-JWT, envelope). */
+  function credentialDocument(value) {
+    if (typeof value === "string") {
+      const parts = value.trim().split(".");
+      if (parts.length !== 3) return null;
+      try {
+        const payload = base64urlJson(parts[1]);
+        return payload && typeof payload.vc === "object" ? payload.vc : payload;
+      } catch { return null; }
+    }
+    if (value && typeof value === "object") {
+      const types = [].concat(value.type || []);
+      if (types.includes("EnvelopedVerifiableCredential") && typeof value.id === "string") {
+        return credentialDocument(value.id.slice(value.id.indexOf(",") + 1));
+      }
+      return value;
+    }
+    return null;
+  }
+
+  function first(value) { return Array.isArray(value) ? value[0] : value; }
+  function text(value) { return typeof value === "string" ? value : ""; }
+
+  /** Everything the pages show about one badge: the service's display data first, then
+   * what the credential itself says. */
+  function badgeView(display = {}, credential = null) {
+    const doc = credentialDocument(credential) || {};
+    const subject = first(doc.credentialSubject) || {};
+    const achievement = (subject && typeof subject.achievement === "object" && subject.achievement) || {};
+    const issuer = typeof doc.issuer === "object" && doc.issuer ? doc.issuer : { id: doc.issuer };
+    let criteria = display.criteria ?? achievement.criteria ?? null;
+    if (typeof criteria === "string") criteria = { narrative: criteria };
+    const imageOf = (value) => (typeof value === "string" ? value : value && value.id);
+    const evidence = display.evidence || [].concat(doc.evidence || []);
+    return {
+      name: display.name || text(achievement.name) || text(doc.name) || "Badge",
+      description: display.description || text(achievement.description) || text(doc.description),
+      image: imageOf(display.image) || imageOf(achievement.image) || imageOf(doc.image),
+      issuerName: display.issuer_name || text(issuer.name) || hostOf(issuer.id) || text(issuer.id) || "Unknown issuer",
+      issuerId: text(display.issuer) || text(issuer.id),
+      issuerUrl: text(issuer.url),
+      achievementType: text(achievement.achievementType),
+      achievementId: text(display.achievement) || text(achievement.id),
+      criteria: criteria && typeof criteria === "object" ? criteria : null,
+      evidence: evidence.filter((e) => e && typeof e === "object"),
+      tags: [].concat(achievement.tag || []).filter((t) => typeof t === "string"),
+      results: [].concat(subject.result || []).filter((r) => r && typeof r === "object"),
+      validFrom: doc.validFrom || doc.issuanceDate || "",
+      validUntil: doc.validUntil || doc.expirationDate || "",
+      holder: text(subject.id),
+      credentialId: text(doc.id),
+    };
+  }
+
+  // --- verification reports in plain words ---------------------------------------------------
+
+  const CHECK_TITLES = {
+    document: "Readable badge",
+    schema: "Open Badges format",
+    proof: "Signature",
+    issuer: "Issuer",
+    validity: "Dates",
+    status_revocation: "Not revoked",
+    status_suspension: "Not suspended",
+    endorsements: "Endorsements",
+  };
+
+  function checkTitle(check) {
+    if (CHECK_TITLES[check.id]) return CHECK_TITLES[check.id];
+    if (check.id.startsWith("status_")) return "Status: " + check.id.slice(7).replace(/_/g, " ");
+    return check.id.replace(/_/g, " ");
+  }
+
+  function checkWords(check) {
+    const { id, outcome, code } = check;
+    if (outcome === "skipped") {
+      if (id === "endorsements") return "No endorsements to check.";
+      if (code === "blocked_by_earlier_failure") return "Not checked, because an earlier check failed.";
+      return "Does not apply to this badge.";
+    }
+    const status = id.startsWith("status_");
+    if (outcome === "error") {
+      if (status) return "The issuer's status list could not be reached, so this could not be checked.";
+      return "This could not be checked right now.";
+    }
+    const passed = outcome === "passed";
+    switch (id) {
+      case "document": return passed ? "The badge's data is complete and understood." : "The badge's data is damaged or uses terms nobody defined.";
+      case "schema": return passed ? "It follows the Open Badges 3.0 rules." : "It breaks the Open Badges rules.";
+      case "proof": return passed ? "The issuer's digital signature is genuine: nothing has been changed." : "The signature does not match: the badge was changed, or not signed by its issuer.";
+      case "issuer":
+        if (code === "trusted_issuer") return "The issuer is on the trusted list, and signed this badge.";
+        return passed ? "It was signed with a key that belongs to the issuer." : "It was not signed by the issuer it names.";
+      case "validity":
+        if (code === "expired") return "The badge has expired.";
+        if (code === "not_yet_valid") return "The badge is not valid yet.";
+        return passed ? "The badge is valid today." : "Its dates are not valid.";
+      case "status_revocation": return passed ? "The issuer has not revoked it." : "The issuer has revoked this badge.";
+      case "status_suspension": return passed ? "The issuer has not suspended it." : "The issuer has suspended this badge.";
+      case "endorsements": return passed ? "Its endorsements are genuine." : "An endorsement is not valid.";
+      default: return passed ? "Passed." : "Failed.";
+    }
+  }
+
+  /** The service's own words for a check that did not pass, where ours say less. */
+  function showMessage(check) {
+    if (!check.message || check.outcome === "passed" || check.outcome === "skipped") return false;
+    return !(check.outcome === "failed" && /^status_(revocation|suspension)$/.test(check.id))
+      && !(check.id === "validity" && /^(expired|not_yet_valid)$/.test(check.code));
+  }
+
+  const MARKS = { passed: "check", failed: "x", error: "alert", skipped: "minus" };
+
+  function checkList(checks) {
+    return (checks || []).map((check) => el("li", {},
+      el("span", { class: "check-mark " + check.outcome }, icon(MARKS[check.outcome] || "info")),
+      el("div", {},
+        el("p", { class: "check-title" }, checkTitle(check),
+          el("span", { class: "visually-hidden" }, ": " + check.outcome)),
+        el("p", { class: "check-text" }, checkWords(check)),
+        showMessage(check) ? el("p", { class: "check-text small" }, check.message) : null)));
+  }
+
+  /** {kind: ok|bad|warn, title, text} for a report. */
+  function verdictOf(report) {
+    if (!report) return { kind: "warn", title: "Not checked yet", text: "" };
+    if (report.verified) {
+      return { kind: "ok", title: "Verified", text: "Genuine, unchanged, and valid today." };
+    }
+    const checks = report.checks || [];
+    const failed = checks.find((c) => c.outcome === "failed");
+    if (failed) return { kind: "bad", title: failed.id === "status_revocation" ? "Revoked" : "Not valid", text: checkWords(failed) };
+    const error = checks.find((c) => c.outcome === "error");
+    if (error) return { kind: "warn", title: "Could not fully check", text: checkWords(error) };
+    const problem = (report.errors || [])[0];
+    return { kind: "bad", title: "Not valid", text: problem ? problem.message : "" };
+  }
+
+  function verdictBox(node, report) {
+    const v = verdictOf(report);
+    node.className = "verdict " + v.kind;
+    node.replaceChildren(icon(v.kind === "ok" ? "shield" : v.kind === "bad" ? "x" : "alert"),
+      el("div", {}, v.title, v.text ? el("small", {}, v.text) : null));
+  }
+
+  // --- the API -------------------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      const message = (body && (body.detail || body.error_description || body.title)) || `The request failed (${status}).`;
+      super(message);
+      this.status = status;
+      this.body = body || {};
+      this.kind = typeof this.body.type === "string" ? this.body.type.split("/").pop() : this.body.error || "";
+    }
+  }
+
+  async function api(method, path, { json, body, headers = {}, raw = false, session = true } = {}) {
+    const h = new Headers(headers);
+    h.set("Accept", "application/json, application/problem+json");
+    if (json !== undefined) {
+      h.set("Content-Type", "application/json");
+      body = JSON.stringify(json);
+    }
+    if (method !== "GET" && method !== "HEAD" && state.session && state.session.csrf_token) {
+      h.set("X-CSRF-Token", state.session.csrf_token);
+    }
+    let response;
+    try {
+      response = await fetch(API + path, { method, body, headers: h, credentials: "same-origin", cache: "no-store" });
+    } catch {
+      throw new ApiError(0, { title: "The wallet service cannot be reached. Check your connection." });
+    }
+    if (response.ok) {
+      if (raw) return response;
+      if (response.status === 204) return null;
+      const type = response.headers.get("Content-Type") || "";
+      return type.includes("json") ? response.json() : response.text();
+    }
+    let problem = {};
+    try { problem = await response.json(); } catch { /* not JSON */ }
+    const error = new ApiError(response.status, problem);
+    if (response.status === 401 && session && state.session) {
+      state.session = null;
+      toast("Your wallet was locked. Unlock it to go on.");
+      route();
+    }
+    throw error;
+  }
+
+  // --- feedback ------------------------------------------------------------------------------
+
+  let toastTimer = 0;
+  let toastAt = 0;
+  function toast(message) {
+    const node = $("#toast");
+    node.textContent = message;
+    node.hidden = false;
+    toastAt = Date.now();
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { node.hidden = true; }, 3500);
+  }
+
+  async function busy(message, work) {
+    const box = $("#busy");
+    $("#busy-text").textContent = message;
+    box.hidden = false;
+    try { return await work(); } finally { box.hidden = true; }
+  }
+
+  function formError(form, message) {
+    const node = $(".form-error", form);
+    if (!node) { toast(message); return; }
+    node.textContent = message || "";
+    node.hidden = !message;
+  }
+
+  function setSession(data) {
+    state.session = { username: data.username, did: data.did, csrf_token: data.csrf_token };
+  }
+
+  // --- views and routing -----------------------------------------------------------------------
+
+  const TITLES = {
+    welcome: "Welcome", badges: "My badges", detail: "Badge", scan: "Scan",
+    offer: "A badge for you", request: "Share a badge?", done: "Done", more: "Wallet",
+  };
+  const BACK = { detail: "#/", offer: "#/scan", request: "#/scan", done: "#/" };
+  const NAV = { badges: "badges", detail: "badges", scan: "scan", more: "more", done: "badges" };
+
+  function show(name, { focus = true } = {}) {
+    if (name !== "scan") stopCamera();
+    // A message said just before moving on stays; an older one goes with the old view.
+    if (Date.now() - toastAt > 1500) $("#toast").hidden = true;
+    for (const view of $$(".view")) view.hidden = view.id !== "view-" + name;
+    const signedIn = Boolean(state.session);
+    $("#lock").hidden = !signedIn;
+    $("#tabbar").hidden = !signedIn || !(name in NAV);
+    $("#back").hidden = !signedIn || !(name in BACK);
+    $("#back").dataset.target = BACK[name] || "#/";
+    for (const link of $$("#tabbar a")) {
+      if (link.dataset.nav === NAV[name]) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    }
+    document.title = `${TITLES[name] || ""} · Badge Wallet`;
+    window.scrollTo(0, 0);
+    if (focus) {
+      const heading = $(`#view-${name} h1`);
+      if (heading) heading.focus({ preventScroll: true });
+    }
+  }
+
+  function go(hash) {
+    if (location.hash === hash) route();
+    else location.hash = hash;
+  }
+
+  function route() {
+    const hash = location.hash || "#/";
+    if (hash.startsWith("#open=")) {
+      try { state.deepLink = decodeURIComponent(hash.slice(6)); } catch { state.deepLink = null; }
+      history.replaceState(null, "", location.pathname + location.search + "#/");
+    }
+    if (!state.session) { showWelcome(); return; }
+    if (state.deepLink) {
+      const uri = state.deepLink;
+      state.deepLink = null;
+      openUri(uri);
+      return;
+    }
+    const current = location.hash || "#/";
+    if (current === "#/" || current === "#" || current === "#/badges") showBadges();
+    else if (current.startsWith("#/badge/")) showDetail(decodeURIComponent(current.slice(8)));
+    else if (current === "#/scan") showScan();
+    else if (current === "#/more") showMore();
+    else if (current === "#/offer" && state.pending && state.pending.kind === "offer") showOffer();
+    else if (current === "#/request" && state.pending && state.pending.kind === "request") showRequest();
+    else if (current === "#/done" && state.done) showDone();
+    else location.replace("#/");
+  }
+
+  // --- welcome: unlock, create, restore ------------------------------------------------------------
+
+  function showWelcome() {
+    show("welcome", { focus: false });
+    const selected = $('#view-welcome [role="tab"][aria-selected="true"]');
+    const panel = selected && $("#" + selected.getAttribute("aria-controls"));
+    const input = panel && $("input", panel);
+    if (input && !input.value) input.focus({ preventScroll: true });
+  }
+
+  function selectTab(tab) {
+    for (const other of $$('#view-welcome [role="tab"]')) {
+      const on = other === tab;
+      other.setAttribute("aria-selected", String(on));
+      other.tabIndex = on ? 0 : -1;
+      $("#" + other.getAttribute("aria-controls")).hidden = !on;
+    }
+  }
+
+  function setupWelcome() {
+    const tabs = $$('#view-welcome [role="tab"]');
+    tabs.forEach((tab, index) => {
+      tab.addEventListener("click", () => selectTab(tab));
+      tab.addEventListener("keydown", (event) => {
+        const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+        if (!step) return;
+        const next = tabs[(index + step + tabs.length) % tabs.length];
+        selectTab(next);
+        next.focus();
+      });
+    });
+
+    $("#panel-unlock").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const form = event.currentTarget;
+      const username = form.username.value.trim();
+      const passphrase = form.passphrase.value;
+      if (!username || !passphrase) { formError(form, "Enter your username and passphrase."); return; }
+      formError(form, "");
+      try {
+        const data = await busy("Unlocking your wallet…", () =>
+          api("POST", "/session", { json: { username, passphrase }, session: false }));
+        setSession(data);
+        form.reset();
+        afterSignIn();
+      } catch (error) {
+        formError(form, error.status === 401 ? "That username and passphrase do not match a wallet here." : error.message);
+        form.passphrase.select();
+      }
+    });
+
+    $("#panel-create").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const form = event.currentTarget;
+      const username = form.username.value.trim();
+      const passphrase = form.passphrase.value;
+      if (!username) { formError(form, "Choose a username."); form.username.focus(); return; }
+      if (passphrase.length < 8) { formError(form, "Your passphrase needs at least 8 characters."); form.passphrase.focus(); return; }
+      if (passphrase !== form.confirm.value) { formError(form, "The two passphrases are not the same."); form.confirm.focus(); return; }
+      formError(form, "");
+      try {
+        const data = await busy("Creating your wallet and its keys…", () =>
+          api("POST", "/accounts", { json: { username, passphrase, key_type: form.key_type.value }, session: false }));
+        setSession(data);
+        form.reset();
+        toast("Your wallet is ready.");
+        afterSignIn();
+      } catch (error) {
+        formError(form, error.status === 409 ? "That username is taken. Choose another one." : error.message);
+      }
+    });
+
+    $("#panel-restore").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const form = event.currentTarget;
+      const file = form.file.files[0];
+      if (!file) { formError(form, "Choose your backup file."); return; }
+      if (!form.backup_passphrase.value) { formError(form, "Enter the passphrase of the backup."); return; }
+      if (!form.username.value.trim()) { formError(form, "Choose a username for the restored wallet."); return; }
+      if (form.passphrase.value.length < 8) { formError(form, "The new passphrase needs at least 8 characters."); return; }
+      formError(form, "");
+      const data = new FormData();
+      data.append("file", file, file.name || "wallet-backup");
+      data.append("backup_passphrase", form.backup_passphrase.value);
+      data.append("username", form.username.value.trim());
+      data.append("passphrase", form.passphrase.value);
+      try {
+        const answer = await busy("Restoring your wallet…", () =>
+          api("POST", "/restore", { body: data, session: false }));
+        setSession(answer);
+        form.reset();
+        toast("Your wallet was restored.");
+        afterSignIn();
+      } catch (error) {
+        formError(form, error.message);
+      }
+    });
+  }
+
+  function afterSignIn() {
+    selectTab($("#tab-unlock")); // Whoever comes back to this page next unlocks first.
+    const hash = location.hash;
+    if (!hash || hash === "#/" || hash === "#") route();
+    else if (["#/offer", "#/request", "#/done"].includes(hash)) go("#/");
+    else route();
+  }
+
+  async function lock() {
+    try { await api("DELETE", "/session", { session: false }); } catch { /* locked anyway */ }
+    state.session = null;
+    state.pending = null;
+    state.done = null;
+    toast("Wallet locked.");
+    if (location.hash !== "#/") history.replaceState(null, "", "#/");
+    route();
+  }
+
+  // --- badge list ---------------------------------------------------------------------------------
+
+  function badgeCard(item, { link = true } = {}) {
+    const name = item.name || "Badge";
+    const card = el(link ? "a" : "div", { class: "badge-card", href: link ? "#/badge/" + encodeURIComponent(item.id) : null },
+      el("div", { class: "badge-art" }, badgeImage(item.image, name)),
+      el("div", { class: "badge-text" },
+        el("p", { class: "badge-name" }, name),
+        el("p", { class: "badge-issuer" }, item.issuer_name || "Unknown issuer"),
+        item.added_at ? el("p", { class: "badge-date" }, "Added " + formatDate(item.added_at)) : null),
+      link ? icon("next", "icon chev") : null);
+    card.style.setProperty("--hue", String(hueOf(name)));
+    return card;
+  }
+
+  async function showBadges() {
+    const token = ++state.renderToken;
+    show("badges");
+    const list = $("#badge-list");
+    try {
+      const data = await api("GET", "/credentials");
+      if (token !== state.renderToken) return;
+      const items = (data.credentials || []).slice().sort((a, b) => String(b.added_at || "").localeCompare(String(a.added_at || "")));
+      list.replaceChildren(...items.map((item) => el("li", {}, badgeCard(item))));
+      $("#badges-empty").hidden = items.length > 0;
+      $("#badges-count").textContent = items.length
+        ? `${items.length} badge${items.length === 1 ? "" : "s"} · ${state.session.username}` : "";
+    } catch (error) {
+      if (error.status !== 401) toast(error.message);
+    }
+  }
+
+  // --- badge detail -------------------------------------------------------------------------------
+
+  function section(title, ...content) {
+    return [el("h2", {}, title), ...content.filter(Boolean)];
+  }
+
+  function link(url, label) {
+    const safe = safeUrl(url);
+    return safe ? el("a", { href: safe, target: "_blank", rel: "noopener noreferrer" }, label || safe) : null;
+  }
+
+  function detailBody(view) {
+    const parts = [];
+    if (view.description) parts.push(...section("About", el("p", {}, view.description)));
+    if (view.criteria) {
+      parts.push(...section("How it was earned",
+        view.criteria.narrative ? el("p", {}, view.criteria.narrative) : null,
+        view.criteria.id ? el("p", {}, link(view.criteria.id, "Read the criteria")) : null));
+    }
+    if (view.results.length) {
+      parts.push(...section("Results", el("ul", { class: "evidence" }, view.results.map((r) =>
+        el("li", {}, el("strong", {}, text(r.value) || text(r.status) || "Result"),
+          text(r.achievedLevel) ? el("span", { class: "muted small" }, r.achievedLevel) : null)))));
+    }
+    if (view.evidence.length) {
+      parts.push(...section("Evidence", el("ul", { class: "evidence" }, view.evidence.map((e) =>
+        el("li", {},
+          el("strong", {}, text(e.name) || "Evidence"),
+          text(e.description) ? el("p", {}, e.description) : null,
+          text(e.narrative) ? el("p", { class: "muted" }, e.narrative) : null,
+          e.id ? link(e.id, "Open the evidence") : null)))));
+    }
+    parts.push(...section("Issued by", el("div", { class: "issuer-line" },
+      el("div", { class: "avatar", "aria-hidden": "true" }, initials(view.issuerName)),
+      el("div", {},
+        el("p", { class: "party-name" }, view.issuerName),
+        view.issuerUrl ? link(view.issuerUrl) : null,
+        view.issuerId ? el("p", { class: "party-id" }, view.issuerId) : null))));
+    if (view.tags.length) parts.push(el("ul", { class: "tags", "aria-label": "Tags" }, view.tags.map((t) => el("li", {}, t))));
+    return parts;
+  }
+
+  async function showDetail(id) {
+    const token = ++state.renderToken;
+    show("detail");
+    $("#detail-title").textContent = "Loading…";
+    $("#detail-issuer").textContent = "";
+    $("#detail-image").replaceChildren();
+    $("#detail-body").replaceChildren();
+    $("#detail-checks").replaceChildren();
+    $("#detail-verdict").replaceChildren();
+    $("#detail-verdict").className = "verdict";
+    let data;
+    try {
+      data = await api("GET", "/credentials/" + encodeURIComponent(id));
+    } catch (error) {
+      if (token !== state.renderToken) return;
+      if (error.status === 404) { toast("That badge is not in your wallet."); location.replace("#/"); }
+      else if (error.status !== 401) { $("#detail-title").textContent = "Badge"; toast(error.message); }
+      return;
+    }
+    if (token !== state.renderToken) return;
+    const view = badgeView(data.display || {}, data.credential);
+    const hero = $(".detail-hero");
+    hero.style.setProperty("--hue", String(hueOf(view.name)));
+    $("#detail-image").replaceChildren(badgeImage(view.image, view.name));
+    $("#detail-title").textContent = view.name;
+    $("#detail-issuer").textContent = view.issuerName;
+    document.title = `${view.name} · Badge Wallet`;
+    verdictBox($("#detail-verdict"), data.report);
+    $("#detail-body").replaceChildren(...detailBody(view));
+    $("#detail-checks").replaceChildren(...checkList(data.report && data.report.checks));
+    const facts = [
+      ["Type", view.achievementType],
+      ["Valid from", view.validFrom && formatDate(view.validFrom)],
+      ["Valid until", view.validUntil && formatDate(view.validUntil)],
+      ["Format", data.format || ""],
+      ["Badge ID", view.credentialId],
+      ["Held by", view.holder],
+      ["Checked", data.report && data.report.checked_at ? new Date(data.report.checked_at).toLocaleString() : ""],
+    ].filter(([, value]) => value);
+    $("#detail-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+    $("#detail-raw").textContent = typeof data.credential === "string"
+      ? data.credential : JSON.stringify(data.credential, null, 2);
+    $("#detail-delete").dataset.id = id;
+    $("#detail-delete").dataset.name = view.name;
+  }
+
+  async function deleteBadge() {
+    const button = $("#detail-delete");
+    if (!window.confirm(`Remove “${button.dataset.name}” from this wallet? You cannot undo this.`)) return;
+    try {
+      await api("DELETE", "/credentials/" + encodeURIComponent(button.dataset.id));
+      toast("Badge removed.");
+      go("#/");
+    } catch (error) {
+      if (error.status !== 401) toast(error.message);
+    }
+  }
+
+  // --- scanning -------------------------------------------------------------------------------------
+
+  async function nativeDetector() {
+    if (!("BarcodeDetector" in window)) return null;
+    try {
+      const formats = await window.BarcodeDetector.getSupportedFormats();
+      if (!formats.includes("qr_code")) return null;
+      return new window.BarcodeDetector({ formats: ["qr_code"] });
+    } catch { return null; }
+  }
+
+  function scanStatus(message) { $("#scan-status").textContent = message; }
+
+  function showScan() {
+    show("scan");
+    formError($("#view-scan .card"), "");
+    $("#scan-error").hidden = true;
+    startCamera();
+  }
+
+  async function startCamera() {
+    stopCamera();
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      scanStatus("This browser cannot use a camera here. Paste a link or choose a picture instead.");
+      return;
+    }
+    const camera = { stream: null, timer: 0, detector: null, busy: false };
+    state.camera = camera;
+    scanStatus("Starting the camera…");
+    try {
+      camera.stream = await navigator.mediaDevices.getUserMedia({
+        audio: false,
+        video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
+      });
+    } catch (error) {
+      if (state.camera === camera) state.camera = null;
+      const denied = error && error.name === "NotAllowedError";
+      scanStatus(denied
+        ? "The camera is blocked. Allow it in your browser, or paste a link or choose a picture."
+        : "No camera is available. Paste a link or choose a picture instead.");
+      return;
+    }
+    if (state.camera !== camera) { camera.stream.getTracks().forEach((t) => t.stop()); return; }
+    const video = $("#scan-video");
+    video.srcObject = camera.stream;
+    try { await video.play(); } catch { /* autoplay of a muted video is allowed */ }
+    camera.detector = await nativeDetector();
+    $("#viewfinder").classList.add("live");
+    $("#cam-stop").hidden = false;
+    scanStatus("Point your camera at the QR code.");
+    camera.timer = setTimeout(() => scanFrame(camera), SCAN_INTERVAL_MS);
+  }
+
+  function stopCamera() {
+    const camera = state.camera;
+    state.camera = null;
+    if (camera) {
+      clearTimeout(camera.timer);
+      if (camera.stream) camera.stream.getTracks().forEach((t) => t.stop());
+    }
+    const video = $("#scan-video");
+    if (video) { video.pause(); video.srcObject = null; }
+    const finder = $("#viewfinder");
+    if (finder) finder.classList.remove("live");
+    const stop = $("#cam-stop");
+    if (stop) stop.hidden = true;
+  }
+
+  function frameBlob(source, width, height, type = "image/jpeg") {
+    const scale = Math.min(1, 1024 / Math.max(width, height));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.max(1, Math.round(width * scale));
+    canvas.height = Math.max(1, Math.round(height * scale));
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#fff";
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    context.drawImage(source, 0, 0, canvas.width, canvas.height);
+    return new Promise((resolve) => canvas.toBlob(resolve, type, 0.88));
+  }
+
+  /** The text of the QR code in an image, decoded by the wallet service (zxing-cpp); null if none. */
+  async function decodeOnServer(blob) {
+    try {
+      const answer = await api("POST", "/decode-qr", { body: blob, headers: { "Content-Type": blob.type || "image/jpeg" } });
+      return answer && typeof answer.text === "string" ? answer.text : null;
+    } catch (error) {
+      if (error.status === 422) return null;
+      throw error;
+    }
+  }
+
+  async function scanFrame(camera) {
+    if (state.camera !== camera) return;
+    const video = $("#scan-video");
+    let found = null;
+    try {
+      if (video.readyState >= 2 && video.videoWidth > 0) {
+        if (camera.detector) {
+          const codes = await camera.detector.detect(video);
+          found = codes.length ? codes[0].rawValue : null;
+        } else {
+          const blob = await frameBlob(video, video.videoWidth, video.videoHeight);
+          if (blob && state.camera === camera) found = await decodeOnServer(blob);
+        }
+      }
+    } catch (error) {
+      if (error.status === 401) return;
+      scanStatus("Still looking… (" + error.message + ")");
+    }
+    if (state.camera !== camera) return;
+    if (found) {
+      stopCamera();
+      scanStatus("QR code found.");
+      await openUri(found);
+      return;
+    }
+    camera.timer = setTimeout(() => scanFrame(camera), SCAN_INTERVAL_MS);
+  }
+
+  async function imageBlobForUpload(file) {
+    if ((file.type === "image/png" || file.type === "image/jpeg") && file.size <= MAX_UPLOAD) return file;
+    const bitmap = await createImageBitmap(file);
+    try { return await frameBlob(bitmap, bitmap.width, bitmap.height); } finally { bitmap.close && bitmap.close(); }
+  }
+
+  async function scanPicture(file) {
+    const box = $("#scan-error");
+    box.hidden = true;
+    try {
+      const text = await busy("Reading the QR code…", async () => {
+        const detector = await nativeDetector();
+        if (detector) {
+          const bitmap = await createImageBitmap(file);
+          const codes = await detector.detect(bitmap);
+          if (codes.length) return codes[0].rawValue;
+        }
+        return decodeOnServer(await imageBlobForUpload(file));
+      });
+      if (!text) {
+        box.textContent = "No QR code was found in that picture. Try a sharper, closer one.";
+        box.hidden = false;
+        return;
+      }
+      stopCamera();
+      await openUri(text);
+    } catch (error) {
+      if (error.status === 401) return;
+      box.textContent = error instanceof ApiError ? error.message : "That file could not be read as a picture.";
+      box.hidden = false;
+    }
+  }
+
+  /** Ask the wallet service what a scanned URI is: an offer of badges or a request for one. */
+  async function openUri(uri) {
+    const value = String(uri || "").trim();
+    if (!value) return;
+    try {
+      const answer = await busy("Looking it up…", () => api("POST", "/scan", { json: { uri: value } }));
+      state.pending = answer;
+      if (answer.kind === "offer") go("#/offer");
+      else if (answer.kind === "request") go("#/request");
+      else throw new ApiError(400, { title: "This QR code is not a badge offer or request." });
+    } catch (error) {
+      if (error.status === 401) return;
+      if (location.hash !== "#/scan") go("#/scan");
+      const box = $("#scan-error");
+      box.textContent = "This code could not be used: " + error.message;
+      box.hidden = false;
+      scanStatus("Try again, or use another code.");
+      $("#cam-start").focus();
+    }
+  }
+
+  // --- offer consent ---------------------------------------------------------------------------------
+
+  function partyBlock(name, id) {
+    // A bare host name gets a building, not "initials" such as "10" for 10.0.0.1.
+    const host = !/\s/.test(name) && /[.:]/.test(name);
+    return [
+      el("div", { class: "avatar", "aria-hidden": "true" }, host ? icon("building") : initials(name)),
+      el("div", {}, el("p", { class: "party-name" }, name), id && id !== name ? el("p", { class: "party-id" }, id) : null),
+    ];
+  }
+
+  function showOffer() {
+    const offer = state.pending;
+    const issuer = offer.issuer || {};
+    const name = issuer.name || hostOf(issuer.id) || issuer.id || "An issuer";
+    $("#offer-party").replaceChildren(...partyBlock(name, issuer.id));
+    // The offer names the badge (its achievement's name, description and image); an
+    // issuer that says nothing of it gets "A badge" and the kind of credential.
+    const items = (offer.credentials || []).map((c) => {
+      const name = text(c.name) || "A badge";
+      const li = el("li", {},
+        el("span", { class: "offer-art" }, badgeImage(c.image, name)),
+        el("div", {},
+          el("span", { class: "offer-name" }, name),
+          text(c.description) ? el("small", { class: "offer-desc" }, c.description) : null,
+          el("small", {}, formatName(c.format))));
+      li.style.setProperty("--hue", String(hueOf(name)));
+      return li;
+    });
+    $("#offer-items").replaceChildren(...(items.length ? items : [el("li", {}, icon("badge"), "A badge")]));
+    const pin = offer.tx_code;
+    const form = $("#offer-form");
+    form.reset();
+    formError(form, "");
+    $("#offer-pin").hidden = !pin;
+    const input = $("#offer-pin-input");
+    input.removeAttribute("aria-invalid");
+    if (pin) {
+      input.required = true;
+      if (pin.length) { input.maxLength = pin.length; input.size = pin.length; } else input.removeAttribute("maxlength");
+      const digits = pin.length ? `${pin.length}-digit ` : "";
+      const said = String(pin.description || "").replace(/[.\s]+$/, "");
+      $("#offer-pin-hint").textContent = said
+        ? said + (pin.length ? `: ${pin.length} digits.` : ".")
+        : `Type the ${digits}PIN shown on the issuer's screen.`;
+    } else {
+      input.required = false;
+    }
+    show("offer");
+    if (pin) input.focus({ preventScroll: true });
+  }
+
+  function formatName(format) {
+    return { ldp_vc: "Signed badge (Data Integrity)", jwt_vc_json: "Signed badge (JWT)" }[format] || (format ? "Format: " + format : "");
+  }
+
+  async function acceptOffer(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const offer = state.pending;
+    if (!offer || offer.kind !== "offer") { go("#/"); return; }
+    const body = {};
+    const input = $("#offer-pin-input");
+    if (offer.tx_code) {
+      const pin = input.value.replace(/\s+/g, "");
+      if (!pin || (offer.tx_code.length && pin.length !== offer.tx_code.length)) {
+        input.setAttribute("aria-invalid", "true");
+        formError(form, offer.tx_code.length ? `The PIN has ${offer.tx_code.length} digits.` : "Type the PIN.");
+        input.focus();
+        return;
+      }
+      body.tx_code = pin;
+    }
+    formError(form, "");
+    try {
+      const answer = await busy("Receiving and checking your badge…", () =>
+        api("POST", `/offers/${encodeURIComponent(offer.handle)}/accept`, { json: body }));
+      state.pending = null;
+      const summary = answer.credential || {};
+      state.done = {
+        mark: "check", title: "Badge added",
+        text: `${summary.name || "Your badge"} from ${summary.issuer_name || "the issuer"} is now in your wallet.`,
+        card: summary, report: answer.report, primary: summary.id ? ["View badge", "#/badge/" + encodeURIComponent(summary.id)] : ["See my badges", "#/"],
+        secondary: ["See all my badges", "#/"],
+      };
+      go("#/done");
+    } catch (error) {
+      if (error.status === 401) return;
+      if (error.kind === "credential-not-verified") {
+        const v = verdictOf(error.body.report);
+        formError(form, `The badge did not pass its checks, so it was not added. ${v.text}`);
+      } else if (offer.tx_code && error.body.error === "invalid_grant") {
+        input.setAttribute("aria-invalid", "true");
+        formError(form, "That PIN was not accepted. Check it and try again; after a few wrong tries the offer stops working.");
+        input.select();
+      } else {
+        formError(form, error.message);
+      }
+    }
+  }
+
+  // --- request consent -------------------------------------------------------------------------------
+
+  function showRequest() {
+    const request = state.pending;
+    const verifier = request.verifier || {};
+    const name = verifier.name || hostOf(verifier.response_uri) || hostOf(verifier.client_id) || verifier.client_id || "Someone";
+    $("#request-party").replaceChildren(...partyBlock(name, verifier.client_id));
+    const asks = (request.asks || []).map((ask) => el("li", {}, String(ask)));
+    $("#request-asks").replaceChildren(...(asks.length ? asks : [el("li", {}, "A badge")]));
+    const matches = request.matches || [];
+    const canAnswer = Boolean(request.can_answer) && matches.length > 0;
+    $("#request-matches").replaceChildren(...matches.map((m, i) => {
+      const input = el("input", { type: "radio", name: "credential", value: m.id, checked: i === 0 });
+      const label = el("label", { class: "choice" }, input,
+        el("span", { class: "mini-art" }, badgeImage(m.image, m.name || "Badge")),
+        el("span", {}, el("strong", {}, m.name || "Badge"), el("span", {}, m.issuer_name || "")));
+      return label;
+    }));
+    $("#request-matches-box").hidden = !canAnswer;
+    $("#request-none").hidden = canAnswer;
+    $("#request-what").hidden = !canAnswer;
+    $("#request-share").hidden = !canAnswer;
+    formError($("#request-form"), "");
+    show("request");
+  }
+
+  async function respondToRequest(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const request = state.pending;
+    if (!request || request.kind !== "request") { go("#/"); return; }
+    const chosen = $$('input[name="credential"]:checked', form).map((input) => input.value);
+    if (!chosen.length) { formError(form, "Choose the badge to share."); return; }
+    const verifier = request.verifier || {};
+    const name = verifier.name || hostOf(verifier.response_uri) || "the verifier";
+    try {
+      const answer = await busy("Sharing your badge…", () =>
+        api("POST", `/requests/${encodeURIComponent(request.handle)}/respond`, { json: { credential_ids: chosen } }));
+      state.pending = null;
+      const shared = (request.matches || []).find((m) => m.id === chosen[0]) || {};
+      state.done = {
+        mark: "send", title: "Shared",
+        text: `You shared ${shared.name ? "“" + shared.name + "”" : "your badge"} with ${name}. The result is now on their screen.`,
+        card: shared.id ? { ...shared } : null,
+        primary: ["See my badges", "#/"], secondary: ["Scan another code", "#/scan"],
+        redirect: answer && answer.redirect_uri,
+      };
+      go("#/done");
+    } catch (error) {
+      if (error.status !== 401) formError(form, error.message);
+    }
+  }
+
+  async function declineRequest() {
+    const request = state.pending;
+    state.pending = null;
+    if (request && request.kind === "request") {
+      try {
+        await api("POST", `/requests/${encodeURIComponent(request.handle)}/decline`, { json: {} });
+      } catch (error) {
+        if (error.status === 401) return;
+      }
+    }
+    toast("You declined. Nothing was shared.");
+    go("#/");
+  }
+
+  // --- done -------------------------------------------------------------------------------------------
+
+  function showDone() {
+    const done = state.done;
+    const mark = $("#done-mark");
+    mark.className = "done-mark" + (done.markClass ? " " + done.markClass : "");
+    mark.replaceChildren(icon(done.mark || "check"));
+    $("#done-title").textContent = done.title;
+    $("#done-text").textContent = done.text;
+    const holder = $("#done-card");
+    holder.replaceChildren();
+    if (done.card) holder.append(badgeCard(done.card, { link: Boolean(done.card.id) && done.mark !== "send" }));
+    if (done.report) {
+      const box = el("div", { class: "verdict", role: "status" });
+      verdictBox(box, done.report);
+      box.style.marginTop = ".75rem";
+      holder.append(box);
+    }
+    const primary = $("#done-primary");
+    primary.textContent = done.primary[0];
+    primary.href = done.primary[1];
+    const secondary = $("#done-secondary");
+    secondary.hidden = !done.secondary;
+    if (done.secondary) { secondary.textContent = done.secondary[0]; secondary.href = done.secondary[1]; }
+    if (done.redirect && safeUrl(done.redirect)) {
+      holder.append(el("p", { class: "hint" }, link(done.redirect, "Continue on the verifier's site")));
+    }
+    show("done");
+  }
+
+  // --- account, import and backup ------------------------------------------------------------------------
+
+  function showMore() {
+    show("more");
+    $("#account-name").textContent = state.session.username;
+    $("#account-did").textContent = state.session.did;
+    $("#account-avatar").textContent = initials(state.session.username);
+  }
+
+  function importType(file) {
+    const name = (file.name || "").toLowerCase();
+    if (name.endsWith(".png")) return "image/png";
+    if (name.endsWith(".svg")) return "image/svg+xml";
+    if (name.endsWith(".json") || name.endsWith(".jsonld")) return "application/json";
+    if (name.endsWith(".jwt")) return "application/jwt";
+    return file.type || "application/octet-stream";
+  }
+
+  async function importBadge(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const file = form.file.files[0];
+    const pasted = form.text.value.trim();
+    let body;
+    let type;
+    if (file) {
+      if (file.size > MAX_UPLOAD) { formError(form, "That file is larger than 2 MiB."); return; }
+      body = file;
+      type = importType(file);
+    } else if (pasted) {
+      body = pasted;
+      type = pasted.startsWith("{") ? "application/json" : /^[\w-]+\.[\w-]+\.[\w-]*$/.test(pasted) ? "application/jwt" : "text/plain";
+    } else {
+      formError(form, "Choose a file or paste a badge.");
+      return;
+    }
+    formError(form, "");
+    try {
+      const answer = await busy("Importing and checking the badge…", () =>
+        api("POST", "/import", { body, headers: { "Content-Type": type } }));
+      form.reset();
+      const summary = answer.credential || {};
+      const v = verdictOf(answer.report);
+      state.done = {
+        mark: v.kind === "ok" ? "check" : "alert", markClass: v.kind === "ok" ? "" : "neutral",
+        title: "Badge imported",
+        text: `${summary.name || "The badge"} is now in your wallet.`,
+        card: summary, report: answer.report,
+        primary: summary.id ? ["View badge", "#/badge/" + encodeURIComponent(summary.id)] : ["See my badges", "#/"],
+        secondary: ["See all my badges", "#/"],
+      };
+      go("#/done");
+    } catch (error) {
+      if (error.status === 401) return;
+      if (error.kind === "credential-not-verified" && error.body.report) {
+        formError(form, "The badge did not pass its checks, so it was not added. " + verdictOf(error.body.report).text);
+      } else formError(form, error.message);
+    }
+  }
+
+  async function backup(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const passphrase = form.backup_passphrase.value;
+    if (passphrase.length < 8) { formError(form, "The backup passphrase needs at least 8 characters."); return; }
+    if (passphrase !== form.confirm.value) { formError(form, "The two passphrases are not the same."); return; }
+    formError(form, "");
+    try {
+      const response = await busy("Encrypting your backup…", () =>
+        api("POST", "/backup", { json: { backup_passphrase: passphrase }, raw: true }));
+      const blob = await response.blob();
+      if (state.backupUrl) URL.revokeObjectURL(state.backupUrl);
+      state.backupUrl = URL.createObjectURL(blob);
+      const day = new Date().toISOString().slice(0, 10);
+      const safeName = state.session.username.replace(/[^\w.-]+/g, "_").slice(0, 40) || "wallet";
+      const anchor = $("#backup-link");
+      anchor.href = state.backupUrl;
+      anchor.download = `badge-wallet-${safeName}-${day}.backup`;
+      anchor.textContent = "Save the backup file again";
+      anchor.hidden = false;
+      anchor.click();
+      form.backup_passphrase.value = "";
+      form.confirm.value = "";
+      toast("Backup downloaded. Keep its passphrase safe.");
+    } catch (error) {
+      if (error.status !== 401) formError(form, error.message);
+    }
+  }
+
+  // --- start --------------------------------------------------------------------------------------------
+
+  function wire() {
+    setupWelcome();
+    $("#lock").addEventListener("click", lock);
+    $("#more-lock").addEventListener("click", lock);
+    $("#back").addEventListener("click", () => {
+      if ($("#back").dataset.target === "#/scan" && state.pending) state.pending = null;
+      go($("#back").dataset.target || "#/");
+    });
+    $("#detail-delete").addEventListener("click", deleteBadge);
+    $("#cam-start").addEventListener("click", startCamera);
+    $("#cam-stop").addEventListener("click", () => { stopCamera(); scanStatus("Camera off."); });
+    $("#paste-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const value = event.currentTarget.uri.value.trim();
+      if (!value) { $("#scan-error").textContent = "Paste the link first."; $("#scan-error").hidden = false; return; }
+      stopCamera();
+      openUri(value);
+      event.currentTarget.reset();
+    });
+    $("#scan-file").addEventListener("change", (event) => {
+      const file = event.currentTarget.files[0];
+      event.currentTarget.value = "";
+      if (file) scanPicture(file);
+    });
+    $("#offer-form").addEventListener("submit", acceptOffer);
+    $("#offer-decline").addEventListener("click", () => {
+      state.pending = null;
+      toast("You declined the badge.");
+      go("#/");
+    });
+    $("#offer-pin-input").addEventListener("input", (event) => {
+      event.currentTarget.removeAttribute("aria-invalid");
+    });
+    $("#request-form").addEventListener("submit", respondToRequest);
+    $("#request-decline").addEventListener("click", declineRequest);
+    $("#import-form").addEventListener("submit", importBadge);
+    $("#backup-form").addEventListener("submit", backup);
+    window.addEventListener("hashchange", route);
+    window.addEventListener("scroll", () => {
+      $("#topbar").classList.toggle("scrolled", window.scrollY > 4);
+    }, { passive: true });
+    document.addEventListener("visibilitychange", () => {
+      if (document.hidden && state.camera) { stopCamera(); scanStatus("Camera paused."); }
+    });
+  }
+
+  async function start() {
+    wire();
+    const params = new URLSearchParams(location.search);
+    if (params.get("uri")) {
+      state.deepLink = params.get("uri");
+      history.replaceState(null, "", location.pathname + "#/");
+    }
+    try {
+      setSession(await api("GET", "/session", { session: false }));
+    } catch {
+      state.session = null;
+    }
+    route();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
