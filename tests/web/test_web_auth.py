@@ -17,6 +17,13 @@ SECURED = [
     ("POST", "/issuer/achievements"),
     ("GET", "/issuer/achievements"),
     ("GET", "/issuer/achievements/explorer"),
+    ("POST", "/issuer/bulk/issue"),
+    ("POST", "/issuer/bulk/revoke"),
+    ("GET", "/issuer/bulk/jobs"),
+    ("GET", "/issuer/bulk/jobs/6f1c1a52-8a1c-4c3e-9a59-3d35a1b0e9a1"),
+    ("DELETE", "/issuer/bulk/jobs/6f1c1a52-8a1c-4c3e-9a59-3d35a1b0e9a1"),
+    ("GET", "/issuer/bulk/jobs/6f1c1a52-8a1c-4c3e-9a59-3d35a1b0e9a1/results"),
+    ("GET", "/issuer/bulk/jobs/6f1c1a52-8a1c-4c3e-9a59-3d35a1b0e9a1/results.csv"),
 ]
 
 BAD_HEADERS = [

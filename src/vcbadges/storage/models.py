@@ -68,6 +68,10 @@ __all__ = [
     "StatusEvent",
     "Challenge",
     "BulkRowRecord",
+    "BULK_JOB_KINDS",
+    "BULK_JOB_STATES",
+    "BulkJob",
+    "BulkJobRow",
     "WALLET_RECORD_KINDS",
     "WalletAccount",
     "WalletRecord",
@@ -369,6 +373,62 @@ class BulkRowRecord(Base):
     credential_id: Mapped[str] = mapped_column(String(1000))
     row_digest: Mapped[str] = mapped_column(String(64))
     issued_at: Mapped[datetime] = mapped_column(default=_utcnow)
+
+
+#: What a bulk job of the service does.
+BULK_JOB_KINDS = ("issue", "revoke")
+#: A bulk job's recorded state (a running job whose heartbeat stopped reads as interrupted).
+BULK_JOB_STATES = ("running", "done", "failed", "cancelled", "interrupted")
+
+
+class BulkJob(Base):
+    """A bulk issuance or revocation job submitted over HTTP, and its progress.
+
+    The process running the job updates the counts and ``heartbeat_at`` as it goes, so any
+    process of the service can answer for it; ``cancel_requested`` is how another process
+    asks the running one to stop. ``job_key`` is the key of the issuance rows
+    (:class:`BulkRowRecord`): submitting the same key again resumes where a job stopped.
+    """
+
+    __tablename__ = "bulk_jobs"
+    __table_args__ = (
+        CheckConstraint(_in("kind", BULK_JOB_KINDS), name="kind"),
+        CheckConstraint(_in("state", BULK_JOB_STATES), name="state"),
+        Index(None, "tenant_id", "created_at"),
+        Index(None, "tenant_id", "job_key"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    job_key: Mapped[str] = mapped_column(String(200))
+    achievement: Mapped[str | None] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))
+    total: Mapped[int] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    succeeded: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=_utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=_utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class BulkJobRow(Base):
+    """The outcome of one row of a bulk job, numbered in the order rows were settled."""
+
+    __tablename__ = "bulk_job_rows"
+    __table_args__ = (PrimaryKeyConstraint("job_id", "seq"),)
+
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("bulk_jobs.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    row_id: Mapped[str] = mapped_column(String(1000))
+    credential_id: Mapped[str | None] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class Challenge(Base):

@@ -24,6 +24,7 @@ from vcbadges.storage.models import (
     Achievement,
     ApiKey,
     Base,
+    BulkJob,
     Credential,
     SigningKeyRecord,
     StatusAllocation,
@@ -43,6 +44,8 @@ _STATUS_LISTS = Base.metadata.tables["status_lists"]
 _ALLOCATIONS = Base.metadata.tables["status_allocations"]
 _CREDENTIALS = Base.metadata.tables["credentials"]
 _BULK_ROWS = Base.metadata.tables["bulk_rows"]
+_BULK_JOBS = Base.metadata.tables["bulk_jobs"]
+_BULK_JOB_ROWS = Base.metadata.tables["bulk_job_rows"]
 _CHALLENGES = Base.metadata.tables["challenges"]
 
 __all__ = [
@@ -70,6 +73,13 @@ __all__ = [
     "bulk_rows_done",
     "record_bulk_rows",
     "insert_credentials",
+    "get_bulk_job",
+    "list_bulk_jobs",
+    "running_bulk_jobs",
+    "update_bulk_job",
+    "request_bulk_job_cancel",
+    "add_bulk_job_rows",
+    "bulk_job_rows",
     "get_achievement",
     "list_achievements",
     "add_challenge",
@@ -554,6 +564,82 @@ async def insert_credentials(
          "document": document, "issued_at": now}
         for credential_id, subject, document in rows
     ])
+
+
+# --- bulk jobs submitted over HTTP --------------------------------------------------------
+
+
+async def get_bulk_job(session: Session, tenant_id: uuid.UUID, job_id: uuid.UUID) -> BulkJob | None:
+    job = await session.get(BulkJob, job_id)
+    return job if job is not None and job.tenant_id == tenant_id else None
+
+
+async def list_bulk_jobs(
+    session: Session, tenant_id: uuid.UUID, *, limit: int, offset: int
+) -> list[BulkJob]:
+    """The tenant's jobs, newest first."""
+    result = await session.execute(
+        select(BulkJob).where(BulkJob.tenant_id == tenant_id)
+        .order_by(BulkJob.created_at.desc(), BulkJob.id).limit(limit).offset(offset))
+    return list(result.scalars())
+
+
+async def running_bulk_jobs(
+    session: Session, tenant_id: uuid.UUID, *, alive_since: datetime, job_key: str | None = None
+) -> list[BulkJob]:
+    """The tenant's running jobs whose heartbeat is not older than ``alive_since`` (of one
+    job key, if given)."""
+    query = select(BulkJob).where(BulkJob.tenant_id == tenant_id, BulkJob.state == "running",
+                                  BulkJob.heartbeat_at >= alive_since)
+    if job_key is not None:
+        query = query.where(BulkJob.job_key == job_key)
+    return list((await session.execute(query)).scalars())
+
+
+async def update_bulk_job(session: Session, job_id: uuid.UUID, **values: Any) -> bool:
+    """Set the given columns of a job; return whether a cancel has been requested."""
+    result = await session.execute(
+        update(_BULK_JOBS).where(_BULK_JOBS.c.id == job_id).values(**values)
+        .returning(_BULK_JOBS.c.cancel_requested))
+    return bool(result.scalar_one_or_none())
+
+
+async def request_bulk_job_cancel(
+    session: Session, tenant_id: uuid.UUID, job_id: uuid.UUID
+) -> bool:
+    """Ask the process running a job to stop it; False if no such job is running."""
+    result = await session.execute(
+        update(_BULK_JOBS)
+        .where(_BULK_JOBS.c.id == job_id, _BULK_JOBS.c.tenant_id == tenant_id,
+               _BULK_JOBS.c.state == "running")
+        .values(cancel_requested=True).returning(_BULK_JOBS.c.id))
+    return result.scalar_one_or_none() is not None
+
+
+async def add_bulk_job_rows(
+    session: Session, job_id: uuid.UUID, first_seq: int,
+    rows: Sequence[tuple[str, str | None, str, str | None]],
+) -> None:
+    """Record row outcomes ``(row id, credential id, status, error)``, numbered from
+    ``first_seq``."""
+    if not rows:
+        return
+    await session.execute(insert(_BULK_JOB_ROWS), [
+        {"job_id": job_id, "seq": first_seq + i, "row_id": row_id,
+         "credential_id": credential_id, "status": status, "error": error}
+        for i, (row_id, credential_id, status, error) in enumerate(rows)
+    ])
+
+
+async def bulk_job_rows(
+    session: Session, job_id: uuid.UUID, *, after: int, limit: int
+) -> list[tuple[int, str, str | None, str, str | None]]:
+    """A page of a job's row outcomes ``(seq, row id, credential id, status, error)``."""
+    table = _BULK_JOB_ROWS.c
+    result = await session.execute(
+        select(table.seq, table.row_id, table.credential_id, table.status, table.error)
+        .where(table.job_id == job_id, table.seq > after).order_by(table.seq).limit(limit))
+    return [(row[0], row[1], row[2], row[3], row[4]) for row in result.all()]
 
 
 # --- OpenID4VC protocol state (single-use, expiring entries) -----------------------------

@@ -3,9 +3,9 @@
 
 The root application owns the shared resources, each set up and torn down by one
 ``cleanup_ctx`` entry (in order: the key store, the database, the outbound fetcher, the
-OpenID4VC and wallet stores, the sweeper of expired protocol state and sessions), the
-landing page, ``/openapi.json``, the did:web documents of its tenants and the OpenID4VCI
-metadata under ``/.well-known/``. The issuer (with its console), verifier (with the
+OpenID4VC and wallet stores, the sweeper of expired protocol state and sessions, the bulk
+jobs), the landing page, ``/openapi.json``, the did:web documents of its tenants and the
+OpenID4VCI metadata under ``/.well-known/``. The issuer (with its console), verifier (with the
 employer page), wallet and per-tenant OpenID4VCI APIs are sub-applications at ``/issuer``,
 ``/verifier``, ``/wallet`` and ``/oid4vci``.
 
@@ -44,6 +44,7 @@ from vcbadges.storage.protocol_state import SQLProtocolStore
 from vcbadges.verifier.listcache import VerifiedListCache
 from vcbadges.wallet import SQLWalletStore
 from vcbadges.web.auth import reading
+from vcbadges.web.bulk import add_bulk_routes, bulk_jobs_ctx
 from vcbadges.web.documents import OwnDocumentsFirst
 from vcbadges.web.issuer import create_issuer_app
 from vcbadges.web.keys import (
@@ -283,13 +284,15 @@ def create_app(settings: Settings) -> web.Application:
                           client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[CLOCK] = Clock()
-    app.cleanup_ctx.extend([keystore_ctx, database_ctx, fetcher_ctx, wallet_ctx, sweeper_ctx])
+    app.cleanup_ctx.extend([keystore_ctx, database_ctx, fetcher_ctx, wallet_ctx, sweeper_ctx,
+                            bulk_jobs_ctx])
     app.router.add_get("/", landing)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/.well-known/did.json", well_known_did)
     add_well_known_routes(app)
     issuer = create_issuer_app()
     add_console_routes(issuer)
+    add_bulk_routes(issuer)
     static_page(issuer, "/console", ("web", "static", "console"))
     app.add_subapp("/issuer", issuer)
     verifier = create_verifier_app()

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from vcbadges.dids.resolver import MethodResolver
+from vcbadges.issuer.jobs import BulkJobs
 from vcbadges.issuer.keystore import KeyStore
 from vcbadges.issuer.publish import StatusListPublisher
 from vcbadges.net.fetcher import JSONFetcher, SafeFetcher
@@ -25,7 +26,7 @@ from vcbadges.web.settings import Settings
 
 __all__ = ["SETTINGS", "DB", "KEYSTORE", "FETCHER", "WALLET_FETCHER", "RESOLVER", "STATUS_LISTS",
            "VERIFIED_LISTS", "DOCUMENTS", "Clock", "CLOCK", "PROTOCOL_STORE", "WALLET_STORE",
-           "WALLET_UNLOCKS", "WALLET_SESSION_KEY"]
+           "WALLET_UNLOCKS", "WALLET_SESSION_KEY", "BULK_JOBS"]
 
 
 class Clock:
@@ -71,3 +72,5 @@ WALLET_STORE = web.AppKey("wallet_store", SQLWalletStore)
 WALLET_UNLOCKS = web.AppKey("wallet_unlocks", asyncio.Semaphore)
 #: Wraps session data keys and makes CSRF tokens (derived from the master key).
 WALLET_SESSION_KEY = web.AppKey("wallet_session_key", bytes)
+#: The bulk issuance and revocation jobs this process runs, and the reports of all jobs.
+BULK_JOBS = web.AppKey("bulk_jobs", BulkJobs)

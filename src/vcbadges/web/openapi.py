@@ -57,6 +57,7 @@ def _problems(*statuses: int) -> dict[str, Any]:
         413: "The body is larger than the configured limit",
         415: "The body is not JSON (or not the media type the operation takes)",
         422: "Understood but refused (see the problem type)",
+        429: "Too many at once; Retry-After says when to try again",
         502: "The issuer or verifier could not be reached (fetch-failed)",
     }
     out = {str(s): {"description": named[s], **_json(_ref("Problem"), PROBLEM)}
@@ -251,6 +252,139 @@ _SCHEMAS: dict[str, Any] = {
                            "challenge": {"type": "string"}, "domain": {"type": "string"}}}},
     },
 }
+
+
+_BULK_COUNTS = {"type": "object", "additionalProperties": {"type": "integer"},
+                "description": "rows per outcome: issued, skipped-already-issued, failed "
+                               "(issue jobs); revoked, skipped-already-revoked, failed "
+                               "(revoke jobs)"}
+
+_BULK_SCHEMAS: dict[str, Any] = {
+    "BulkIssueRequest": {
+        "type": "object", "required": ["achievement", "rows"], "additionalProperties": False,
+        "properties": {
+            "achievement": {"type": "string", "description": "a template's slug"},
+            "job": {"type": "string", "minLength": 1, "maxLength": 200,
+                    "description": "the job key; sending a job again resumes it (default: a "
+                                   "digest of the achievement and the rows)"},
+            "rows": {"type": "array", "minItems": 1, "maxItems": 100_000, "items": {
+                "type": "object", "required": ["row_id", "recipient"],
+                "additionalProperties": False,
+                "properties": {
+                    "row_id": {"type": "string", "description": "unique within the job"},
+                    "recipient": {"type": "string", "description": "a DID or an e-mail "
+                                                                   "address"},
+                    "name": {"type": ["string", "null"]},
+                    "narrative": {"type": ["string", "null"]},
+                    "valid_until": {"type": ["string", "null"],
+                                    "description": "a date or an RFC 3339 date-time"}}}},
+        },
+    },
+    "BulkRevokeRequest": {
+        "type": "object", "required": ["rows"], "additionalProperties": False,
+        "properties": {
+            "reason": {"type": "string", "description": "for rows without their own"},
+            "rows": {"type": "array", "minItems": 1, "maxItems": 100_000, "items": {
+                "type": "object", "required": ["credential_id"],
+                "additionalProperties": False,
+                "properties": {"credential_id": {"type": "string"},
+                               "reason": {"type": ["string", "null"]}}}},
+        },
+    },
+    "BulkJob": {
+        "type": "object",
+        "required": ["id", "kind", "job", "state", "total", "done", "counts", "createdAt",
+                     "updatedAt"],
+        "properties": {
+            "id": {"type": "string"}, "kind": {"enum": ["issue", "revoke"]},
+            "job": {"type": "string"}, "achievement": {"type": ["string", "null"]},
+            "state": {"enum": ["running", "done", "failed", "cancelled", "interrupted"],
+                      "description": "interrupted: the process running it stopped; send "
+                                     "the job again to resume"},
+            "total": {"type": "integer"}, "done": {"type": "integer"},
+            "counts": _BULK_COUNTS, "error": {"type": ["string", "null"]},
+            "cancelRequested": {"type": "boolean"},
+            "createdAt": {"type": "string"}, "updatedAt": {"type": "string"},
+            "finishedAt": {"type": ["string", "null"]},
+        },
+    },
+}
+
+_CSV_BODY = {"text/csv": {"schema": {"type": "string", "description": (
+    "the CSV of the vcbadges bulk commands (a header row first)")}}}
+
+
+def _bulk_paths() -> dict[str, Any]:
+    job_id = [_path_param("job_id", "the job's id")]
+    started = {"202": {"description": "Started; Location names the job",
+                       **_json(_ref("BulkJob"))},
+               "409": {"description": "The same job is running (job-running; the problem's "
+                                      "job member is that job)",
+                       **_json(_ref("Problem"), PROBLEM)},
+               "429": {"description": "The tenant's running jobs are at the limit",
+                       **_json(_ref("Problem"), PROBLEM)},
+               **_problems(400, 401, 404, 413, 415)}
+    csv_query = [{"name": name, "in": "query", "required": False,
+                  "description": description, "schema": {"type": "string"}}
+                 for name, description in (("achievement", "issue: a template's slug "
+                                                           "(required with a CSV body)"),
+                                           ("job", "issue: the job key"),
+                                           ("reason", "revoke: the default reason"))]
+    return {
+        "/issuer/bulk/issue": {"post": _op(
+            "Issue a badge per row, as a background job (JSON or CSV)", "bulkIssue",
+            started, tag="bulk", secured=True,
+            parameters=[p for p in csv_query if p["name"] != "reason"],
+            content={JSON: {"schema": _ref("BulkIssueRequest")}, **_CSV_BODY})},
+        "/issuer/bulk/revoke": {"post": _op(
+            "Revoke credentials by id, as a background job (JSON or CSV)", "bulkRevoke",
+            started, tag="bulk", secured=True,
+            parameters=[p for p in csv_query if p["name"] == "reason"],
+            content={JSON: {"schema": _ref("BulkRevokeRequest")}, **_CSV_BODY})},
+        "/issuer/bulk/jobs": {"get": _op(
+            "The tenant's bulk jobs, newest first", "listBulkJobs",
+            {"200": {"description": "One page", **_json({
+                "type": "object", "required": ["jobs"],
+                "properties": {"jobs": {"type": "array", "items": _ref("BulkJob")}}})},
+             **_problems(400, 401)}, tag="bulk", secured=True, parameters=_PAGE)},
+        "/issuer/bulk/jobs/{job_id}": {
+            "get": _op("A job's state and progress", "getBulkJob",
+                       {"200": {"description": "The job", **_json(_ref("BulkJob"))},
+                        **_problems(401, 404)}, tag="bulk", secured=True,
+                       parameters=job_id),
+            "delete": _op("Cancel a job (rows already done stay done)", "cancelBulkJob",
+                          {"200": {"description": "The job, cancelled or cancelRequested",
+                                   **_json(_ref("BulkJob"))},
+                           **_problems(401, 404)}, tag="bulk", secured=True,
+                          parameters=job_id)},
+        "/issuer/bulk/jobs/{job_id}/results": {"get": _op(
+            "A page of a job's row outcomes, in the order they were settled",
+            "getBulkJobResults",
+            {"200": {"description": "One page; next is the after of the next page", **_json({
+                "type": "object", "required": ["results", "next"],
+                "properties": {
+                    "results": {"type": "array", "items": {
+                        "type": "object",
+                        "required": ["seq", "row_id", "credential_id", "status", "error"],
+                        "properties": {"seq": {"type": "integer"},
+                                       "row_id": {"type": "string"},
+                                       "credential_id": {"type": ["string", "null"]},
+                                       "status": {"type": "string"},
+                                       "error": {"type": ["string", "null"]}}}},
+                    "next": {"type": ["integer", "null"]}}})},
+             **_problems(400, 401, 404)}, tag="bulk", secured=True,
+            parameters=[*job_id,
+                        {"name": "after", "in": "query", "required": False,
+                         "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                        _PAGE[0]])},
+        "/issuer/bulk/jobs/{job_id}/results.csv": {"get": _op(
+            "All of a job's row outcomes as the result CSV of the bulk commands",
+            "getBulkJobResultsCsv",
+            {"200": {"description": "row_id, credential_id, status, error (issue jobs); "
+                                    "credential_id, status, error (revoke jobs)",
+                     "content": {"text/csv": {"schema": {"type": "string"}}}},
+             **_problems(401, 404)}, tag="bulk", secured=True, parameters=job_id)},
+    }
 
 
 _OAUTH_ERROR = {
@@ -719,6 +853,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
                 "type": "object", "required": ["challenge"],
                 "properties": {"challenge": {"type": "string"}}})},
              **_problems()}, tag="verifier")},
+        **_bulk_paths(),
         **_oid4vc_paths(),
     }
     return {
@@ -730,7 +865,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
         "servers": [{"url": settings.base_url}],
         "paths": paths,
         "components": {
-            "schemas": {**_SCHEMAS, **_OID4VC_SCHEMAS},
+            "schemas": {**_SCHEMAS, **_BULK_SCHEMAS, **_OID4VC_SCHEMAS},
             "securitySchemes": {
                 "apiKey": {"type": "http", "scheme": "bearer",
                            "description": "a tenant's API key"},

@@ -34,6 +34,8 @@ class Settings:
     ``status_list_max_age`` (seconds) is the ``Cache-Control: max-age`` of status list
     credentials: how long a verifier may keep using a list before it sees a revocation.
     ``challenge_ttl`` (seconds) is how long a verifier challenge stays usable.
+    ``max_body_bytes`` caps request bodies, but for bulk job uploads, which
+    ``max_bulk_bytes`` caps (a CSV of a hundred thousand rows is a few megabytes).
     ``database_schema`` puts the service's tables in that PostgreSQL schema (created if
     missing), so that several services or test runs can share one database.
 
@@ -55,6 +57,7 @@ class Settings:
     public_url: str | None = None
     master_key: str | None = None
     max_body_bytes: int = 1024 * 1024
+    max_bulk_bytes: int = 16 * 1024 * 1024
     max_json_depth: int = 64
     fetch_allow_http_hosts: frozenset[str] = frozenset()
     fetch_allow_networks: tuple[IPNetwork, ...] = ()
@@ -111,6 +114,7 @@ class Settings:
             if env.get(key):
                 values[name] = env[key]
         for name, key in (("max_body_bytes", "VCBADGES_MAX_BODY_BYTES"),
+                          ("max_bulk_bytes", "VCBADGES_MAX_BULK_BYTES"),
                           ("status_list_max_age", "VCBADGES_STATUS_LIST_MAX_AGE"),
                           ("challenge_ttl", "VCBADGES_CHALLENGE_TTL")):
             if key in env:
