@@ -1,6 +1,7 @@
-/* Issuer console: achievements, offers (QR code and PIN) and status changes, over the
- * issuer API with the tenant's API key. The key is kept in sessionStorage only: it is gone
- * when the tab is closed, and it is sent only as an Authorization header to this origin. */
+/* Issuer console: achievements, offers (QR code and PIN), bulk awards from a CSV file and
+ * status changes, over the issuer API with the tenant's API key. The key is kept in
+ * sessionStorage only: it is gone when the tab is closed, and it is sent only as an
+ * Authorization header to this origin. */
 "use strict";
 
 (() => {
@@ -17,6 +18,8 @@
     offerTimer: 0,
     pollTimer: 0,
     rows: new Map(),    // credential id -> row data
+    bulk: null,         // the bulk job last started or followed
+    bulkTimer: 0,
   };
 
   const $ = (s, root = document) => root.querySelector(s);
@@ -123,18 +126,9 @@
     }
   }
 
-  async function api(method, path, json) {
-    const headers = { Accept: "application/json", Authorization: "Bearer " + sessionStorage.getItem(KEY) };
-    if (json !== undefined) headers["Content-Type"] = "application/json";
-    let response;
-    try {
-      response = await fetch(ISSUER + path, {
-        method, headers, body: json === undefined ? undefined : JSON.stringify(json),
-        credentials: "omit", cache: "no-store",
-      });
-    } catch {
-      throw new ApiError(0, { title: "The service cannot be reached." });
-    }
+  /** A JSON body, or raw = {body, type} (a CSV upload); the answer's JSON. */
+  async function api(method, path, json, raw) {
+    const response = await send(method, path, json, raw, "application/json");
     let body = null;
     try { body = await response.json(); } catch { /* empty */ }
     if (!response.ok) {
@@ -145,6 +139,23 @@
       throw new ApiError(response.status, body);
     }
     return body;
+  }
+
+  async function send(method, path, json, raw, accept) {
+    const headers = { Accept: accept, Authorization: "Bearer " + sessionStorage.getItem(KEY) };
+    let body;
+    if (raw !== undefined) {
+      headers["Content-Type"] = raw.type;
+      body = raw.body;
+    } else if (json !== undefined) {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(json);
+    }
+    try {
+      return await fetch(ISSUER + path, { method, headers, body, credentials: "omit", cache: "no-store" });
+    } catch {
+      throw new ApiError(0, { title: "The service cannot be reached." });
+    }
   }
 
   // --- connect ---------------------------------------------------------------------------------
@@ -174,6 +185,9 @@
   function disconnect() {
     sessionStorage.removeItem(KEY);
     stopOffer();
+    clearTimeout(state.bulkTimer);
+    state.bulk = null;
+    $("#bulk-job").hidden = true;
     state.achievements = [];
     state.selected = null;
     $("#workspace").hidden = true;
@@ -242,6 +256,12 @@
       chosen.replaceChildren("Award ", el("strong", {}, (state.selected.achievement || {}).name || state.selected.slug));
     } else chosen.textContent = "Choose an achievement first.";
     $("#make-offer").disabled = !state.selected;
+    const bulkChosen = $("#bulk-chosen");
+    if (state.selected) {
+      bulkChosen.replaceChildren("Award ", el("strong", {}, (state.selected.achievement || {}).name || state.selected.slug),
+        " to every row of a file.");
+    } else bulkChosen.textContent = "Choose an achievement first.";
+    $("#bulk-start").disabled = !state.selected || Boolean(state.bulk && state.bulk.state === "running");
   }
 
   function select(slug) {
@@ -559,6 +579,100 @@
     if (old) old.replaceWith(rowFor(summary, info, true));
   }
 
+  // --- award many: a bulk job --------------------------------------------------------------------
+
+  async function startBulk(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    formError(form, "");
+    const file = $("#bulk-file").files[0];
+    if (!state.selected) return formError(form, "Choose an achievement first.");
+    if (!file) return formError(form, "Choose a CSV file.");
+    const path = "/bulk/issue?achievement=" + encodeURIComponent(state.selected.slug);
+    let job;
+    try {
+      job = await api("POST", path, undefined, { body: file, type: "text/csv" });
+    } catch (error) {
+      // The same file is being awarded already: follow that job.
+      if (error.status === 409 && error.body.job) job = error.body.job;
+      else {
+        if (error.status !== 401) formError(form, error.message);
+        return;
+      }
+    }
+    followBulk(job);
+  }
+
+  function bulkText(job) {
+    const c = job.counts;
+    const issued = c.issued || 0, skipped = c["skipped-already-issued"] || 0, failed = c.failed || 0;
+    const parts = [`${issued} awarded`];
+    if (skipped) parts.push(`${skipped} had it already`);
+    if (failed) parts.push(`${failed} failed`);
+    const tally = parts.join(", ");
+    switch (job.state) {
+      case "running": return `Awarding: ${job.done} of ${job.total} rows done (${tally}).`;
+      case "done": return `Done: ${tally}.`;
+      case "cancelled": return `Stopped after ${job.done} of ${job.total} rows (${tally}). Send the same file again to finish.`;
+      case "interrupted": return `Interrupted after ${job.done} of ${job.total} rows (${tally}). Send the same file again to finish.`;
+      default: return `The job failed: ${job.error || "unknown error"}.`;
+    }
+  }
+
+  function renderBulk(job) {
+    state.bulk = job;
+    $("#bulk-job").hidden = false;
+    const progress = $("#bulk-progress");
+    progress.max = Math.max(job.total, 1);
+    progress.value = job.done;
+    $("#bulk-status").textContent = bulkText(job);
+    const running = job.state === "running";
+    $("#bulk-cancel").hidden = !running;
+    $("#bulk-results").hidden = running || job.done === 0;
+    $("#bulk-start").disabled = running || !state.selected;
+  }
+
+  async function followBulk(job) {
+    clearTimeout(state.bulkTimer);
+    renderBulk(job);
+    if (job.state !== "running") {
+      loadIssued();
+      return;
+    }
+    state.bulkTimer = setTimeout(async () => {
+      try {
+        followBulk(await api("GET", "/bulk/jobs/" + encodeURIComponent(job.id)));
+      } catch (error) {
+        if (error.status !== 401) flash(error.message, true);
+      }
+    }, 1000);
+  }
+
+  async function cancelBulk() {
+    if (!state.bulk) return;
+    try {
+      followBulk(await api("DELETE", "/bulk/jobs/" + encodeURIComponent(state.bulk.id)));
+    } catch (error) {
+      if (error.status !== 401) flash(error.message, true);
+    }
+  }
+
+  async function downloadBulkResults() {
+    if (!state.bulk) return;
+    const response = await send("GET", `/bulk/jobs/${encodeURIComponent(state.bulk.id)}/results.csv`,
+      undefined, undefined, "text/csv");
+    if (!response.ok) {
+      flash("The results could not be read.", true);
+      return;
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const link = el("a", { href: url, download: `results-${state.bulk.id}.csv` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  }
+
   // --- start -----------------------------------------------------------------------------------------
 
   function start() {
@@ -583,6 +697,9 @@
     $("#offer-form").addEventListener("submit", makeOffer);
     $("#copy-offer").addEventListener("click", copyOffer);
     $("#refresh-issued").addEventListener("click", () => loadIssued());
+    $("#bulk-form").addEventListener("submit", startBulk);
+    $("#bulk-cancel").addEventListener("click", cancelBulk);
+    $("#bulk-results").addEventListener("click", downloadBulkResults);
     if (sessionStorage.getItem(KEY)) connected();
     else $("#api-key").focus();
   }
