@@ -6,55 +6,30 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import select
-import signal
 import socket
 import stat
 import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 from aiohttp import ClientSession
-from web_support import MASTER_KEY_TEXT, Service, badge, bearer, check, free_port, issue, verify
+from web_support import (
+    MASTER_KEY_TEXT,
+    VCBADGES,
+    Service,
+    badge,
+    bearer,
+    check,
+    clean_env as _clean_env,
+    free_port,
+    issue,
+    serve_process as _serve,
+    stop_process as _stop,
+    verify,
+)
 
 from vcbadges.cli import main
-
-VCBADGES = str(Path(sys.executable).with_name("vcbadges"))
-
-
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("VCBADGES_")}
-
-
-def _serve(cwd: Path, port: int) -> tuple[subprocess.Popen[str], list[str]]:
-    """Start ``vcbadges serve`` and read its standard output up to the "serving on" line."""
-    process = subprocess.Popen([VCBADGES, "serve", "--port", str(port)], cwd=cwd,
-                               env=_clean_env(), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    lines: list[str] = []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([process.stdout], [], [], 0.5)
-        if ready:
-            line = process.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if "serving on" in line:
-                return process, lines
-    process.kill()
-    raise AssertionError(f"vcbadges serve did not start: {lines} {process.stderr.read()}")
-
-
-def _stop(process: subprocess.Popen[str]) -> str:
-    process.send_signal(signal.SIGTERM)
-    _, err = process.communicate(timeout=30)
-    assert process.returncode == 0, err
-    return err
 
 
 def _get(url: str, api_key: str | None = None) -> int:

@@ -15,8 +15,14 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import os
+import select
+import signal
 import socket
 import ssl
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -37,6 +43,7 @@ MASTER_KEY = bytes(range(100, 132))
 MASTER_KEY_TEXT = base64.urlsafe_b64encode(MASTER_KEY).rstrip(b"=").decode("ascii")
 LEARNER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 PROBLEM = "application/problem+json"
+VCBADGES = str(Path(sys.executable).with_name("vcbadges"))
 TYPES = "https://vcbadges.dev/problems/"
 
 
@@ -143,3 +150,35 @@ def check(report: dict[str, Any], check_id: str) -> tuple[str, str]:
     found = [c for c in report["checks"] if c["id"] == check_id]
     assert len(found) == 1, report["checks"]
     return found[0]["outcome"], found[0]["code"]
+
+
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("VCBADGES_")}
+
+
+def serve_process(cwd: Path, port: int) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start ``vcbadges serve`` and read its standard output up to the "serving on" line."""
+    process = subprocess.Popen([VCBADGES, "serve", "--port", str(port)], cwd=cwd,
+                               env=clean_env(), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 0.5)
+        if ready:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if "serving on" in line:
+                return process, lines
+    process.kill()
+    raise AssertionError(f"vcbadges serve did not start: {lines} {process.stderr.read()}")
+
+
+def stop_process(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    return err

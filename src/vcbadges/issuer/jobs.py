@@ -152,12 +152,15 @@ class BulkJobs:
     """Starts, runs, reports and cancels the bulk jobs of this service process.
 
     ``max_running`` caps the running jobs of one tenant (across processes), so that one
-    tenant's uploads cannot take every core of the service from the others.
+    tenant's uploads cannot take every core of the service from the others. ``stale_after``
+    is ten heartbeats: a busy process still beats every second or two (signing yields to
+    the event loop between badges), and a restarted one lets a crashed job be resumed
+    after at most that long.
     """
 
     def __init__(
         self, db: DatabaseConfig, *, keystore: KeyStore, base_url: str,
-        heartbeat: float = 1.0, stale_after: float = 30.0, max_running: int = 2,
+        heartbeat: float = 1.0, stale_after: float = 10.0, max_running: int = 2,
     ) -> None:
         self._db = db
         self._keystore = keystore
