@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from vcbadges.dids.base import (
@@ -27,18 +29,31 @@ __all__ = [
     "resolve_verification_method",
 ]
 
+# Methods whose document is derived from the DID alone: nothing to refresh.
+_PURE_METHODS = frozenset({"key", "jwk"})
+
 
 class MethodResolver:
     """Dispatch on the DID method to registered drivers; cache up to ``cache_size`` documents.
 
     Only offline drivers belong in the default set; network drivers (did:web) are added by the
     caller with the fetcher it trusts.
+
+    A did:key or did:jwk document is a function of the DID, so it stays cached while it is
+    used. A document read from the network is kept at most ``network_ttl`` seconds: a key
+    its controller rotated out or removed stops verifying within that time (the fetcher's
+    HTTP cache, bounded by the server's ``Cache-Control``, may add its own age).
     """
 
-    def __init__(self, drivers: Iterable[DIDMethodDriver], *, cache_size: int = 512) -> None:
+    def __init__(
+        self, drivers: Iterable[DIDMethodDriver], *, cache_size: int = 512,
+        network_ttl: float = 60.0, clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._drivers = {d.method: d for d in drivers}
-        self._cache: OrderedDict[str, DIDDocument] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[DIDDocument, float]] = OrderedDict()
         self._cache_size = cache_size
+        self._network_ttl = network_ttl
+        self._clock = clock
 
     @property
     def methods(self) -> frozenset[str]:
@@ -47,17 +62,20 @@ class MethodResolver:
     async def resolve(self, did: str) -> DIDDocument:
         """Resolve ``did``; raise ``DIDResolutionError`` (method_not_supported, invalid_did, ...)."""
         did, _ = split_controller_url(did)
+        now = self._clock()
         cached = self._cache.get(did)
-        if cached is not None:
+        if cached is not None and cached[1] > now:
             self._cache.move_to_end(did)
-            return cached
+            return cached[0]
         method = "https" if did.startswith("https://") else did.split(":", 2)[1]
         driver = self._drivers.get(method)
         if driver is None:
             raise DIDResolutionError(f"DID method {method!r} is not supported",
                                      code="method_not_supported")
         doc = await driver.resolve(did)
-        self._cache[did] = doc
+        expires = math.inf if method in _PURE_METHODS else now + self._network_ttl
+        self._cache[did] = (doc, expires)
+        self._cache.move_to_end(did)
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return doc
