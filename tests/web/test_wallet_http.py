@@ -465,6 +465,32 @@ async def test_wrong_passphrase_and_unknown_user_get_the_same_401(service: Servi
         await problem_of(response, 400, "weak-passphrase")
 
 
+async def test_repeated_wrong_passphrases_make_a_name_wait(service: Service):
+    async with browser() as http:
+        wallet = Wallet(service, http)
+        await wallet.create("omar")
+        await wallet.create("lena")
+        await wallet.ok("DELETE", "/session", 204)
+        for username in ("omar", "ghost"):  # An existing name and one that is not.
+            for _ in range(5):
+                response, _ = await wallet.call("POST", "/session", csrf=False, json_body={
+                    "username": username, "passphrase": "guess " + username})
+                await problem_of(response, 401, "unauthorized")
+            # Now even the right passphrase waits; the answer is the same for both names.
+            response, _ = await wallet.call("POST", "/session", csrf=False, json_body={
+                "username": username, "passphrase": PASSPHRASE})
+            await problem_of(response, 429, "too-many-attempts")
+            assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
+        # The names' case does not open a second budget; other names are not held up.
+        response, _ = await wallet.call("POST", "/session", csrf=False, json_body={
+            "username": "OMAR", "passphrase": PASSPHRASE})
+        await problem_of(response, 429, "too-many-attempts")
+        await wallet.sign_in("lena")
+        await wallet.ok("DELETE", "/session", 204)
+        service.app[CLOCK].advance(timedelta(minutes=15, seconds=1))
+        await wallet.sign_in("omar")
+
+
 async def test_a_session_expires_and_cookies_do_not_cross_accounts(service: Service,
                                                                    client: ClientSession):
     _, api_key = await issuer_with_template(service, client)

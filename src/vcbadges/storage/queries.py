@@ -95,6 +95,7 @@ __all__ = [
     "get_protocol_state",
     "consume_protocol_state",
     "purge_protocol_state",
+    "protocol_state_expiries",
     "insert_wallet_session",
     "wallet_session",
     "delete_wallet_session",
@@ -675,6 +676,20 @@ async def get_protocol_state(
     )
     payload = result.scalar_one_or_none()
     return None if payload is None else dict(payload)
+
+
+async def protocol_state_expiries(
+    session: Session, kind: str, key_prefix: str, now: datetime
+) -> list[datetime]:
+    """When each unexpired entry of ``kind`` whose key starts with ``key_prefix`` expires,
+    soonest first (entries counted as events, such as failed sign-ins)."""
+    table = _PROTOCOL_STATE.c
+    result = await session.execute(
+        select(table.expires_at)
+        .where(table.kind == kind, table.key.startswith(key_prefix, autoescape=True),
+               table.expires_at > now)
+        .order_by(table.expires_at))
+    return list(result.scalars())
 
 
 async def consume_protocol_state(

@@ -661,7 +661,7 @@ def _oid4vc_paths() -> dict[str, Any]:
             tag="wallet", body=_ref("WalletAccountRequest"))},
         "/wallet/api/session": {
             "post": _op("Sign in", "signIn",
-                        {**session, **_problems(400, 401, 413, 415)}, tag="wallet",
+                        {**session, **_problems(400, 401, 413, 415, 429)}, tag="wallet",
                         body=_ref("WalletSignIn")),
             "get": _op("The current session", "getSession", {**session, **_problems(401)},
                        tag="wallet", security=_SESSION),
