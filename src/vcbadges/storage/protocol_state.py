@@ -1,9 +1,8 @@
 """The SQL store of the OpenID4VC protocol cores: single-use, expiring JSON entries.
 
-:class:`SQLProtocolStore` implements, structurally, both
-:class:`vcbadges.oid4vci.store.OID4VCIStore` and :class:`vcbadges.oid4vp.store.OID4VPStore`
-(this package sits below the protocol packages, so it names neither) on one table,
-``protocol_state``::
+:class:`SQLProtocolStore` implements, structurally,
+:class:`vcbadges.oauth.store.ProtocolStore`, the store of both protocols (this package sits
+below the protocol packages, so it does not import it), on one table, ``protocol_state``::
 
     kind        text      part of the primary key
     key         text      part of the primary key (secrets as their SHA-256)
@@ -72,7 +71,7 @@ def _document(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class SQLProtocolStore:
-    """An ``OID4VCIStore`` and ``OID4VPStore`` on the vcbadges database."""
+    """A ``ProtocolStore`` (OpenID4VCI and OpenID4VP) on the vcbadges database."""
 
     def __init__(self, db: DatabaseConfig) -> None:
         self._db = db
