@@ -76,6 +76,7 @@ from vcbadges.web.wallet import (
     create_wallet_app,
     purge_expired,
     session_key,
+    static_files,
     static_page,
 )
 
@@ -302,6 +303,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_subapp("/oid4vci", create_oid4vci_app())
     add_wallet_redirect(app)
     app.add_subapp("/wallet", create_wallet_app())
+    static_files(app, "/static", ("web", "static", "common"))
     app.router.add_get("/{tenant}/did.json", tenant_did)
     return app
 

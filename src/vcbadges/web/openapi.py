@@ -35,6 +35,7 @@ UNDOCUMENTED: frozenset[tuple[str, str]] = frozenset({
     ("GET", "/issuer/console/{file}"),
     ("GET", "/verifier/"),
     ("GET", "/verifier/{file}"),
+    ("GET", "/static/{file}"),
 })
 
 

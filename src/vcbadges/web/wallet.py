@@ -43,7 +43,7 @@ import io
 import json
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from datetime import timedelta
@@ -113,6 +113,7 @@ __all__ = [
     "add_wallet_redirect",
     "purge_expired",
     "static_page",
+    "static_files",
     "session_key",
     "csrf_token_for",
 ]
@@ -215,8 +216,22 @@ def static_page(app: web.Application, path: str, parts: Sequence[str]) -> None:
     """Serve the folder ``vcbadges/<parts…>`` of the installed package on ``app``:
     ``index.html`` at ``{path}`` and ``{path}/``, other files at ``{path}/<file>`` (known
     types only, no hidden files). Files are read on each request, never cached here."""
-    folder_parts = tuple(parts)
+    serve = _static_handler(tuple(parts))
+    if path:
+        app.router.add_get(path, serve)
+    app.router.add_get(path + "/", serve)
+    app.router.add_get(path + "/{file:" + _STATIC_PATH + "}", serve)
 
+
+def static_files(app: web.Application, path: str, parts: Sequence[str]) -> None:
+    """Serve the files of the folder ``vcbadges/<parts…>`` at ``{path}/<file>``, as
+    :func:`static_page` does, without a page of its own (scripts the pages share)."""
+    app.router.add_get(path + "/{file:" + _STATIC_PATH + "}", _static_handler(tuple(parts)))
+
+
+def _static_handler(
+    folder_parts: tuple[str, ...],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def serve(request: web.Request) -> web.Response:
         name = request.match_info.get("file", "index.html")
         suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -231,10 +246,7 @@ def static_page(app: web.Application, path: str, parts: Sequence[str]) -> None:
                             "Permissions-Policy": "camera=(self)"})
         return web.Response(body=body, content_type=media, headers=headers)
 
-    if path:
-        app.router.add_get(path, serve)
-    app.router.add_get(path + "/", serve)
-    app.router.add_get(path + "/{file:" + _STATIC_PATH + "}", serve)
+    return serve
 
 
 # --- sessions --------------------------------------------------------------------------

@@ -5,69 +5,13 @@
 
 (() => {
   const VERIFIER = location.pathname.replace(/\/(index\.html)?$/, "") || "/verifier";
-  const SVGNS = "http://www.w3.org/2000/svg";
   const POLL_MS = 1000;
 
   const state = { request: null, pollTimer: 0, clockTimer: 0 };
 
   const $ = (s, root = document) => root.querySelector(s);
 
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs)) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k === "class") node.className = v;
-      else node.setAttribute(k, v === true ? "" : String(v));
-    }
-    for (const c of children.flat()) {
-      if (c === null || c === undefined || c === false) continue;
-      node.append(c instanceof Node ? c : String(c));
-    }
-    return node;
-  }
-
-  function svg(tag, attrs = {}, ...children) {
-    const node = document.createElementNS(SVGNS, tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-    node.append(...children);
-    return node;
-  }
-
-  function icon(name) {
-    return svg("svg", { class: "icon", "aria-hidden": "true" }, svg("use", { href: "#i-" + name }));
-  }
-
-  function duration(seconds) {
-    if (seconds >= 3600) return `${Math.floor(seconds / 3600)} h ${String(Math.floor(seconds / 60) % 60).padStart(2, "0")} min`;
-    return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
-  }
-
-  function hueOf(t) {
-    let h = 0;
-    for (const ch of String(t || "")) h = (h * 31 + ch.codePointAt(0)) % 360;
-    return (h + 150) % 360;
-  }
-
-  function initials(t) {
-    const words = String(t || "?").replace(/[^\p{L}\p{N} ]/gu, " ").trim().split(/\s+/).filter(Boolean);
-    return words.slice(0, 2).map((w) => w[0].toUpperCase()).join("") || "?";
-  }
-
-  function medal(name) {
-    const h = hueOf(name);
-    const id = "m" + Math.random().toString(36).slice(2, 9);
-    const label = svg("text", { x: 32, y: 33.5, "text-anchor": "middle", "font-size": 15, "font-weight": 700, fill: "#fff", "font-family": "system-ui, sans-serif" });
-    label.textContent = initials(name);
-    return svg("svg", { viewBox: "0 0 64 64", "aria-hidden": "true" },
-      svg("defs", {}, svg("linearGradient", { id, x1: 0, y1: 0, x2: 1, y2: 1 },
-        svg("stop", { offset: 0, "stop-color": `hsl(${h} 65% 50%)` }),
-        svg("stop", { offset: 1, "stop-color": `hsl(${(h + 35) % 360} 65% 35%)` }))),
-      svg("path", { d: "M21 38L15 61l10-4.5 6 6.5 3-23z", fill: `hsl(${h} 55% 35%)` }),
-      svg("path", { d: "M43 38l6 23-10-4.5-6 6.5-3-23z", fill: `hsl(${(h + 35) % 360} 60% 30%)` }),
-      svg("circle", { cx: 32, cy: 28, r: 23, fill: `url(#${id})` }),
-      svg("circle", { cx: 32, cy: 28, r: 18, fill: "none", stroke: "#fff", "stroke-opacity": ".55", "stroke-width": 2 }),
-      label);
-  }
+  const { el, icon, duration, hueOf, medal } = window.vcbadgesUI;
 
   function safeUrl(value, { image = false } = {}) {
     if (typeof value !== "string" || !value) return null;
