@@ -947,9 +947,11 @@
     const canAnswer = Boolean(request.can_answer) && matches.length > 0;
     $("#request-matches").replaceChildren(...matches.map((m, i) => {
       const input = el("input", { type: "radio", name: "credential", value: m.id, checked: i === 0 });
+      const warning = STANDING_WARNINGS[m.standing];
       const label = el("label", { class: "choice" }, input,
         el("span", { class: "mini-art" }, badgeImage(m.image, m.name || "Badge")),
-        el("span", {}, el("strong", {}, m.name || "Badge"), el("span", {}, m.issuer_name || "")));
+        el("span", {}, el("strong", {}, m.name || "Badge"), el("span", {}, m.issuer_name || ""),
+          warning ? el("span", { class: "standing" }, warning) : null));
       return label;
     }));
     $("#request-matches-box").hidden = !canAnswer;
@@ -959,6 +961,15 @@
     formError($("#request-form"), "");
     show("request");
   }
+
+  // What the holder is told before sharing a badge that the verifier will turn down.
+  const STANDING_WARNINGS = {
+    revoked: "Revoked by its issuer: the other side will see that.",
+    suspended: "Suspended by its issuer: the other side will see that.",
+    expired: "Expired: the other side will see that.",
+    invalid: "This badge does not check out: the other side will see that.",
+    unknown: "Its status could not be checked just now.",
+  };
 
   async function respondToRequest(event) {
     event.preventDefault();

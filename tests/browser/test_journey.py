@@ -77,6 +77,13 @@ async def scan_and_share(pw: Playwright, base: str, payload: str, video: Path,
         await expect(wallet.locator("#view-request")).to_be_visible(timeout=WAIT)
         await expect(wallet.locator("#request-matches")).to_contain_text(BADGE)
         await expect(wallet.locator("#request-asks")).to_contain_text("Open Badge")
+        # Before agreeing, the holder learns what the verifier will find.
+        warning = wallet.locator("#request-matches .standing")
+        if step == "again":
+            await expect(warning).to_have_text(
+                "Revoked by its issuer: the other side will see that.")
+        else:
+            await expect(warning).to_have_count(0)
         await shots.take(wallet, f"wallet-request-{step}")
         await wallet.get_by_role("button", name="Share").click()
         await expect(wallet.locator("#view-done")).to_be_visible(timeout=WAIT)

@@ -333,9 +333,11 @@ async def test_the_journey_under_the_strictest_verification_fetch_policy(
                 looked_up.append(document)
                 return remembered(document)
 
-            monkeypatch.setattr(lists, "get", spy)
             request = await make_request(service, client)
             asked = await wallet.scan(request["qr_payload"])
+            # The wallet checked the badge before asking for consent.
+            assert [m["standing"] for m in asked["matches"]] == ["valid"]
+            monkeypatch.setattr(lists, "get", spy)
             await wallet.ok("POST", f"/requests/{asked['handle']}/respond",
                             json_body={"credential_ids": [badge_id]})
             done = await result_of(service, client, request)
@@ -353,6 +355,7 @@ async def test_the_journey_under_the_strictest_verification_fetch_policy(
                 assert response.status == 200
             again = await make_request(service, client)
             asked = await wallet.scan(again["qr_payload"])
+            assert [m["standing"] for m in asked["matches"]] == ["revoked"]
             await wallet.ok("POST", f"/requests/{asked['handle']}/respond",
                             json_body={"credential_ids": [badge_id]})
             done = await result_of(service, client, again)

@@ -552,7 +552,11 @@ _OID4VC_SCHEMAS: dict[str, Any] = {
                  "matches": {"type": "array", "items": {"type": "object", "properties": {
                      "id": {"type": "string"}, "name": {"type": ["string", "null"]},
                      "issuer_name": {"type": ["string", "null"]},
-                     "image": {"type": "string"}}}},
+                     "image": {"type": "string"},
+                     "standing": {"enum": ["valid", "revoked", "suspended", "expired",
+                                           "invalid", "unknown"],
+                                  "description": "what the verifier will find, checked "
+                                                 "when the request was scanned"}}}},
                  "can_answer": {"type": "boolean"}}},
         ],
     },

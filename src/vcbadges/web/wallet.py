@@ -76,7 +76,7 @@ from vcbadges.oid4vp import (
 from vcbadges.oid4vp.dcql import OPEN_BADGE_TYPE, credential_view
 from vcbadges.primitives.keys import Algorithm
 from vcbadges.proofs.jose import looks_like_jwt
-from vcbadges.report import PresentationReport, VerificationReport
+from vcbadges.report import Outcome, PresentationReport, VerificationReport
 from vcbadges.storage import queries
 from vcbadges.wallet import (
     CredentialRecord,
@@ -628,16 +628,41 @@ def _matches(found: PresentationRequest,
     return {qid: [by_identity[id(doc)] for doc in docs] for qid, docs in matched.items()}
 
 
-async def _describe_request(found: PresentationRequest, wallet: UnlockedWallet,
-                            handle: str) -> dict[str, Any]:
+# What a badge's report says of it in one word, for the consent screen: the first reason a
+# verifier would turn it down, as (check, code of its failure, word).
+_STANDINGS = (("status_revocation", "revoked", "revoked"),
+              ("status_suspension", "suspended", "suspended"),
+              ("validity", "expired", "expired"))
+
+
+def _standing(report: VerificationReport) -> str:
+    """``valid``, ``revoked``, ``suspended``, ``expired``, ``invalid`` or ``unknown`` (a
+    check could not be made, such as a status list that could not be read)."""
+    if report.verified:
+        return "valid"
+    failures = {check.id: check.code for check in report.checks
+                if check.outcome is Outcome.FAILED}
+    for check_id, code, word in _STANDINGS:
+        if failures.get(check_id) == code:
+            return word
+    return "invalid" if failures or report.errors else "unknown"
+
+
+async def _describe_request(request: web.Request, found: PresentationRequest,
+                            wallet: UnlockedWallet, handle: str) -> dict[str, Any]:
     matched = _matches(found, await wallet.list_credentials())
     seen: dict[str, dict[str, Any]] = {}
     for records in matched.values():
         for record in records:
             summary = _summary(record)
-            seen.setdefault(summary["id"], {k: summary[k] for k in
-                                            ("id", "name", "issuer_name", "image")
-                                            if k in summary})
+            if summary["id"] in seen:
+                continue
+            seen[summary["id"]] = {k: summary[k] for k in ("id", "name", "issuer_name", "image")
+                                   if k in summary}
+            # Checked now, as the verifier will check it: a holder about to share a badge
+            # its issuer revoked is told so before agreeing.
+            report = await _verify(request, record.document())
+            seen[summary["id"]]["standing"] = _standing(report)
     return {
         "kind": "request", "handle": handle,
         "verifier": {"client_id": found.client_id, "response_uri": found.response_uri},
@@ -666,7 +691,7 @@ async def scan(request: web.Request) -> web.Response:
                 found = await resolve_request(uri, fetch=fetcher.get, allow_http_hosts=allow_http,
                                               now=request.config_dict[CLOCK].now())
                 handle = await _keep(request, opened.wallet, _PENDING_REQUEST, asdict(found))
-                answer = await _describe_request(found, opened.wallet, handle)
+                answer = await _describe_request(request, found, opened.wallet, handle)
         except (ProtocolError, FetchError) as exc:
             raise _exchange_problem(exc) from None
     return web.json_response(answer, headers=_NO_STORE)
