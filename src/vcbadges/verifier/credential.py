@@ -28,7 +28,12 @@ from vcbadges.verifier.checks import (
     skipped,
     validity_check,
 )
-from vcbadges.verifier.options import MAX_ENDORSEMENT_DEPTH, VerifyOptions, parse_document
+from vcbadges.verifier.options import (
+    MAX_ENDORSEMENT_DEPTH,
+    Checked,
+    VerifyOptions,
+    parse_document,
+)
 
 __all__ = ["verify_credential"]
 
@@ -164,7 +169,7 @@ async def _verify(
     document: Any, options: VerifyOptions, depth: int, *, with_status: bool
 ) -> VerificationReport:
     now = options.now or utcnow()
-    token = _jwt_token(document)
+    token = _jwt_token(document.value if isinstance(document, Checked) else document)
     jwt_proof: tuple[Check, list[str]] | None = None
     if token is not None:
         try:

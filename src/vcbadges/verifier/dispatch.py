@@ -19,7 +19,7 @@ from vcbadges.primitives.dates import utcnow
 from vcbadges.report import Check, Outcome, PresentationReport, Problem, VerificationReport
 from vcbadges.verifier.checks import skipped
 from vcbadges.verifier.credential import verify_credential
-from vcbadges.verifier.options import VerifyOptions, parse_document
+from vcbadges.verifier.options import Checked, VerifyOptions, parse_document
 from vcbadges.verifier.presentation import verify_presentation
 
 __all__ = ["verify_any"]
@@ -97,6 +97,7 @@ async def verify_any(
         return await verify_ob2(parsed, fetch_json=options.fetch_json or _no_fetch,
                                 now=options.now or utcnow(), recipient=recipient)
     if bad is None and "VerifiablePresentation" in vcdm.types_of(parsed):
-        return await verify_presentation(parsed, options, challenge=challenge, domain=domain,
+        return await verify_presentation(Checked(parsed), options, challenge=challenge,
+                                         domain=domain,
                                          holder_must_be_subject=holder_must_be_subject)
-    return await verify_credential(parsed if bad is None else document, options)
+    return await verify_credential(Checked(parsed) if bad is None else document, options)

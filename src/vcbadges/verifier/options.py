@@ -20,7 +20,7 @@ from vcbadges.verifier.trust import TrustList
 FetchJSON = Callable[[str], Awaitable[Any]]
 
 __all__ = ["DEFAULT_SKEW", "MAX_JSON_BYTES", "MAX_JSON_DEPTH", "MAX_ENDORSEMENT_DEPTH",
-           "FetchJSON", "VerifyOptions", "parse_document"]
+           "FetchJSON", "VerifyOptions", "Checked", "parse_document"]
 
 MAX_JSON_BYTES = 1 << 20
 MAX_JSON_DEPTH = 64
@@ -49,8 +49,18 @@ class VerifyOptions:
     verified_lists: VerifiedListCache | None = None
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A document :func:`parse_document` has accepted already, handed on so that the next
+    verifier does not walk it again (the depth check visits every value)."""
+
+    value: dict[str, Any]
+
+
 def parse_document(document: Any) -> tuple[Any, Check | None]:
     """Accept a parsed object, or JSON text/bytes; return it or a failed ``document`` check."""
+    if isinstance(document, Checked):
+        return document.value, None
     if isinstance(document, (bytes, bytearray)):
         if len(document) > MAX_JSON_BYTES:
             return None, _failed(r.DOCUMENT, "document_too_large", "document exceeds 1 MiB")
