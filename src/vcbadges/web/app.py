@@ -36,7 +36,7 @@ from vcbadges.issuer.hosting import (
     tenant_did_document,
 )
 from vcbadges.issuer.keystore import MasterKeyStore, load_or_create_master_key
-from vcbadges.issuer.publish import StatusListPublisher
+from vcbadges.issuer.publish import MAX_STALENESS, StatusListPublisher
 from vcbadges.issuer.tenants import is_tenant_name
 from vcbadges.net.fetcher import FetchPolicy, SafeFetcher
 from vcbadges.storage import DatabaseConfig, database_config, upgrade
@@ -93,7 +93,9 @@ async def keystore_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     keystore = keystore_for(settings)
     app[KEYSTORE] = keystore
-    app[STATUS_LISTS] = StatusListPublisher(keystore=keystore, base_url=settings.base_url)
+    app[STATUS_LISTS] = StatusListPublisher(
+        keystore=keystore, base_url=settings.base_url,
+        max_staleness=min(MAX_STALENESS, settings.status_list_max_age))
     yield
 
 
@@ -165,6 +167,7 @@ async def fetcher_ctx(app: web.Application) -> AsyncIterator[None]:
         app[RESOLVER] = network_resolver(documents)
         app[VERIFIED_LISTS] = VerifiedListCache()
         yield
+        await app[STATUS_LISTS].close()  # Its reads under way end before the database closes.
 
 
 #: How often expired protocol state and wallet sessions are deleted (seconds).

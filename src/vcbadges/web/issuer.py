@@ -239,6 +239,9 @@ async def update_status(request: web.Request) -> web.Response:
         done = [await set_status(session, caller.tenant, credential_id, purpose=purpose,
                                  value=value, actor=caller.actor, reason=reason)
                 for purpose, value in changes]
+    if any(c.changed for c in done):
+        # Committed: the next verification in this process must read the changed list.
+        request.config_dict[STATUS_LISTS].invalidate()
     return web.json_response({
         "credentialId": credential_id,
         "credentialStatus": [
