@@ -200,6 +200,26 @@ async def test_bulk_revoke_shows_at_the_next_verification(service: Service,
     assert done["counts"] == {"revoked": 0, "skipped-already-revoked": 1, "failed": 0}
 
 
+async def test_bulk_revoke_shows_at_once_though_lists_are_cached(tmp_path: Path,
+                                                                   client: ClientSession):
+    # Lists may be cached a minute by others; this service's own verifier must still see
+    # a bulk revocation at the very next verification.
+    async with running_service(tmp_path, status_list_max_age=60) as service:
+        api_key = await _tenant(service, client)
+        job = await _submit(client, service, api_key, "/issuer/bulk/issue",
+                            json={"achievement": "literacy", "rows": ROWS[:1]})
+        await _finished(client, service, api_key, job["id"])
+        (result,) = await _results(client, service, api_key, job["id"])
+        credential = await _credential(client, service, api_key, result["credential_id"])
+        status, report = await verify(client, service, credential)
+        assert status == 200, report
+        revoke = await _submit(client, service, api_key, "/issuer/bulk/revoke",
+                               json={"rows": [{"credential_id": result["credential_id"]}]})
+        await _finished(client, service, api_key, revoke["id"])
+        status, report = await verify(client, service, credential)
+        assert check(report, "status_revocation") == ("failed", "revoked")
+
+
 async def test_other_tenants_see_nothing(service: Service, client: ClientSession):
     api_key = await _tenant(service, client)
     _, other = await service.tenant("globex")

@@ -51,6 +51,7 @@ from vcbadges.issuer.bulk import (
     bulk_revoke,
 )
 from vcbadges.issuer.keystore import KeyStore
+from vcbadges.issuer.publish import StatusListPublisher
 from vcbadges.primitives.dates import format_datetime
 from vcbadges.storage import queries
 from vcbadges.storage.db import DatabaseConfig
@@ -151,7 +152,8 @@ class _Progress:
 class BulkJobs:
     """Starts, runs, reports and cancels the bulk jobs of this service process.
 
-    ``max_running`` caps the running jobs of one tenant (across processes), so that one
+    ``lists`` is told of every committed batch of revocations. ``max_running`` caps the
+    running jobs of one tenant (across processes), so that one
     tenant's uploads cannot take every core of the service from the others. ``stale_after``
     is ten heartbeats: a busy process still beats every second or two (signing yields to
     the event loop between badges), and a restarted one lets a crashed job be resumed
@@ -160,10 +162,12 @@ class BulkJobs:
 
     def __init__(
         self, db: DatabaseConfig, *, keystore: KeyStore, base_url: str,
-        heartbeat: float = 1.0, stale_after: float = 10.0, max_running: int = 2,
+        lists: StatusListPublisher, heartbeat: float = 1.0, stale_after: float = 10.0,
+        max_running: int = 2,
     ) -> None:
         self._db = db
         self._keystore = keystore
+        self._lists = lists
         self._base_url = base_url
         self._heartbeat = heartbeat
         self._stale_after = timedelta(seconds=stale_after)
@@ -250,8 +254,13 @@ class BulkJobs:
                 progress.add(result.credential_id, result.credential_id, result.status,
                              result.error)
 
+            def committed(_done: int, _total: int) -> None:
+                # A batch of revocations is in the database: this process's verifications
+                # must see it at once (see StatusListPublisher.invalidate).
+                self._lists.invalidate()
+
             await bulk_revoke(self._db, tenant, rows, actor=actor, reason=reason,
-                              on_result=settled)
+                              on_result=settled, on_progress=committed)
 
         return await self._start(tenant, "revoke", len(rows), work, job_key=key,
                                  achievement=None, actor=actor)

@@ -40,7 +40,7 @@ from vcbadges.issuer.bulk import (
 from vcbadges.issuer.jobs import BulkJobs, JobRefused, JobView, job_key_of
 from vcbadges.web.auth import Caller, require_tenant
 from vcbadges.web.bodies import read_json
-from vcbadges.web.keys import BULK_JOBS, DB, KEYSTORE, SETTINGS
+from vcbadges.web.keys import BULK_JOBS, DB, KEYSTORE, SETTINGS, STATUS_LISTS
 from vcbadges.web.problems import ProblemError
 
 __all__ = ["MAX_ROWS", "add_bulk_routes", "bulk_jobs_ctx"]
@@ -64,7 +64,8 @@ def _not_found(what: str) -> ProblemError:
 async def bulk_jobs_ctx(app: web.Application) -> AsyncIterator[None]:
     """The bulk jobs of this process; those still running when it stops are interrupted."""
     settings = app[SETTINGS]
-    jobs = BulkJobs(app[DB], keystore=app[KEYSTORE], base_url=settings.base_url)
+    jobs = BulkJobs(app[DB], keystore=app[KEYSTORE], base_url=settings.base_url,
+                    lists=app[STATUS_LISTS])
     app[BULK_JOBS] = jobs
     yield
     await jobs.close()
