@@ -41,13 +41,13 @@ from vcbadges.issuer.jobs import BulkJobs, JobRefused, JobView, job_key_of
 from vcbadges.web.auth import Caller, require_tenant
 from vcbadges.web.bodies import read_json
 from vcbadges.web.keys import BULK_JOBS, DB, KEYSTORE, SETTINGS, STATUS_LISTS
+from vcbadges.web.paging import MAX_PAGE, page
 from vcbadges.web.problems import ProblemError
 
 __all__ = ["MAX_ROWS", "add_bulk_routes", "bulk_jobs_ctx"]
 
 #: The most rows one job takes: a bigger file is split into several jobs.
 MAX_ROWS: Final = 100_000
-_MAX_PAGE = 1000
 _MAX_SLUG = 200
 _MAX_REASON = 1000
 _REVOKE_FIELDS = frozenset({"credential_id", "reason"})
@@ -236,17 +236,6 @@ def _job_id(request: web.Request) -> uuid.UUID:
         raise _not_found("job") from None
 
 
-def _page(request: web.Request, first: str) -> tuple[int, int]:
-    try:
-        limit = int(request.query.get("limit", "100"))
-        start = int(request.query.get(first, "0"))
-    except ValueError:
-        raise _invalid(f"limit and {first} are integers") from None
-    if not 0 < limit <= _MAX_PAGE or not 0 <= start <= 2**31:
-        raise _invalid(f"limit is 1 to {_MAX_PAGE}, {first} is not negative")
-    return limit, start
-
-
 async def _caller_job(request: web.Request) -> tuple[Caller, uuid.UUID, BulkJobs]:
     caller = await require_tenant(request)
     return caller, _job_id(request), request.config_dict[BULK_JOBS]
@@ -254,7 +243,7 @@ async def _caller_job(request: web.Request) -> tuple[Caller, uuid.UUID, BulkJobs
 
 async def list_jobs(request: web.Request) -> web.Response:
     caller = await require_tenant(request)
-    limit, offset = _page(request, "offset")
+    limit, offset = page(request, "offset")
     found = await request.config_dict[BULK_JOBS].jobs(caller.tenant, limit=limit,
                                                       offset=offset)
     return web.json_response({"jobs": [view.to_json() for view in found],
@@ -279,15 +268,15 @@ async def cancel_job(request: web.Request) -> web.Response:
 
 async def job_results(request: web.Request) -> web.Response:
     caller, job_id, jobs = await _caller_job(request)
-    limit, after = _page(request, "after")
-    page = await jobs.results(caller.tenant, job_id, after=after, limit=limit)
-    if page is None:
+    limit, after = page(request, "after")
+    chunk = await jobs.results(caller.tenant, job_id, after=after, limit=limit)
+    if chunk is None:
         raise _not_found("job")
     return web.json_response({
         "results": [{"seq": seq, "row_id": row_id, "credential_id": credential_id,
                      "status": status, "error": error}
-                    for seq, row_id, credential_id, status, error in page],
-        "next": page[-1][0] if len(page) == limit else None,
+                    for seq, row_id, credential_id, status, error in chunk],
+        "next": chunk[-1][0] if len(chunk) == limit else None,
     })
 
 
@@ -307,15 +296,15 @@ async def job_results_csv(request: web.Request) -> web.StreamResponse:
         writer = csv.writer(buffer)
         if after == 0:
             writer.writerow(columns)
-        page = await jobs.results(caller.tenant, job_id, after=after, limit=_MAX_PAGE) or []
-        for _, row_id, credential_id, status, error in page:
+        chunk = await jobs.results(caller.tenant, job_id, after=after, limit=MAX_PAGE) or []
+        for _, row_id, credential_id, status, error in chunk:
             values = ([row_id, credential_id, status, error] if view.kind == "issue"
                       else [row_id, status, error])
             writer.writerow(["" if v is None else v for v in values])
         await response.write(buffer.getvalue().encode("utf-8"))
-        if len(page) < _MAX_PAGE:
+        if len(chunk) < MAX_PAGE:
             break
-        after = page[-1][0]
+        after = chunk[-1][0]
     await response.write_eof()
     return response
 

@@ -51,6 +51,7 @@ from vcbadges.proofs.jose import enveloped_credential
 from vcbadges.web.auth import reading, require_tenant, writing
 from vcbadges.web.bodies import read_object
 from vcbadges.web.keys import KEYSTORE, SETTINGS, STATUS_LISTS
+from vcbadges.web.paging import page
 from vcbadges.web.problems import ProblemError
 
 __all__ = ["create_issuer_app"]
@@ -69,7 +70,6 @@ _CHANGES: dict[str, tuple[StatusPurpose, bool]] = {
 }
 _MAX_ID = 1000
 _MAX_REASON = 1000
-_MAX_PAGE = 1000
 
 
 def _invalid(detail: str) -> ProblemError:
@@ -255,17 +255,6 @@ async def update_status(request: web.Request) -> web.Response:
 # --- reading back ------------------------------------------------------------------------
 
 
-def _page(request: web.Request) -> tuple[int, int]:
-    try:
-        limit = int(request.query.get("limit", "100"))
-        offset = int(request.query.get("offset", "0"))
-    except ValueError:
-        raise _invalid("limit and offset are integers") from None
-    if not 0 < limit <= _MAX_PAGE or not 0 <= offset <= 2**31:
-        raise _invalid(f"limit is 1 to {_MAX_PAGE}, offset is not negative")
-    return limit, offset
-
-
 def _summary(stored: StoredCredential) -> dict[str, Any]:
     return {"id": stored.id, "format": stored.format, "subject": stored.subject,
             "issuedAt": stored.issued_at.isoformat().replace("+00:00", "Z")}
@@ -273,7 +262,7 @@ def _summary(stored: StoredCredential) -> dict[str, Any]:
 
 async def credentials(request: web.Request) -> web.Response:
     caller = await require_tenant(request)
-    limit, offset = _page(request)
+    limit, offset = page(request)
     async with reading(request) as session:
         found = await list_credentials(session, caller.tenant, limit=limit, offset=offset)
     return web.json_response({"credentials": [_summary(c) for c in found],
@@ -342,7 +331,7 @@ async def add_achievement(request: web.Request) -> web.Response:
 
 async def achievements(request: web.Request) -> web.Response:
     caller = await require_tenant(request)
-    limit, offset = _page(request)
+    limit, offset = page(request)
     async with reading(request) as session:
         found = await list_achievements(session, caller.tenant, limit=limit, offset=offset)
     return web.json_response({"achievements": [_template(t) for t in found],
