@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -60,6 +60,7 @@ from vcbadges.status.bitstring import (
     decode_list,
     get_status,
 )
+from vcbadges.status.decodecache import DecodeCache
 
 __all__ = [
     "ListVerification",
@@ -146,6 +147,8 @@ _INDEX = re.compile(r"[0-9]+")
 _HEX_STATUS = re.compile(r"0x[0-9a-fA-F]+")
 _PURPOSE_ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _DEFAULT_MESSAGES = {0: "unset", 1: "set"}
+# Decoded lists, shared by every check in the process (decoding is a pure function).
+_DECODED = DecodeCache()
 
 
 @dataclass(frozen=True)
@@ -349,26 +352,37 @@ class _Lists:
     verifications: dict[str, ListVerification | VCBadgesError] = field(default_factory=dict)
     decoded: dict[str, bytes | StatusError] = field(default_factory=dict)
 
-    async def fetch_all(self, urls: Iterable[str]) -> None:
-        urls = list(urls)
-        results = await asyncio.gather(*(self.fetch_list(u) for u in urls),
-                                       return_exceptions=True)
-        for url, result in zip(urls, results, strict=True):
-            if isinstance(result, BaseException) and not isinstance(result, VCBadgesError):
-                # A bug or a cancellation is not a verdict about the list: let it propagate.
-                raise result
-            self.documents[url] = result
+    async def load_all(self, urls: list[str], *, verify: Collection[str]) -> None:
+        """Fetch every list of ``urls`` and verify those in ``verify``, the lists
+        concurrently (a lone list is awaited directly, sparing a task).
 
-    async def verify_all(self, urls: Iterable[str]) -> None:
-        urls = [u for u in urls if isinstance(self.documents.get(u), dict)]
-        results = await asyncio.gather(*(self.verify_list(self.documents[u]) for u in urls),
-                                       return_exceptions=True)
-        for url, result in zip(urls, results, strict=True):
-            if isinstance(result, BaseException) and not isinstance(result, VCBadgesError):
+        Once every list is done, the first exception that is not a ``VCBadgesError`` is
+        raised: a bug or a cancellation is not a verdict about a list.
+        """
+        loads = [self._load(url, verify=url in verify) for url in urls]
+        if len(loads) == 1:
+            await loads[0]
+            return
+        for result in await asyncio.gather(*loads, return_exceptions=True):
+            if isinstance(result, BaseException):
                 raise result
-            if not isinstance(result, (ListVerification, VCBadgesError)):
-                raise TypeError("verify_list must return a ListVerification")
-            self.verifications[url] = result
+
+    async def _load(self, url: str, *, verify: bool) -> None:
+        try:
+            document = await self.fetch_list(url)
+        except VCBadgesError as exc:
+            self.documents[url] = exc
+            return
+        self.documents[url] = document
+        if not verify or not isinstance(document, dict):
+            return
+        try:
+            result: ListVerification | VCBadgesError = await self.verify_list(document)
+        except VCBadgesError as exc:
+            result = exc
+        if not isinstance(result, (ListVerification, VCBadgesError)):
+            raise TypeError("verify_list must return a ListVerification")
+        self.verifications[url] = result
 
     def decode(self, url: str, encoded: Any, *, require_prefix: bool) -> bytes:
         cached = self.decoded.get(url)
@@ -377,7 +391,10 @@ class _Lists:
                 if require_prefix and not (isinstance(encoded, str) and encoded[:1] == "u"):
                     raise StatusError("encodedList must be multibase base64url (prefix u)",
                                       code=STATUS_LIST_MALFORMED)
-                cached = decode_list(encoded, max_bytes=self.max_bytes, min_bytes=0)
+                if isinstance(encoded, str):
+                    cached = _DECODED.decode(encoded, max_bytes=self.max_bytes)
+                else:  # decode_list refuses it, in its own words.
+                    cached = decode_list(encoded, max_bytes=self.max_bytes, min_bytes=0)
             except StatusError as exc:
                 cached = exc
             self.decoded[url] = cached
@@ -609,11 +626,9 @@ async def check_status(
         if isinstance(item, _Entry) and item.url not in urls and len(urls) < MAX_LISTS:
             urls.append(item.url)
     lists = _Lists(fetch_list, verify_list, max_list_bytes)
-    await lists.fetch_all(urls)
     # Only W3C list credentials carry proofs; a 1EdTech revocation list is plain JSON.
-    await lists.verify_all(dict.fromkeys(
-        i.url for i in parsed if isinstance(i, _Entry) and i.kind != "1edtech"
-        and i.url in lists.documents))
+    await lists.load_all(urls, verify={
+        i.url for i in parsed if isinstance(i, _Entry) and i.kind != "1edtech"})
 
     checks: list[Check] = []
     for check_id, item in zip(ids, parsed, strict=True):
