@@ -48,9 +48,12 @@ async def test_award_a_csv_follow_it_download_results_and_resend(
         await console.get_by_label("API key").fill(api_key)
         await console.get_by_role("button", name="Connect").click()
         award = console.get_by_role("button", name="Award to everyone in the file")
-        await expect(award).to_be_disabled()
         await console.locator('.ach[data-slug="first-aid"]').click()
         await expect(console.locator("#bulk-chosen")).to_contain_text("First Aid at Work")
+        await award.click()  # No file yet: said, and nothing is sent.
+        await expect(console.locator("#bulk-form .form-error")).to_have_text(
+            "Choose a CSV file.")
+        await expect(console.locator("#bulk-job")).to_be_hidden()
         await console.locator("#bulk-file").set_input_files(
             files=[{"name": "cohort.csv", "mimeType": "text/csv", "buffer": COHORT}])
         await award.click()
