@@ -16,8 +16,9 @@ import pytest
 from aiohttp import ClientSession
 from web_support import Service, bearer, check, problem_of, running_service, verify
 
+from vcbadges.issuer.jobs import JOB_RETENTION
 from vcbadges.primitives.dates import utcnow
-from vcbadges.storage.models import BulkJob, Credential
+from vcbadges.storage.models import BulkJob, BulkJobRow, Credential
 from vcbadges.web.keys import BULK_JOBS
 
 ACHIEVEMENT = {
@@ -406,3 +407,29 @@ async def test_a_job_whose_process_died_reads_interrupted(service: Service,
     job = await _submit(client, service, tenant_api_key, "/issuer/bulk/issue",
                         json={"achievement": "literacy", "rows": ROWS[:1], "job": "orphan"})
     assert (await _finished(client, service, tenant_api_key, job["id"]))["state"] == "done"
+
+
+async def test_jobs_past_their_retention_are_purged(service: Service, client: ClientSession):
+    api_key = await _tenant(service, client)
+    recent = await _submit(client, service, api_key, "/issuer/bulk/issue",
+                           json={"achievement": "literacy", "rows": ROWS[:1]})
+    await _finished(client, service, api_key, recent["id"])
+    old = await _submit(client, service, api_key, "/issuer/bulk/issue",
+                        json={"achievement": "literacy", "rows": ROWS[1:2]})
+    await _finished(client, service, api_key, old["id"])
+    async with service.db.sessionmaker()() as session, session.begin():
+        job = await session.get(BulkJob, uuid.UUID(old["id"]))
+        assert job is not None
+        job.heartbeat_at = utcnow() - JOB_RETENTION - timedelta(minutes=1)
+    assert await service.app[BULK_JOBS].purge() == 1
+    async with client.get(f"{service.url}/issuer/bulk/jobs/{old['id']}/results",
+                          headers=bearer(api_key)) as response:
+        await problem_of(response, 404, "not-found")
+    async with service.db.sessionmaker()() as session:
+        left = (await session.execute(BulkJobRow.__table__.select())).all()  # type: ignore[attr-defined]
+    assert {row.job_id for row in left} == {uuid.UUID(recent["id"])}
+    # The credential it issued stays, and so does the record that makes a resend skip it.
+    again = await _submit(client, service, api_key, "/issuer/bulk/issue",
+                          json={"achievement": "literacy", "rows": ROWS[1:2]})
+    done = await _finished(client, service, api_key, again["id"])
+    assert done["counts"]["skipped-already-issued"] == 1

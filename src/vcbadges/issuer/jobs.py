@@ -57,7 +57,7 @@ from vcbadges.storage import queries
 from vcbadges.storage.db import DatabaseConfig
 from vcbadges.storage.models import BulkJob, Tenant
 
-__all__ = ["JobKind", "JobRefused", "JobView", "BulkJobs", "job_key_of"]
+__all__ = ["JobKind", "JobRefused", "JobView", "BulkJobs", "JOB_RETENTION", "job_key_of"]
 
 log = logging.getLogger("vcbadges.jobs")
 
@@ -69,6 +69,9 @@ _OUTCOMES: Final[dict[str, tuple[str, str, str]]] = {
     "revoke": (REVOKED, SKIPPED_REVOKED, FAILED),
 }
 _MAX_KEY = 200
+#: How long a job and its row outcomes are kept after its last heartbeat. The issued
+#: credentials and the records that make a resubmitted job skip its rows are kept.
+JOB_RETENTION: Final = timedelta(days=30)
 _CANCEL_WAIT = 10.0  # Seconds a cancel waits for a job of this process to stop.
 _INTERNAL = "the job stopped on an internal error; submit it again to resume"
 
@@ -382,6 +385,11 @@ class BulkJobs:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(asyncio.shield(task), timeout=_CANCEL_WAIT)
         return await self.get(tenant, job_id)
+
+    async def purge(self) -> int:
+        """Delete the jobs last heard of more than :data:`JOB_RETENTION` ago; how many."""
+        async with self._db.sessionmaker()() as session, session.begin():
+            return await queries.purge_bulk_jobs(session, _now() - JOB_RETENTION)
 
     async def close(self) -> None:
         """Stop the jobs running in this process, marking them interrupted."""

@@ -80,6 +80,7 @@ __all__ = [
     "request_bulk_job_cancel",
     "add_bulk_job_rows",
     "bulk_job_rows",
+    "purge_bulk_jobs",
     "get_achievement",
     "list_achievements",
     "add_challenge",
@@ -641,6 +642,16 @@ async def bulk_job_rows(
         select(table.seq, table.row_id, table.credential_id, table.status, table.error)
         .where(table.job_id == job_id, table.seq > after).order_by(table.seq).limit(limit))
     return [(row[0], row[1], row[2], row[3], row[4]) for row in result.all()]
+
+
+async def purge_bulk_jobs(session: Session, before: datetime) -> int:
+    """Delete the jobs (and their row outcomes) whose last heartbeat is older than
+    ``before``; return how many jobs. A running job beats every second, so only finished
+    or long-dead jobs are that old."""
+    old = select(_BULK_JOBS.c.id).where(_BULK_JOBS.c.heartbeat_at < before)
+    await session.execute(delete(_BULK_JOB_ROWS).where(_BULK_JOB_ROWS.c.job_id.in_(old)))
+    result = await session.execute(delete(_BULK_JOBS).where(_BULK_JOBS.c.heartbeat_at < before))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 # --- OpenID4VC protocol state (single-use, expiring entries) -----------------------------

@@ -48,6 +48,7 @@ from vcbadges.web.bulk import add_bulk_routes, bulk_jobs_ctx
 from vcbadges.web.documents import OwnDocumentsFirst
 from vcbadges.web.issuer import create_issuer_app
 from vcbadges.web.keys import (
+    BULK_JOBS,
     CLOCK,
     DB,
     DOCUMENTS,
@@ -191,12 +192,14 @@ async def _sweep(app: web.Application) -> None:
         await asyncio.sleep(PURGE_INTERVAL)
         try:
             await purge_expired(app)
+            await app[BULK_JOBS].purge()
         except Exception:  # The next round tries again; the service goes on.
-            log.exception("purging expired protocol state and wallet sessions failed")
+            log.exception("purging expired protocol state, sessions or bulk jobs failed")
 
 
 async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
-    """A background task deleting expired protocol state and wallet sessions."""
+    """A background task deleting expired protocol state and wallet sessions, and bulk
+    jobs past their retention."""
     task = asyncio.create_task(_sweep(app))
     yield
     task.cancel()
