@@ -426,7 +426,8 @@ async def test_jobs_past_their_retention_are_purged(service: Service, client: Cl
                           headers=bearer(api_key)) as response:
         await problem_of(response, 404, "not-found")
     async with service.db.sessionmaker()() as session:
-        left = (await session.execute(BulkJobRow.__table__.select())).all()  # type: ignore[attr-defined]
+        table = BulkJobRow.__table__
+        left = (await session.execute(table.select())).all()  # type: ignore[attr-defined]
     assert {row.job_id for row in left} == {uuid.UUID(recent["id"])}
     # The credential it issued stays, and so does the record that makes a resend skip it.
     again = await _submit(client, service, api_key, "/issuer/bulk/issue",
