@@ -4,15 +4,12 @@ the database holds (every row, and the SQLite files) for secrets."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-
-from sqlalchemy import select
 
 from vcbadges.credentials.sample import sample_badge
 from vcbadges.issuer import KeyStore, StoredCredential, issue_for_tenant
-from vcbadges.storage import DatabaseConfig, SQLiteConfig
-from vcbadges.storage.models import Base, Tenant
+from vcbadges.storage import DatabaseConfig
+from vcbadges.storage.models import Tenant
 
 NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
 BASE_URL = "https://badges.example.edu"
@@ -44,29 +41,3 @@ async def issue(
     async with db.sessionmaker()() as session, session.begin():
         return await issue_for_tenant(session, tenant, document, keystore=keystore,
                                       base_url=BASE_URL, now=NOW, **options)
-
-
-async def database_bytes(db: DatabaseConfig) -> bytes:
-    """Every value of every row of every table, as bytes (text in UTF-8), concatenated.
-
-    On SQLite the database file and its WAL are added too, read after the pool is closed,
-    so that nothing written in any form escapes the scan.
-    """
-    parts: list[bytes] = []
-    async with db.sessionmaker(write=False)() as session:
-        for table in Base.metadata.sorted_tables:
-            for row in (await session.execute(select(table))).all():
-                for value in row:
-                    if isinstance(value, bytes | bytearray | memoryview):
-                        parts.append(bytes(value))
-                    else:
-                        parts.append(str(value).encode("utf-8"))
-    if isinstance(db, SQLiteConfig) and db.path is not None:
-        parts.extend(_files(db.path))
-        await db.dispose()
-        parts.extend(_files(db.path))
-    return b"\n".join(parts)
-
-
-def _files(path: Path) -> list[bytes]:
-    return [p.read_bytes() for p in sorted(path.parent.glob(path.name + "*"))]

@@ -8,8 +8,9 @@ import hashlib
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from issuer_support import NOW, database_bytes
+from issuer_support import NOW
 
+from storage.dbtesting import database_bytes
 from vcbadges.errors import StorageError
 from vcbadges.issuer import (
     MasterKeyStore,

@@ -15,7 +15,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from sqlalchemy import select
+
 from vcbadges.storage import DatabaseConfig, PostgresConfig, database_config, upgrade
+from vcbadges.storage.db import SQLiteConfig
+from vcbadges.storage.models import Base
 
 ENV = "VCBADGES_TEST_DATABASE_URL"
 
@@ -61,3 +65,29 @@ async def drop_schema(schema: str) -> None:
 
 def schema_of(db: DatabaseConfig) -> str | None:
     return db.schema if isinstance(db, PostgresConfig) else None
+
+
+async def database_bytes(db: DatabaseConfig) -> bytes:
+    """Every value of every row of every table, as bytes (text in UTF-8), concatenated; on
+    SQLite the database files too (the file and its WAL), read before and after the pool is
+    closed, so that nothing written in any form escapes a scan for plaintext."""
+    parts: list[bytes] = []
+    async with db.sessionmaker(write=False)() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in (await session.execute(select(table))).all():
+                for value in row:
+                    if isinstance(value, bytes | bytearray | memoryview):
+                        parts.append(bytes(value))
+                    else:
+                        parts.append(str(value).encode("utf-8"))
+    if isinstance(db, SQLiteConfig) and db.path is not None:
+        parts.extend(_files(db.path))
+        await db.dispose()
+        parts.extend(_files(db.path))
+    return b"\n".join(parts)
+
+
+def _files(path: Path) -> list[bytes]:
+    files = sorted(path.parent.glob(path.name + "*"))
+    assert path in files
+    return [p.read_bytes() for p in files]

@@ -20,41 +20,16 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
-from sqlalchemy import select
 from wallet_support import ISSUER_KEY, NOW, PASSPHRASE, jwt_badge, signed_badge
 
-from vcbadges.storage import DatabaseConfig, SQLiteConfig
-from vcbadges.storage.models import Base, WalletAccount
+from storage.dbtesting import database_bytes
+from vcbadges.storage import SQLiteConfig
+from vcbadges.storage.models import WalletAccount
 from vcbadges.wallet import KDFParams, crypto
 
 NEW_PASSPHRASE = "tr0ub4dor&3 but longer"
 BACKUP_PASSPHRASE = "the backup's own passphrase"
-
-
-async def database_bytes(db: DatabaseConfig) -> bytes:
-    """Every value of every row, then (SQLite) the database files, before and after close."""
-    parts: list[bytes] = []
-    async with db.sessionmaker(write=False)() as session:
-        for table in Base.metadata.sorted_tables:
-            for row in (await session.execute(select(table))).all():
-                for value in row:
-                    if isinstance(value, bytes | bytearray | memoryview):
-                        parts.append(bytes(value))
-                    else:
-                        parts.append(str(value).encode("utf-8"))
-    if isinstance(db, SQLiteConfig) and db.path is not None:
-        parts.extend(_files(db.path))
-        await db.dispose()
-        parts.extend(_files(db.path))
-    return b"\n".join(parts)
-
-
-def _files(path: Path) -> list[bytes]:
-    files = sorted(path.parent.glob(path.name + "*"))
-    assert path in files
-    return [p.read_bytes() for p in files]
 
 
 def _forms(secret: bytes) -> list[bytes]:
