@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from oid4vci_support import Clock, FakeIssuer
+from oid4vci_support import FakeIssuer
 
+from protocol_support import Clock
 from vcbadges.primitives.keys import Ed25519SigningKey, P256SigningKey
 
 

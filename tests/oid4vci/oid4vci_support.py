@@ -7,13 +7,13 @@ No sockets, no wall clock.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from protocol_support import Clock, FakeResponse, json_response
 from vcbadges import issue, issue_jwt
 from vcbadges.credentials.sample import sample_badge
 from vcbadges.errors import ProtocolError
@@ -34,29 +34,6 @@ from vcbadges.oid4vci import (
 from vcbadges.primitives.keys import Ed25519SigningKey
 
 BASE = "https://badges.example.edu/issuer"
-START = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-@dataclass(frozen=True)
-class FakeResponse:
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-
-def json_response(status: int, body: Any) -> FakeResponse:
-    return FakeResponse(status, {"content-type": "application/json"},
-                        json.dumps(body).encode())
 
 
 def error_response(exc: ProtocolError) -> FakeResponse:

@@ -6,8 +6,9 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
-from oid4vci_support import BASE, json_response
+from oid4vci_support import BASE
 
+from protocol_support import json_response
 from vcbadges.errors import ProtocolError
 from vcbadges.oauth.common import timestamp
 from vcbadges.oid4vci import (

@@ -6,8 +6,9 @@ import json
 from urllib.parse import quote
 
 import pytest
-from oid4vci_support import BASE, FakeIssuer, json_response
+from oid4vci_support import BASE, FakeIssuer
 
+from protocol_support import json_response
 from vcbadges.errors import ProtocolError
 from vcbadges.oid4vci import (
     OPEN_BADGE_LDP_VC,

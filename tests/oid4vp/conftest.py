@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from oid4vp_support import START, Clock, FakeVerifier
+from oid4vp_support import FakeVerifier
 
+from protocol_support import START, Clock
 from vcbadges import issue, issue_jwt
 from vcbadges.credentials.sample import sample_badge
 from vcbadges.primitives.keys import Ed25519SigningKey, P256SigningKey

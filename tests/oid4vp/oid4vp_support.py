@@ -7,39 +7,17 @@ kept by ``transaction_id`` for the verifier page. No sockets, no wall clock.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
+from protocol_support import Clock, FakeResponse, json_response
 from vcbadges.errors import ProtocolError
 from vcbadges.oid4vp import MemoryStore, PresentationResult, handle_response, request_object
 
 VERIFIER = "https://employer.example.com/verifier"
 ACHIEVEMENT = "https://badges.example.edu/achievements/data-literacy-101"
-START = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-@dataclass(frozen=True)
-class FakeResponse:
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-
-def json_response(status: int, body: Any) -> FakeResponse:
-    return FakeResponse(status, {"content-type": "application/json"},
-                        json.dumps(body).encode())
 
 
 @dataclass

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from oid4vp_support import START
 
+from protocol_support import START
 from vcbadges import verify
 from vcbadges.dids.resolver import default_resolver
 from vcbadges.oid4vp import sign_presentation_jwt, verify_presentation_jwt

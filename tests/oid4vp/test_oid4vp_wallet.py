@@ -7,8 +7,8 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from oid4vp_support import FakeResponse, json_response
 
+from protocol_support import FakeResponse, json_response
 from vcbadges.errors import ProtocolError
 from vcbadges.oid4vp import open_badge_query, resolve_request
 from vcbadges.oid4vp.request import unsigned_request_object
