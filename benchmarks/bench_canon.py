@@ -63,7 +63,7 @@ def larger_credential() -> list[Quad]:
         ("_:b0", f"<{OB}result>", "_:r", ""),
         ("_:r", RDF_TYPE, f"<{OB}Result>", ""),
         ("_:r", f"<{OB}value>", '"A"', ""),
-        ("_:r", f"<{OB}status>", f'"Completed"', ""),
+        ("_:r", f"<{OB}status>", '"Completed"', ""),
         ("<urn:uuid:91537dba-56cb-11ec-bf63-0242ac130002>", f"<{OB}evidence>", "_:e", ""),
         ("_:e", RDF_TYPE, f"<{OB}Evidence>", ""),
         ("_:e", "<https://schema.org/name>", '"Project report"', ""),

@@ -27,10 +27,6 @@ import argparse
 import asyncio
 import base64
 import json
-import os
-import select
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,47 +34,15 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from service_process import ROOT, free_port, start_server
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from vcbadges import generate_key, present  # noqa: E402
 from vcbadges.oid4vp import sign_presentation_jwt  # noqa: E402
 from vcbadges.primitives.keys import SigningKey  # noqa: E402
 
-STARTUP_TIMEOUT = 60.0
 STEPS = ("create request", "request object", "post response", "read result")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_server(folder: Path, port: int) -> tuple[subprocess.Popen[str], str]:
-    """Start the service; return it and the demo tenant's API key it prints once."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VCBADGES_")}
-    env.update(PYTHONPATH=str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", ""))
-    code = "import sys; from vcbadges.cli import main; sys.exit(main(sys.argv[1:]))"
-    process = subprocess.Popen(
-        [sys.executable, "-c", code, "serve", "--port", str(port)], cwd=folder, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert process.stdout is not None
-    api_key = None
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if not select.select([process.stdout], [], [], 0.5)[0]:
-            continue
-        line = process.stdout.readline()
-        if not line:
-            break
-        if "API key" in line:
-            api_key = line.rsplit(" ", 1)[1].strip()
-        if "serving on" in line and api_key is not None:
-            return process, api_key
-    process.kill()
-    raise SystemExit("the service did not start")
 
 
 def _claims(token: str) -> dict[str, Any]:
@@ -176,8 +140,8 @@ def main() -> None:
     parser.add_argument("--format", choices=["di", "jwt"], default="di")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        port = _free_port()
-        process, api_key = _start_server(Path(folder), port)
+        port = free_port()
+        process, api_key = start_server(Path(folder), port)
         try:
             asyncio.run(_run(args, f"http://127.0.0.1:{port}", api_key))
         finally:

@@ -22,53 +22,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import select
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from service_process import free_port, start_server
 
-ROOT = Path(__file__).resolve().parents[1]
-STARTUP_TIMEOUT = 60.0
 LEARNER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_server(folder: Path, port: int, workers: int) -> tuple[subprocess.Popen[str], str]:
-    """Start the service; return it and the demo tenant's API key it prints once."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VCBADGES_")}
-    env.update(PYTHONPATH=str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", ""))
-    code = "import sys; from vcbadges.cli import main; sys.exit(main(sys.argv[1:]))"
-    process = subprocess.Popen(
-        [sys.executable, "-c", code, "serve", "--port", str(port), "--workers", str(workers)],
-        cwd=folder, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert process.stdout is not None
-    api_key = None
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if not select.select([process.stdout], [], [], 0.5)[0]:
-            continue
-        line = process.stdout.readline()
-        if not line:
-            break
-        if "API key" in line:
-            api_key = line.rsplit(" ", 1)[1].strip()
-        if "serving on" in line and api_key is not None:
-            return process, api_key
-    process.kill()
-    raise SystemExit("the service did not start")
 
 
 async def _issue(client: aiohttp.ClientSession, base: str, api_key: str,
@@ -152,8 +114,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="serving processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        port = _free_port()
-        process, api_key = _start_server(Path(folder), port, args.workers)
+        port = free_port()
+        process, api_key = start_server(Path(folder), port, args.workers)
         try:
             asyncio.run(_run(args, f"http://127.0.0.1:{port}", api_key))
         finally:
