@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -11,6 +12,9 @@ from vcbadges.primitives.jsonlimits import within_depth
 from vcbadges.web.problems import ProblemError
 
 __all__ = ["read_json", "read_object"]
+
+# Bodies from this size on are parsed in a worker thread.
+_OFF_LOOP_BYTES = 256 * 1024
 
 
 async def read_json(request: web.Request, *, max_depth: int = 64) -> Any:
@@ -23,6 +27,14 @@ async def read_json(request: web.Request, *, max_depth: int = 64) -> Any:
         raise ProblemError(415, "unsupported-media-type", "Expected a JSON body",
                            f"Content-Type was {media or 'missing'}")
     raw = await request.read()
+    if len(raw) < _OFF_LOOP_BYTES:
+        return _parse(raw, max_depth)
+    # A large body (a bulk upload) takes tens of milliseconds or more to parse and walk:
+    # not on the event loop, where every other request would wait for it.
+    return await asyncio.to_thread(_parse, raw, max_depth)
+
+
+def _parse(raw: bytes, max_depth: int) -> Any:
     try:
         value = json.loads(raw)
     except RecursionError as exc:

@@ -74,18 +74,16 @@ async def bulk_jobs_ctx(app: web.Application) -> AsyncIterator[None]:
 # --- reading the rows --------------------------------------------------------------------
 
 
-async def _body(request: web.Request) -> tuple[str, bytes, Any]:
-    """``("csv", raw, text)`` or ``("json", raw, value)``, under the bulk size limit."""
+async def _body(request: web.Request) -> tuple[str, Any]:
+    """``("csv", text)`` or ``("json", value)``, under the bulk size limit."""
     settings = request.config_dict[SETTINGS]
     big = request.clone(client_max_size=settings.max_bulk_bytes)
     if request.content_type == "text/csv":
-        raw = await big.read()
         try:
-            return "csv", raw, raw.decode("utf-8")
+            return "csv", (await big.read()).decode("utf-8")
         except UnicodeDecodeError:
             raise _invalid("the CSV is not UTF-8 text") from None
-    value = await read_json(big, max_depth=settings.max_json_depth)
-    return "json", json.dumps(value, sort_keys=True).encode(), value
+    return "json", await read_json(big, max_depth=settings.max_json_depth)
 
 
 def _text_field(row: dict[str, Any], name: str, index: int) -> str | None:
@@ -178,15 +176,17 @@ def _refused(exc: JobRefused) -> ProblemError:
 
 async def issue_bulk(request: web.Request) -> web.Response:
     caller = await require_tenant(request)
-    kind, raw, value = await _body(request)
+    kind, value = await _body(request)
     if kind == "csv":
         achievement = request.query.get("achievement")
         job = request.query.get("job")
         rows: list[BulkRow] = await _parse(parse_issue_csv, value)
+        content = value.encode("utf-8")
     else:
         body = _object(value, frozenset({"achievement", "rows", "job"}))
         achievement, job = body.get("achievement"), body.get("job")
         rows = _issue_rows_of(body.get("rows"))
+        content = json.dumps(body.get("rows"), sort_keys=True).encode("utf-8")
     if not isinstance(achievement, str) or not 0 < len(achievement) <= _MAX_SLUG:
         raise _invalid("achievement names one of the tenant's achievement templates")
     job = _optional_text(job, "job", 200)
@@ -196,7 +196,7 @@ async def issue_bulk(request: web.Request) -> web.Response:
     jobs = request.config_dict[BULK_JOBS]
     try:
         view = await jobs.start_issue(caller.tenant, rows, achievement=achievement,
-                                      job_key=job or job_key_of(achievement, raw),
+                                      job_key=job or job_key_of(achievement, content),
                                       actor=caller.actor)
     except JobRefused as exc:
         raise _refused(exc) from None
@@ -209,7 +209,7 @@ async def issue_bulk(request: web.Request) -> web.Response:
 
 async def revoke_bulk(request: web.Request) -> web.Response:
     caller = await require_tenant(request)
-    kind, _, value = await _body(request)
+    kind, value = await _body(request)
     if kind == "csv":
         reason = request.query.get("reason")
         rows: list[RevokeRow] = await _parse(parse_revoke_csv, value)
