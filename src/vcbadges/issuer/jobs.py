@@ -147,10 +147,6 @@ class _Progress:
         self.pending.append((row_id, credential_id, status, error))
         self.counts[status] += 1
 
-    @property
-    def done(self) -> int:
-        return sum(self.counts.values())
-
 
 class BulkJobs:
     """Starts, runs, reports and cancels the bulk jobs of this service process.
