@@ -155,7 +155,9 @@ class _Loaded:
                         clock=self._clock)
                     self._body = body
             except (_Unreadable, FetchError, OSError) as exc:
-                message = str(exc) or type(exc).__name__
+                # An OSError's text names the file's path, which reports must not show.
+                message = (exc.strerror if isinstance(exc, OSError) else str(exc)) or (
+                    type(exc).__name__)
                 self._failed = (self._clock() + RETRY_AFTER, message)
                 raise _Unreadable(message) from exc
             self._failed = None
@@ -285,7 +287,7 @@ class IssuerRegistries:
     @classmethod
     def from_trust_list(cls, trusted: TrustList, *, name: str = "trusted issuers",
                         ) -> IssuerRegistries:
-        """One registry from a parsed trust list (:func:`~vcbadges.verifier.trust.load_trust_list`)."""
+        """One registry from a parsed trust list (see :mod:`vcbadges.verifier.trust`)."""
         return cls([_Static(_from_trust_list(trusted, name))])
 
     @classmethod
