@@ -3,7 +3,7 @@
 
 The root application owns the shared resources, each set up and torn down by one
 ``cleanup_ctx`` entry (in order: the key store, the database, the outbound fetcher, the
-OpenID4VC and wallet stores, the sweeper of expired protocol state and sessions, the bulk
+issuer registries, the OpenID4VC and wallet stores, the sweeper of expired protocol state and sessions, the bulk
 jobs), the landing page, ``/openapi.json``, the did:web documents of its tenants and the
 OpenID4VCI metadata under ``/.well-known/``. The issuer (with its console), verifier (with the
 employer page), wallet and per-tenant OpenID4VCI APIs are sub-applications at ``/issuer``,
@@ -42,6 +42,7 @@ from vcbadges.net.fetcher import FetchPolicy, SafeFetcher
 from vcbadges.storage import DatabaseConfig, database_config, upgrade
 from vcbadges.storage.protocol_state import SQLProtocolStore
 from vcbadges.verifier.listcache import VerifiedListCache
+from vcbadges.verifier.registry import IssuerRegistries
 from vcbadges.wallet import SQLWalletStore
 from vcbadges.web.auth import reading
 from vcbadges.web.bulk import add_bulk_routes, bulk_jobs_ctx
@@ -53,6 +54,7 @@ from vcbadges.web.keys import (
     DB,
     DOCUMENTS,
     FETCHER,
+    ISSUER_REGISTRIES,
     KEYSTORE,
     PROTOCOL_STORE,
     RESOLVER,
@@ -169,6 +171,17 @@ async def fetcher_ctx(app: web.Application) -> AsyncIterator[None]:
         app[VERIFIED_LISTS] = VerifiedListCache()
         yield
         await app[STATUS_LISTS].close()  # Its reads under way end before the database closes.
+
+
+async def registries_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The issuer registries of the settings, read once at start so that one that cannot be
+    read is logged now (verifications skip it, and say so, until it can be read)."""
+    registries = IssuerRegistries.from_locations(app[SETTINGS].issuer_registries,
+                                                 fetcher=app[FETCHER])
+    app[ISSUER_REGISTRIES] = registries
+    for problem in await registries.preload():
+        log.warning("issuer registry %s: %s", problem.registry, problem.message)
+    yield
 
 
 #: How often expired protocol state and wallet sessions are deleted (seconds).
@@ -291,8 +304,8 @@ def create_app(settings: Settings) -> web.Application:
                           client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[CLOCK] = Clock()
-    app.cleanup_ctx.extend([keystore_ctx, database_ctx, fetcher_ctx, wallet_ctx, sweeper_ctx,
-                            bulk_jobs_ctx])
+    app.cleanup_ctx.extend([keystore_ctx, database_ctx, fetcher_ctx, registries_ctx, wallet_ctx,
+                            sweeper_ctx, bulk_jobs_ctx])
     app.router.add_get("/", landing)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/.well-known/did.json", well_known_did)

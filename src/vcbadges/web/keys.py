@@ -21,11 +21,12 @@ from vcbadges.primitives.dates import utcnow
 from vcbadges.storage import DatabaseConfig
 from vcbadges.storage.protocol_state import SQLProtocolStore
 from vcbadges.verifier.listcache import VerifiedListCache
+from vcbadges.verifier.registry import IssuerRegistries
 from vcbadges.wallet import SQLWalletStore
 from vcbadges.web.settings import Settings
 
 __all__ = ["SETTINGS", "DB", "KEYSTORE", "FETCHER", "WALLET_FETCHER", "RESOLVER", "STATUS_LISTS",
-           "VERIFIED_LISTS", "DOCUMENTS", "Clock", "CLOCK", "PROTOCOL_STORE", "WALLET_STORE",
+           "VERIFIED_LISTS", "ISSUER_REGISTRIES", "DOCUMENTS", "Clock", "CLOCK", "PROTOCOL_STORE", "WALLET_STORE",
            "WALLET_UNLOCKS", "WALLET_SESSION_KEY", "BULK_JOBS"]
 
 
@@ -62,6 +63,9 @@ STATUS_LISTS = web.AppKey("status_lists", StatusListPublisher)
 DOCUMENTS = web.AppKey("documents", JSONFetcher)
 #: Status list credentials this process has verified recently (skips re-checking their proofs).
 VERIFIED_LISTS = web.AppKey("verified_lists", VerifiedListCache)
+#: The issuer registries every verification of the service looks issuers up in (read through
+#: ``FETCHER``); empty unless the settings name some.
+ISSUER_REGISTRIES = web.AppKey("issuer_registries", IssuerRegistries)
 #: The clock of the OpenID4VC flows and wallet sessions.
 CLOCK = web.AppKey("clock", Clock)
 #: Single-use OpenID4VC state (offers, codes, tokens, nonces, requests, results, handles).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,10 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 def _networks(text: str) -> tuple[IPNetwork, ...]:
     return tuple(ipaddress.ip_network(part.strip()) for part in text.split(",") if part.strip())
+
+
+def _locations(text: str) -> tuple[str, ...]:
+    return tuple(part for part in re.split(r"[,\s]+", text) if part)
 
 
 def _hosts(text: str) -> frozenset[str]:
@@ -47,6 +52,11 @@ class Settings:
     loosen what the wallet's OpenID4VC exchanges may reach (issuers and verifiers named by
     codes a signed-in holder scanned); ``None`` (the default) means the same as the
     verification allowances.
+
+    ``issuer_registries`` are the files and https URLs of the issuer registries (registry
+    documents or lists of registries of the Digital Credentials Consortium, or trust lists)
+    that name issuers in verification reports, most authoritative first; URLs are read under
+    the verification fetch policy. Without any, no issuer is reported as listed.
     """
 
     host: str = "127.0.0.1"
@@ -67,6 +77,7 @@ class Settings:
     demo_tenant: bool = True
     status_list_max_age: int = 60
     challenge_ttl: int = 600
+    issuer_registries: tuple[str, ...] = ()
 
     @property
     def base_url(self) -> str:
@@ -129,6 +140,8 @@ class Settings:
         if "VCBADGES_WALLET_FETCH_ALLOW_NETWORKS" in env:
             values["wallet_fetch_allow_networks"] = _networks(
                 env["VCBADGES_WALLET_FETCH_ALLOW_NETWORKS"])
+        if "VCBADGES_ISSUER_REGISTRIES" in env:
+            values["issuer_registries"] = _locations(env["VCBADGES_ISSUER_REGISTRIES"])
         if env.get("VCBADGES_DEMO_TENANT", "").lower() in ("0", "false", "no"):
             values["demo_tenant"] = False
         values.update({k: v for k, v in overrides.items() if v is not None})
