@@ -24,32 +24,42 @@ Problems found after ``state`` was consumed are not exceptions: they make the re
 ``verified: false`` with a report the verifier page can show, and the Response URI answers
 the wallet with HTTP 200 ``{}`` as the spec requires once it has processed a response.
 A wallet's error response (``error=access_denied``) is a result with ``error`` set.
+
+What a page shows of a presented credential (``describe``) is made here, after verification,
+from the credential verification checked, and stored with the result in one write: a
+response refused before ``state`` was consumed stores nothing, and a credential's content is
+shown only when its issuer signed it (for a JWT, the credential inside the JWT, never the
+members of the envelope around it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from vcbadges import report as r
 from vcbadges._api import verify
+from vcbadges.credentials import vcdm
 from vcbadges.dids.resolver import default_resolver
 from vcbadges.errors import ProtocolError, VCBadgesError
 from vcbadges.jsonld.loader import DocumentLoader
 from vcbadges.net.fetcher import JSONFetcher
 from vcbadges.oauth.common import current, form_pairs, safe_text, strict_json
-from vcbadges.oid4vp.dcql import credential_matches, satisfied
+from vcbadges.oid4vp.dcql import credential_matches, credential_view, satisfied
 from vcbadges.oid4vp.jwt_vp import verify_presentation_jwt
 from vcbadges.oid4vp.request import AuthorizationRequest, load_request
 from vcbadges.oid4vp.store import VP_RESULT, VP_STATE, OID4VPStore
 from vcbadges.proofs import _jws
-from vcbadges.report import Check, Outcome, PresentationReport, Problem
+from vcbadges.proofs.jose import looks_like_jwt, read_jwt_credential, token_from_envelope
+from vcbadges.report import Check, Outcome, PresentationReport, Problem, VerificationReport
 from vcbadges.verifier.listcache import VerifiedListCache
 from vcbadges.verifier.options import DEFAULT_SKEW
+from vcbadges.verifier.registry import IssuerRegistries
 
-__all__ = ["PresentationResult", "handle_response", "load_result", "parse_vp_token"]
+__all__ = ["Describe", "PresentationResult", "handle_response", "load_result", "parse_vp_token",
+           "checked_credential"]
 
 NOT_A_PRESENTATION = "not_a_presentation"
 WRONG_PRESENTATION_FORMAT = "wrong_presentation_format"
@@ -59,6 +69,11 @@ CREDENTIAL_QUERY_MISMATCH = "credential_query_mismatch"
 QUERY_NOT_SATISFIED = "credential_query_not_satisfied"
 DEFAULT_RESULT_LIFETIME = timedelta(minutes=30)
 
+#: What a page shows of one credential object (see ``handle_response``).
+Describe = Callable[[dict[str, Any]], dict[str, Any]]
+#: Where a credential report sits in a result: query id, presentation, credential.
+Position = tuple[str, int, int]
+
 
 @dataclass(frozen=True)
 class PresentationResult:
@@ -67,6 +82,8 @@ class PresentationResult:
     ``presentations`` maps each Credential Query id answered to the reports of its
     presentations; ``problems`` lists what is wrong with the response as a whole.
     ``transaction_id`` is the request's secret for the verifier page (not in ``to_json``).
+    ``displays`` holds what ``describe`` made of each credential its issuer signed, by
+    position; ``to_json`` puts each on its credential report as ``display``.
     """
 
     request_id: str
@@ -76,6 +93,7 @@ class PresentationResult:
     problems: tuple[Problem, ...] = ()
     error: str | None = None
     error_description: str | None = None
+    displays: Mapping[Position, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     @property
     def verified(self) -> bool:
@@ -90,9 +108,18 @@ class PresentationResult:
             "error": self.error,
             "error_description": self.error_description,
             "problems": [p.to_json() for p in self.problems],
-            "presentations": {qid: [rep.to_json() for rep in reps]
+            "presentations": {qid: [self._report_json(qid, index, rep)
+                                    for index, rep in enumerate(reps)]
                               for qid, reps in self.presentations.items()},
         }
+
+    def _report_json(self, qid: str, index: int, report: PresentationReport) -> dict[str, Any]:
+        out = report.to_json()
+        for position, credential in enumerate(out["credentials"]):
+            shown = self.displays.get((qid, index, position))
+            if shown is not None:
+                credential["display"] = shown
+        return out
 
 
 def _invalid(description: str) -> ProtocolError:
@@ -141,6 +168,7 @@ async def handle_response(
     resolver: Any = None,
     fetcher: JSONFetcher | None = None,
     trusted_issuers: Any = None,
+    registries: IssuerRegistries | None = None,
     holder_must_be_subject: bool = True,
     skew: timedelta = DEFAULT_SKEW,
     result_lifetime: timedelta = DEFAULT_RESULT_LIFETIME,
@@ -152,8 +180,8 @@ async def handle_response(
     The result is also stored (kind ``vp_result``, for ``result_lifetime``) under the
     request's ``transaction_id``, for :func:`load_result`.
 
-    ``loader``, ``resolver``, ``fetcher``, ``trusted_issuers`` and ``verified_lists`` (a
-    service's memory of status lists it verified) are passed to :func:`vcbadges.verify` for
+    ``loader``, ``resolver``, ``fetcher``, ``trusted_issuers``, ``registries`` and
+    ``verified_lists`` (a service's memory of status lists it verified) are passed to :func:`vcbadges.verify` for
     every presentation and every credential in it (the defaults read bundled contexts only,
     resolve did:key and did:jwk offline, open a ``SafeFetcher`` when a status list or
     did:web document must be read, and check every status list's proof). Raises
@@ -186,7 +214,7 @@ async def handle_response(
         result = await _verify_token(
             request, token, when, loader=loader, resolver=resolver, fetcher=fetcher,
             trusted_issuers=trusted_issuers, holder_must_be_subject=holder_must_be_subject,
-            skew=skew, verified_lists=verified_lists)
+            skew=skew, verified_lists=verified_lists, registries=registries)
     await store.save(VP_RESULT, request.transaction_id, result.to_json(),
                      expires_at=when + result_lifetime)
     return result
@@ -205,7 +233,7 @@ async def _verify_token(
     request: AuthorizationRequest, token: dict[str, list[Any]], when: datetime, *,
     loader: DocumentLoader | None, resolver: Any, fetcher: JSONFetcher | None,
     trusted_issuers: Any, holder_must_be_subject: bool, skew: timedelta,
-    verified_lists: VerifiedListCache | None,
+    verified_lists: VerifiedListCache | None, registries: IssuerRegistries | None,
 ) -> PresentationResult:
     queries = {q["id"]: q for q in request.dcql_query["credentials"]}
     problems: list[Problem] = []
@@ -214,7 +242,7 @@ async def _verify_token(
     async def verify_one(document: Any) -> Any:
         return await verify(document, loader=loader, resolver=resolver, now=when, skew=skew,
                             trusted_issuers=trusted_issuers, fetcher=fetcher,
-                            verified_lists=verified_lists)
+                            verified_lists=verified_lists, registries=registries)
 
     for qid, items in token.items():
         query = queries.get(qid)
@@ -231,7 +259,7 @@ async def _verify_token(
                 item, query["format"], request, when, verify_one=verify_one,
                 resolver=resolver, holder_must_be_subject=holder_must_be_subject, skew=skew,
                 loader=loader, fetcher=fetcher, trusted_issuers=trusted_issuers,
-                verified_lists=verified_lists))
+                verified_lists=verified_lists, registries=registries))
             credentials = _embedded(item)
             if not credentials or not all(credential_matches(query, c) for c in credentials):
                 problems.append(Problem(CREDENTIAL_QUERY_MISMATCH,
@@ -250,7 +278,7 @@ async def _verify_presentation(
     item: Any, fmt: str, request: AuthorizationRequest, when: datetime, *, verify_one: Any,
     resolver: Any, holder_must_be_subject: bool, skew: timedelta,
     loader: DocumentLoader | None, fetcher: JSONFetcher | None, trusted_issuers: Any,
-    verified_lists: VerifiedListCache | None,
+    verified_lists: VerifiedListCache | None, registries: IssuerRegistries | None,
 ) -> PresentationReport:
     if fmt == "jwt_vc_json":
         if not isinstance(item, str):
@@ -268,7 +296,7 @@ async def _verify_presentation(
                           trusted_issuers=trusted_issuers, fetcher=fetcher,
                           challenge=request.nonce, domain=request.client_id,
                           holder_must_be_subject=holder_must_be_subject,
-                          verified_lists=verified_lists)
+                          verified_lists=verified_lists, registries=registries)
     if not isinstance(report, PresentationReport):
         return _failed_report(NOT_A_PRESENTATION, "a Verifiable Presentation with the "
                               "holder's proof is required, not a bare credential", when)

@@ -59,6 +59,7 @@ from vcbadges.web.display import credential_display
 from vcbadges.web.keys import (
     CLOCK,
     DOCUMENTS,
+    ISSUER_REGISTRIES,
     PROTOCOL_STORE,
     RESOLVER,
     SETTINGS,
@@ -242,7 +243,7 @@ async def presentation_response(request: web.Request) -> web.Response:
         request.config_dict[PROTOCOL_STORE], form, resolver=request.config_dict[RESOLVER],
         fetcher=request.config_dict[DOCUMENTS],
         verified_lists=request.config_dict[VERIFIED_LISTS],
-        now=request.config_dict[CLOCK].now())
+        registries=request.config_dict[ISSUER_REGISTRIES], now=request.config_dict[CLOCK].now())
     return web.json_response({}, headers=_NO_STORE)
 
 

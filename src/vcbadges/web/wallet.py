@@ -92,6 +92,7 @@ from vcbadges.web.keys import (
     CLOCK,
     DB,
     DOCUMENTS,
+    ISSUER_REGISTRIES,
     PROTOCOL_STORE,
     RESOLVER,
     SETTINGS,
@@ -450,7 +451,7 @@ async def _verify(request: web.Request, document: Any) -> VerificationReport:
     report = await verify(
         document, fetcher=request.config_dict[DOCUMENTS], resolver=request.config_dict[RESOLVER],
         verified_lists=request.config_dict[VERIFIED_LISTS],
-        now=request.config_dict[CLOCK].now())
+        registries=request.config_dict[ISSUER_REGISTRIES], now=request.config_dict[CLOCK].now())
     if isinstance(report, PresentationReport):
         raise ProblemError(422, "not-a-credential", "Not a credential",
                            "a presentation cannot be kept in the wallet; import its credentials")
