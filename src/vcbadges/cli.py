@@ -35,12 +35,14 @@ from vcbadges.issuer.hosting import DEMO_TENANT
 from vcbadges.issuer.keystore import KeyStore
 from vcbadges.issuer.status import StatusChange, StatusPurpose, set_status, status_list_url
 from vcbadges.issuer.tenants import create_tenant, tenant_by_name
+from vcbadges.net.ondemand import OnDemandFetcher
 from vcbadges.primitives.keyfile import read_key_file, write_key_file
 from vcbadges.primitives.keys import SigningKey, generate_key
 from vcbadges.proofs.di import SUITES
-from vcbadges.report import Outcome, PresentationReport, VerificationReport
+from vcbadges.report import Check, Outcome, PresentationReport, VerificationReport
 from vcbadges.storage import DatabaseConfig, upgrade
-from vcbadges.verifier.trust import load_trust_list
+from vcbadges.verifier.registry import IssuerRegistries
+from vcbadges.verifier.trust import TrustList, load_trust_list
 from vcbadges.web.app import create_app, database_for, keystore_for
 from vcbadges.web.settings import Settings
 
@@ -113,10 +115,10 @@ def _print_report(rep: VerificationReport | PresentationReport, indent: str = ""
     if isinstance(rep, VerificationReport) and rep.credential:
         c = rep.credential
         for label, key in (("badge", "name"), ("achievement", "achievement"),
-                           ("issuer", "issuer_name"), ("issuer id", "issuer"),
-                           ("subject", "subject")):
+                           ("issuer id", "issuer"), ("subject", "subject")):
             if c.get(key):
                 out.write(f"{indent}  {label:<12}{c[key]}\n")
+        out.write(f"{indent}  {_issuer_line(rep)}\n")
     for check in rep.checks:
         out.write(f"{indent}  [{_MARKS[check.outcome]:>7}] {check.id:<20} {check.code}: "
                   f"{check.message}\n")
@@ -125,6 +127,20 @@ def _print_report(rep: VerificationReport | PresentationReport, indent: str = ""
     if isinstance(rep, PresentationReport):
         for sub in rep.credentials:
             _print_report(sub, indent + "    ")
+
+
+def _issuer_line(rep: VerificationReport) -> str:
+    """Who the issuer is, in words that never present its own claim as confirmed: only a
+    registry the user chose names it; otherwise the name is what the credential calls itself."""
+    trust: Check | None = next((c for c in rep.checks if c.id == "issuer_trust"), None)
+    if trust is not None and trust.outcome is Outcome.PASSED:
+        return (f"Issuer: {trust.detail.get('name')} "
+                f"(listed in {trust.detail.get('registry')})")
+    claimed = rep.credential.get("issuer_name")
+    said = f"calls itself {claimed}" if claimed else "gives no name"
+    if trust is None:
+        return f"Issuer: {said}; not checked against any trusted issuers"
+    return f"Issuer: {said}; not in your trusted issuers"
 
 
 async def _cmd_keys_new(args: argparse.Namespace) -> int:
@@ -162,18 +178,33 @@ def _read_bytes(path: str) -> bytes:
         _fail(f"cannot read {path}: {exc}")
 
 
+def _trust_list(path: str) -> TrustList:
+    try:
+        return load_trust_list(Path(path))
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc}")
+    except VCBadgesError as exc:
+        _fail(exc.message)
+
+
 async def _cmd_verify(args: argparse.Namespace) -> int:
     data = _read_bytes(args.file)
-    trusted = None
+    fetcher = OnDemandFetcher()
+    registries = IssuerRegistries.from_locations(args.registry, fetcher=fetcher)
     if args.trust:
-        try:
-            trusted = load_trust_list(Path(args.trust))
-        except OSError as exc:
-            _fail(f"cannot read {args.trust}: {exc}")
-        except VCBadgesError as exc:
-            _fail(exc.message)
-    rep = await verify(data, challenge=args.challenge, domain=args.domain,
-                       trusted_issuers=trusted)
+        # Read now, so that a bad trust list is a usage error; consulted first, as the
+        # user's own list is the most authoritative.
+        trusted = IssuerRegistries.from_trust_list(_trust_list(args.trust),
+                                                   name=Path(args.trust).name)
+        registries = IssuerRegistries.combine(trusted, registries)
+    try:
+        rep = await verify(data, challenge=args.challenge, domain=args.domain,
+                           registries=registries, fetcher=fetcher,
+                           holder_must_be_subject=not args.no_holder_binding)
+    finally:
+        await fetcher.close()
+    for problem in registries.problems:
+        sys.stderr.write(f"vcbadges: registry {problem.registry}: {problem.message}\n")
     if args.json:
         _print_json(rep.to_json())
     else:
@@ -411,6 +442,13 @@ def _parser() -> argparse.ArgumentParser:
     ver.add_argument("--challenge", help="expected challenge of a presentation")
     ver.add_argument("--domain", help="expected domain of a presentation")
     ver.add_argument("--trust", help='trust list: JSON [{"did": ..., "name": ..., "url": ...}]')
+    ver.add_argument("--registry", action="append", default=[], metavar="FILE|URL",
+                     help="issuer registry (repeatable, most authoritative first): a Digital "
+                          "Credentials Consortium registry or list of registries, or a trust "
+                          "list; a file or an https URL")
+    ver.add_argument("--no-holder-binding", action="store_true",
+                     help="accept a presentation whose holder is not the subject of its "
+                          "credentials")
     ver.set_defaults(run=_cmd_verify)
 
     pre = sub.add_parser("present", help="sign a presentation of credentials")
