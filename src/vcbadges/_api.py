@@ -38,6 +38,7 @@ from vcbadges.verifier import (
 )
 from vcbadges.verifier.dispatch import verify_any
 from vcbadges.verifier.listcache import VerifiedListCache
+from vcbadges.verifier.registry import IssuerRegistries
 from vcbadges.verifier.trust import TrustList
 
 __all__ = ["issue", "issue_jwt", "present", "verify", "verify_credential_document",
@@ -155,6 +156,7 @@ async def _options(
     loader: DocumentLoader | None, resolver: Any, now: datetime | None, skew: timedelta,
     trusted_issuers: Trusted, fetcher: JSONFetcher | None,
     verified_lists: VerifiedListCache | None = None,
+    registries: IssuerRegistries | None = None,
 ) -> AsyncIterator[VerifyOptions]:
     """Options for one verification; without a fetcher, one is opened only if needed."""
     source: JSONFetcher = fetcher if fetcher is not None else OnDemandFetcher()
@@ -163,7 +165,7 @@ async def _options(
         yield VerifyOptions(
             loader=loader or _DEFAULT_LOADER, resolver=resolver or network_resolver(source),
             now=now, skew=skew, trusted_issuers=trust_list_of(trusted_issuers),
-            fetch_json=source.get_json, verified_lists=verified_lists)
+            fetch_json=source.get_json, verified_lists=verified_lists, registries=registries)
     finally:
         if own is not None:
             await own.close()
@@ -179,11 +181,12 @@ async def verify_credential_document(
     trusted_issuers: Trusted = None,
     fetcher: JSONFetcher | None = None,
     verified_lists: VerifiedListCache | None = None,
+    registries: IssuerRegistries | None = None,
 ) -> VerificationReport:
     """Verify a credential (object, or JSON text/bytes) and return its report. Never raises
     for a bad document: every problem is a check with a code."""
     async with _options(loader, resolver, now, skew, trusted_issuers, fetcher,
-                        verified_lists) as options:
+                        verified_lists, registries) as options:
         return await verify_credential(document, options)
 
 
@@ -197,14 +200,15 @@ async def verify_presentation_document(
     now: datetime | None = None,
     skew: timedelta = DEFAULT_SKEW,
     trusted_issuers: Trusted = None,
-    holder_must_be_subject: bool = False,
+    holder_must_be_subject: bool = True,
     fetcher: JSONFetcher | None = None,
     verified_lists: VerifiedListCache | None = None,
+    registries: IssuerRegistries | None = None,
 ) -> PresentationReport:
     """Verify a presentation, its holder's proof against the expected ``challenge`` and
     ``domain``, and every credential inside it."""
     async with _options(loader, resolver, now, skew, trusted_issuers, fetcher,
-                        verified_lists) as options:
+                        verified_lists, registries) as options:
         return await verify_presentation(document, options, challenge=challenge, domain=domain,
                                          holder_must_be_subject=holder_must_be_subject)
 
@@ -219,10 +223,11 @@ async def verify(
     trusted_issuers: Trusted = None,
     challenge: str | None = None,
     domain: str | None = None,
-    holder_must_be_subject: bool = False,
+    holder_must_be_subject: bool = True,
     fetcher: JSONFetcher | None = None,
     recipient: str | None = None,
     verified_lists: VerifiedListCache | None = None,
+    registries: IssuerRegistries | None = None,
 ) -> VerificationReport | PresentationReport:
     """Verify whatever ``document`` is: a credential or presentation (object, JSON text or
     bytes), a VC-JWT, a PNG or SVG badge image with a baked credential, or an Open Badges 2.0
@@ -233,7 +238,7 @@ async def verify(
     none is given, a default one is opened for the call if anything needs fetching.
     """
     async with _options(loader, resolver, now, skew, trusted_issuers, fetcher,
-                        verified_lists) as options:
+                        verified_lists, registries) as options:
         return await verify_any(
             document, options, challenge=challenge, domain=domain,
             holder_must_be_subject=holder_must_be_subject, recipient=recipient)

@@ -22,6 +22,7 @@ __all__ = [
     "VerificationFailed",
     "CHECK_ORDER",
     "PRESENTATION_CHECK_ORDER",
+    "ADVISORY_CHECKS",
 ]
 
 
@@ -44,6 +45,7 @@ DOCUMENT = "document"
 SCHEMA = "schema"
 PROOF = "proof"
 ISSUER = "issuer"
+ISSUER_TRUST = "issuer_trust"
 VALIDITY = "validity"
 STATUS_PREFIX = "status_"
 ENDORSEMENTS = "endorsements"
@@ -52,7 +54,11 @@ CHALLENGE = "challenge"
 DOMAIN = "domain"
 HOLDER = "holder"
 
-CHECK_ORDER = (DOCUMENT, SCHEMA, PROOF, ISSUER, VALIDITY, ENDORSEMENTS)
+CHECK_ORDER = (DOCUMENT, SCHEMA, PROOF, ISSUER, ISSUER_TRUST, VALIDITY, ENDORSEMENTS)
+# Checks that are a verdict of their own: whether the issuer is one the verifier recognises
+# is reported beside ``verified`` (as ``issuer_trusted``), never folded into it, because
+# "authentic, intact, current and not revoked" holds or fails whatever registries are set.
+ADVISORY_CHECKS = frozenset({ISSUER_TRUST})
 PRESENTATION_CHECK_ORDER = (DOCUMENT, PRESENTATION_PROOF, CHALLENGE, DOMAIN, HOLDER)
 
 # Codes that appear in checks; error classes carry their own (see vcbadges.errors).
@@ -74,8 +80,8 @@ VERIFICATION_METHOD_NOT_AUTHORIZED = "verification_method_not_authorized"
 PROOF_EXPIRED = "proof_expired"
 PROOF_NOT_YET_VALID = "proof_created_in_future"
 ISSUER_MISMATCH = "issuer_mismatch"
-UNKNOWN_ISSUER = "unknown_issuer"
-TRUSTED_ISSUER = "trusted_issuer"
+ISSUER_LISTED = "issuer_listed"
+ISSUER_UNKNOWN = "issuer_unknown"
 EXPIRED = "expired"
 NOT_YET_VALID = "not_yet_valid"
 MISSING_VALID_FROM = "missing_valid_from"
@@ -85,6 +91,7 @@ CHALLENGE_MISMATCH = "challenge_mismatch"
 DOMAIN_MISMATCH = "domain_mismatch"
 HOLDER_NOT_SUBJECT = "holder_not_subject"
 HOLDER_MISMATCH = "holder_mismatch"
+SUBJECT_NOT_BOUND = "subject_not_bound"
 CREDENTIAL_INVALID = "credential_invalid"
 ENDORSEMENT_INVALID = "endorsement_invalid"
 
@@ -133,11 +140,25 @@ def _check_json(checks: tuple[Check, ...]) -> list[dict[str, Any]]:
 
 
 def _is_verified(checks: tuple[Check, ...], errors: tuple[Problem, ...]) -> bool:
-    if errors or not checks:
+    """Fail closed: every check that applies passed.
+
+    A skipped check counts only when a rule said it does not apply (``not_applicable``); a
+    check skipped for any other reason (blocked by an earlier failure, too deep to follow)
+    did not run, and a check that did not run is not a pass. Advisory checks are left out.
+    """
+    if errors:
         return False
-    return all(c.outcome in (Outcome.PASSED, Outcome.SKIPPED) for c in checks) and any(
-        c.outcome is Outcome.PASSED for c in checks
-    )
+    counted = [c for c in checks if c.id not in ADVISORY_CHECKS]
+    return all(c.outcome is Outcome.PASSED
+               or (c.outcome is Outcome.SKIPPED and c.code == NOT_APPLICABLE)
+               for c in counted) and any(c.outcome is Outcome.PASSED for c in counted)
+
+
+def _first_bad(checks: tuple[Check, ...]) -> Check | None:
+    """The first check that keeps a report from being verified."""
+    return next((c for c in checks if c.id not in ADVISORY_CHECKS and not (
+        c.outcome is Outcome.PASSED
+        or (c.outcome is Outcome.SKIPPED and c.code == NOT_APPLICABLE))), None)
 
 
 @dataclass(frozen=True)
@@ -146,6 +167,9 @@ class VerificationReport:
 
     ``verified`` is true only when no check failed or hit an error and ``errors`` is empty.
     ``credential`` summarises the document for display (id, issuer, name, achievement).
+    ``subjects`` are the ``credentialSubject`` ids of the credential that was checked (for a
+    VC-JWT, the one inside the token), ``None`` for a subject named without an id (by a
+    hashed e-mail address, say); a presentation's holder rule reads them from here.
     """
 
     checks: tuple[Check, ...]
@@ -154,10 +178,16 @@ class VerificationReport:
     errors: tuple[Problem, ...] = ()
     warnings: tuple[Problem, ...] = ()
     credential: dict[str, Any] = field(default_factory=dict)
+    subjects: tuple[str | None, ...] = ()
 
     @property
     def verified(self) -> bool:
         return _is_verified(self.checks, self.errors)
+
+    @property
+    def issuer_trusted(self) -> bool:
+        """Whether a registry the verifier chose lists the issuer (the ``issuer_trust`` check)."""
+        return any(c.id == ISSUER_TRUST and c.outcome is Outcome.PASSED for c in self.checks)
 
     def check(self, check_id: str) -> Check:
         """Return the check named ``check_id``; raise ``KeyError`` if the report has none."""
@@ -169,6 +199,7 @@ class VerificationReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "verified": self.verified,
+            "issuer_trusted": self.issuer_trusted,
             "document_id": self.document_id,
             "checked_at": self.checked_at.isoformat().replace("+00:00", "Z"),
             "checks": _check_json(self.checks),
@@ -181,7 +212,7 @@ class VerificationReport:
         """Raise :class:`VerificationFailed` naming the first failing check, if any."""
         if self.verified:
             return
-        bad = next((c for c in self.checks if c.outcome in (Outcome.FAILED, Outcome.ERROR)), None)
+        bad = _first_bad(self.checks)
         if bad is not None:
             raise VerificationFailed(f"{bad.id}: {bad.message}", code=bad.code)
         first = self.errors[0] if self.errors else Problem("verification_failed", "not verified")
@@ -229,7 +260,7 @@ class PresentationReport:
         """Raise :class:`VerificationFailed` for the presentation or its first bad credential."""
         if self.verified:
             return
-        bad = next((c for c in self.checks if c.outcome in (Outcome.FAILED, Outcome.ERROR)), None)
+        bad = _first_bad(self.checks)
         if bad is not None:
             raise VerificationFailed(f"{bad.id}: {bad.message}", code=bad.code)
         for r in self.credentials:

@@ -16,8 +16,8 @@ async def test_jwt_badges_verify_with_the_same_report(unsigned, issuer_key, fmt)
     assert token.count(".") == 2
     report = await verify(token, now=NOW)
     assert report.verified, report.to_json()
-    assert [c.id for c in report.checks][:5] == ["document", "schema", "proof", "issuer",
-                                                "validity"]
+    assert [c.id for c in report.checks][:6] == ["document", "schema", "proof", "issuer",
+                                                "issuer_trust", "validity"]
     assert report.credential["achievement"] == "Data Literacy 101"
 
 

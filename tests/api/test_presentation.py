@@ -58,7 +58,8 @@ async def test_tampered_embedded_credential_fails_the_presentation(vp):
     report = await verify(doc, challenge=CHALLENGE, domain=DOMAIN, now=NOW)
     assert not report.verified
     assert outcomes(report)["presentation_proof"] == ("failed", "invalid_signature")
-    assert report.credentials[0].check("proof").code == "invalid_signature"
+    # Nothing is verified (or fetched) on behalf of a presentation that is not genuine.
+    assert report.credentials == ()
 
 
 async def test_credential_proof_purpose_is_not_accepted_for_presentations(signed, holder_key):

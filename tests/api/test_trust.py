@@ -16,17 +16,21 @@ async def test_trust_list_file_names_the_issuer(tmp_path, signed, issuer_key):
     path.write_text(json.dumps([{"did": issuer_key.controller, "name": "Example University",
                                  "url": "https://example.edu"}]))
     report = await verify(signed, now=NOW, trusted_issuers=load_trust_list(path))
-    check = report.check("issuer")
-    assert check.code == "trusted_issuer"
-    assert check.detail == {"name": "Example University", "url": "https://example.edu"}
+    check = report.check("issuer_trust")
+    assert (check.outcome.value, check.code) == ("passed", "issuer_listed")
+    assert check.detail == {"name": "Example University", "registry": "trusted issuer list",
+                            "url": "https://example.edu"}
+    assert report.issuer_trusted and report.to_json()["issuer_trusted"] is True
 
 
-async def test_unknown_issuer_is_a_warning(signed):
+async def test_an_unlisted_issuer_is_a_separate_verdict_not_a_confirmed_name(signed):
     report = await verify(signed, now=NOW, trusted_issuers=parse_trust_list(
         [{"did": "did:example:other", "name": "Other"}]))
     assert report.verified
-    assert report.check("issuer").code == "unknown_issuer"
-    assert [w.code for w in report.warnings] == ["unknown_issuer"]
+    check = report.check("issuer_trust")
+    assert (check.outcome.value, check.code) == ("failed", "issuer_unknown")
+    assert "not in your trusted issuers" in check.message
+    assert report.to_json()["issuer_trusted"] is False
 
 
 @pytest.mark.parametrize("data", [{}, [1], [{"did": "did:x"}], [{"name": "n"}],

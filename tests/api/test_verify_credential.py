@@ -22,8 +22,8 @@ def outcomes(report):
 async def test_issued_badge_verifies_with_every_check_reported(signed):
     report = await verify(signed, now=NOW)
     assert report.verified
-    assert [c.id for c in report.checks] == ["document", "schema", "proof", "issuer", "validity",
-                                            "endorsements"]
+    assert [c.id for c in report.checks] == ["document", "schema", "proof", "issuer",
+                                            "issuer_trust", "validity", "endorsements"]
     assert outcomes(report)["proof"] == ("passed", "ok")
     assert report.credential["achievement"] == "Data Literacy 101"
     wire = report.to_json()
@@ -68,13 +68,14 @@ async def test_issue_never_mutates_its_input(unsigned, issuer_key):
     assert unsigned == before
 
 
-async def test_trusted_issuer_is_named_and_unknown_issuer_is_only_a_warning(signed, issuer_key):
+async def test_trusted_issuer_is_named_and_unknown_issuer_is_a_verdict_of_its_own(
+        signed, issuer_key):
     trusted = await verify(signed, now=NOW, trusted_issuers={issuer_key.controller: "Example U"})
-    assert outcomes(trusted)["issuer"] == ("passed", "trusted_issuer")
-    assert "Example U" in trusted.check("issuer").message
+    assert outcomes(trusted)["issuer_trust"] == ("passed", "issuer_listed")
+    assert "Example U" in trusted.check("issuer_trust").message
     unknown = await verify(signed, now=NOW, trusted_issuers={"did:example:else": "Else"})
-    assert unknown.verified
-    assert [w.code for w in unknown.warnings] == ["unknown_issuer"]
+    assert unknown.verified and not unknown.issuer_trusted
+    assert outcomes(unknown)["issuer_trust"] == ("failed", "issuer_unknown")
 
 
 def _set(doc, path, value):
@@ -216,12 +217,13 @@ class Unreachable:
         raise FetchError(f"cannot reach {url}", code="fetch_failed")
 
 
-async def test_unreachable_status_list_is_an_error_never_a_pass(signed):
-    doc = copy.deepcopy(signed)
+async def test_unreachable_status_list_is_an_error_never_a_pass(unsigned, issuer_key):
+    doc = copy.deepcopy(unsigned)
     doc["credentialStatus"] = {"id": "https://example.com/status/1#5",
                                "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
                                "statusListIndex": "5",
                                "statusListCredential": "https://example.com/status/1"}
+    doc = await issue(doc, key=issuer_key, now=ISSUED)
     report = await verify(doc, now=NOW, fetcher=Unreachable())
     assert outcomes(report)["status_revocation"] == ("error", "status_list_unreachable")
     assert not report.verified

@@ -100,7 +100,6 @@ OB2_UNSUPPORTED_VERIFICATION_PROPERTY = "ob2_unsupported_verification_property"
 OB2_KEY_OWNER_MISMATCH = "ob2_key_owner_mismatch"
 OB2_KEY_NOT_IN_PROFILE = "ob2_key_not_in_profile"
 OB2_REVOCATION_LIST_INVALID = "ob2_revocation_list_invalid"
-OB2_NO_REVOCATION_LIST = "ob2_no_revocation_list"
 REVOKED = "revoked"
 RECIPIENT_MISMATCH = "recipient_mismatch"
 
@@ -882,8 +881,8 @@ async def _signed_status(
         return _revoked_check(doc.get("revocationReason"), "signed assertion")
     url = found.profile.get("revocationList")
     if url is None:
-        return _check(STATUS_REVOCATION, Outcome.SKIPPED, OB2_NO_REVOCATION_LIST,
-                      "the issuer publishes no revocation list")
+        return _check(STATUS_REVOCATION, Outcome.SKIPPED, r.NOT_APPLICABLE,
+                      "does not apply: the issuer publishes no revocation list")
     try:
         try:
             revocations = await docs.get(str(url), "RevocationList")

@@ -188,15 +188,37 @@ def _with_context(context: Any, extra: str) -> Any:
     return items if extra in items else [*items, extra]
 
 
+# The members a proof may have (VC Data Integrity 1.0 §2.1, and the legacy suites' subset).
+# The proof's values are read from these JSON names; any other member, a JSON-LD keyword
+# such as ``@nest`` or an alias or IRI spelling of one of these, could carry a signed value
+# (an expiry, say) that the checks would not see, so it makes the proof malformed.
+PROOF_MEMBERS = frozenset({
+    "@context", "id", "type", "cryptosuite", "created", "expires", "verificationMethod",
+    "proofPurpose", "proofValue", "challenge", "domain", "nonce", "previousProof",
+})
+
+
+def _check_members(proof: dict[str, Any]) -> None:
+    unknown = sorted(k for k in proof if k not in PROOF_MEMBERS)
+    if unknown:
+        raise ProofError(f"proof has a member this verifier does not interpret: {unknown[0]!r}",
+                         code="malformed_proof")
+    for name in ("created", "expires", "challenge", "domain", "nonce", "cryptosuite"):
+        if name in proof and not isinstance(proof[name], str):
+            raise ProofError(f"proof {name} must be a string", code="malformed_proof")
+
+
 def _check_times(proof: dict[str, Any], now: datetime, skew: timedelta) -> None:
     try:
         created = parse_datetime(proof["created"]) if "created" in proof else None
         expires = parse_datetime(proof["expires"]) if "expires" in proof else None
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise ProofError(f"proof date is malformed: {exc}", code="malformed_proof") from exc
+    # Skew is applied to ``now`` (a real clock), never to a date from the document, which
+    # may sit at the edge of the representable range.
     if created is not None and created > now + skew:
         raise ProofError("proof was created in the future", code="proof_created_in_future")
-    if expires is not None and now > expires + skew:
+    if expires is not None and now - skew > expires:
         raise ProofError("proof has expired", code="proof_expired")
 
 
@@ -233,6 +255,7 @@ async def verify_proofs(
     verified = []
     for proof in proofs:
         suite = suite_for_proof(proof)
+        _check_members(proof)
         for field in ("verificationMethod", "proofPurpose", "proofValue"):
             if not isinstance(proof.get(field), str):
                 raise ProofError(f"proof has no {field}", code="malformed_proof")

@@ -12,8 +12,9 @@ from vcbadges.credentials.schema import check_ob3, is_open_badge
 from vcbadges.errors import DIDResolutionError, VCBadgesError
 from vcbadges.jsonld.canon import canonicalize
 from vcbadges.jsonld.expansion import getter_for, to_quads
-from vcbadges.report import Check, Outcome, Problem
+from vcbadges.report import Check, Outcome
 from vcbadges.verifier.options import VerifyOptions
+from vcbadges.verifier.reading import NONCANONICAL_SPELLING, spelling_mismatch
 
 # DID resolution codes meaning "could not find out", as opposed to "found out it is wrong".
 _UNDECIDED_DID_CODES = frozenset({"did_resolution_unavailable", "not_found_upstream"})
@@ -47,7 +48,11 @@ async def document_check(
             return failed(r.DOCUMENT, "missing_type", f"type must include {required_type}"), {}
         unsecured = {k: v for k, v in document.items() if k != "proof"}
         get = await getter_for(document, options.loader)
-        canonical = canonicalize(to_quads(unsecured, get=get), max_work=options.max_work)
+        quads = to_quads(unsecured, get=get)
+        mismatch = spelling_mismatch(unsecured, quads)
+        if mismatch is not None:
+            return failed(r.DOCUMENT, NONCANONICAL_SPELLING, mismatch), {}
+        canonical = canonicalize(quads, max_work=options.max_work)
     except VCBadgesError as exc:
         return from_error(r.DOCUMENT, exc), {}
     digest = hashlib.sha256(canonical.encode("utf-8")).digest()
@@ -67,11 +72,12 @@ def schema_check(document: dict[str, Any]) -> Check:
     return Check(r.SCHEMA, Outcome.PASSED, r.OK, "conforms to the Open Badges 3.0 structure")
 
 
-def issuer_check(
-    document: dict[str, Any], signers: list[str], options: VerifyOptions,
-    warnings: list[Problem],
-) -> Check:
-    """The issuer must control a key that signed; a trust list names it or warns."""
+def issuer_check(document: dict[str, Any], signers: list[str]) -> Check:
+    """The issuer must control a key that signed.
+
+    ``signers`` are the controllers the proof check bound each signing key to; none at all
+    (a key that speaks for nobody) is a mismatch, never a pass.
+    """
     try:
         issuer = vcdm.issuer_id(document)
     except VCBadgesError as exc:
@@ -81,17 +87,43 @@ def issuer_check(
         return failed(r.ISSUER, r.ISSUER_MISMATCH,
                        f"no proof was made with a key controlled by the issuer {issuer}",
                        controllers=sorted(controllers))
+    return Check(r.ISSUER, Outcome.PASSED, r.OK, f"signed by the issuer {issuer}")
+
+
+def _claimed_name(document: dict[str, Any]) -> str | None:
+    name = vcdm.summary(document).get("issuer_name")
+    return name if isinstance(name, str) else None
+
+
+async def issuer_trust_check(document: dict[str, Any], options: VerifyOptions) -> Check:
+    """Whether a registry the verifier chose lists the issuer: a verdict of its own.
+
+    The issuer's name inside a credential is whatever its signer wrote; only a registry
+    entry confirms it. An unlisted issuer fails this check (``issuer_unknown``) with the
+    name it claims, which pages show as a claim, never as a confirmed identity.
+    """
+    try:
+        issuer = vcdm.issuer_id(document)
+    except VCBadgesError as exc:
+        return from_error(r.ISSUER_TRUST, exc)
+    claimed = _claimed_name(document)
     trusted = options.trusted_issuers
-    if trusted is None:
-        return Check(r.ISSUER, Outcome.PASSED, r.OK, f"signed by the issuer {issuer}")
-    known = trusted.get(issuer)
+    known = trusted.get(issuer) if trusted is not None else None
     if known is not None:
-        detail = {"name": known.name, **({"url": known.url} if known.url else {})}
-        return Check(r.ISSUER, Outcome.PASSED, r.TRUSTED_ISSUER,
-                     f"signed by {known.name} ({issuer}), a trusted issuer", detail)
-    warnings.append(Problem(r.UNKNOWN_ISSUER, f"{issuer} is not on the trusted issuer list"))
-    return Check(r.ISSUER, Outcome.PASSED, r.UNKNOWN_ISSUER,
-                 f"signed by the issuer {issuer}, which is not on the trusted issuer list")
+        detail = {"name": known.name, "registry": "trusted issuer list",
+                  **({"url": known.url} if known.url else {})}
+        return Check(r.ISSUER_TRUST, Outcome.PASSED, r.ISSUER_LISTED,
+                     f"{known.name}, on the trusted issuer list", detail)
+    entry = await options.registries.lookup(issuer) if options.registries is not None else None
+    if entry is not None:
+        detail = {"name": entry.name, "registry": entry.registry,
+                  **({"url": entry.url} if entry.url else {})}
+        return Check(r.ISSUER_TRUST, Outcome.PASSED, r.ISSUER_LISTED,
+                     f"{entry.name}, listed in {entry.registry}", detail)
+    who = f"calls itself {claimed}" if claimed else f"is {issuer}"
+    return failed(r.ISSUER_TRUST, r.ISSUER_UNKNOWN,
+                  f"the issuer {who}; not in your trusted issuers",
+                  claimed_name=claimed, issuer=issuer)
 
 
 def validity_check(document: dict[str, Any], now: datetime, skew: timedelta) -> Check:

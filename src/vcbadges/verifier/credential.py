@@ -24,6 +24,7 @@ from vcbadges.verifier.checks import (
     failed,
     from_error,
     issuer_check,
+    issuer_trust_check,
     schema_check,
     skipped,
     validity_check,
@@ -199,13 +200,30 @@ async def _verify(
     checks = [doc_check, schema_check(doc)]
     proof_check, signers = jwt_proof or await _di_proof(doc, options, now, doc_hashes)
     checks.append(proof_check)
-    checks.append(issuer_check(doc, signers, options, warnings) if signers
-                  else skipped(r.ISSUER))
+    proven = proof_check.outcome is Outcome.PASSED
+    checks.append(issuer_check(doc, signers) if proven else skipped(r.ISSUER))
+    # Nothing is fetched for a document whose proof failed: no status list, no registry,
+    # no endorsement's keys. The checks that would fetch say they were not run.
+    checks.append(await issuer_trust_check(doc, options) if proven
+                  else skipped(r.ISSUER_TRUST))
     checks.append(validity_check(doc, now, options.skew))
     if with_status:
-        checks.extend(await _status_checks(doc, options, now, depth))
-    checks.append(await _endorsement_check(doc, options, depth, warnings))
+        checks.extend(await _status_checks(doc, options, now, depth) if proven
+                      else _blocked_status(doc))
+    checks.append(await _endorsement_check(doc, options, depth, warnings) if proven
+                  else skipped(r.ENDORSEMENTS))
     document_id = doc.get("id") if isinstance(doc.get("id"), str) else None
     return VerificationReport(
         checks=tuple(checks), checked_at=now, document_id=document_id,
-        warnings=tuple(warnings), credential=vcdm.summary(doc))
+        warnings=tuple(warnings), credential=vcdm.summary(doc),
+        subjects=tuple(s.get("id") if isinstance(s.get("id"), str) else None
+                       for s in vcdm.subjects(doc)))
+
+
+def _blocked_status(document: dict[str, Any]) -> list[Check]:
+    """A skipped check per status entry, so the report shows what was not looked up."""
+    value = document.get("credentialStatus")
+    entries = value if isinstance(value, list) else [] if value is None else [value]
+    purposes = [e.get("statusPurpose") if isinstance(e, dict) else None for e in entries]
+    return [skipped(f"{r.STATUS_PREFIX}{p if isinstance(p, str) else 'entry'}")
+            for p in purposes]

@@ -56,7 +56,7 @@ async def verify_any(
     *,
     challenge: str | None = None,
     domain: str | None = None,
-    holder_must_be_subject: bool = False,
+    holder_must_be_subject: bool = True,
     recipient: str | None = None,
 ) -> VerificationReport | PresentationReport:
     """Verify a credential, presentation, VC-JWT, baked image or OB 2.0 assertion."""

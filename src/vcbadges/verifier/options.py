@@ -15,6 +15,7 @@ from vcbadges.jsonld.loader import DocumentLoader, StaticLoader
 from vcbadges.primitives.jsonlimits import within_depth
 from vcbadges.report import Check, Outcome
 from vcbadges.verifier.listcache import VerifiedListCache
+from vcbadges.verifier.registry import IssuerRegistries
 from vcbadges.verifier.trust import TrustList
 
 FetchJSON = Callable[[str], Awaitable[Any]]
@@ -32,8 +33,9 @@ MAX_ENDORSEMENT_DEPTH = 2
 class VerifyOptions:
     """Everything a verification depends on, passed in rather than read from globals.
 
-    ``trusted_issuers`` maps issuer ids to their trust-list entries; when given, an issuer
-    outside it is a warning (``unknown_issuer``), never a failure. ``fetch_json`` reads status
+    ``trusted_issuers`` (a trust list) and ``registries`` (issuer registries) name the issuers
+    the verifier recognises; they decide the ``issuer_trust`` check, a verdict reported beside
+    ``verified``, never part of it. ``fetch_json`` reads status
     lists and legacy Open Badges 2.0 documents; without it those checks end in ``error``
     (could not decide), never in a pass. ``verified_lists`` lets a long-running service skip
     re-verifying status list credentials it has verified recently.
@@ -47,6 +49,7 @@ class VerifyOptions:
     max_work: int = DEFAULT_MAX_WORK
     fetch_json: FetchJSON | None = None
     verified_lists: VerifiedListCache | None = None
+    registries: IssuerRegistries | None = None
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from vcbadges import report as r
-from vcbadges.credentials import vcdm
 from vcbadges.errors import VCBadgesError
 from vcbadges.primitives.dates import utcnow
 from vcbadges.proofs.di import VerifiedProof, verify_proofs
-from vcbadges.report import Check, Outcome, PresentationReport, Problem
+from vcbadges.report import Check, Outcome, PresentationReport, Problem, VerificationReport
 from vcbadges.verifier.checks import document_check, failed, from_error, skipped
 from vcbadges.verifier.credential import verify_credential
 from vcbadges.verifier.options import VerifyOptions, parse_document
 
-__all__ = ["verify_presentation"]
+__all__ = ["holder_check", "verify_presentation"]
 
 
 def _proof_values(proofs: list[VerifiedProof], name: str) -> list[Any]:
@@ -38,26 +38,45 @@ def _expected_check(
     return Check(check_id, Outcome.PASSED, r.OK, f"{name} matches")
 
 
-def _holder_check(
-    presentation: dict[str, Any], proofs: list[VerifiedProof],
-    credentials: list[dict[str, Any]], holder_must_be_subject: bool,
+def holder_check(
+    holder: Any, signers: Collection[str], credentials: Sequence[VerificationReport],
+    *, bind: bool, warnings: list[Problem],
 ) -> Check:
-    if not proofs:
+    """The holder signed the presentation and, when binding, is the subject of each credential.
+
+    ``signers`` are the controllers the presentation's proofs were bound to (none: the proof
+    failed, and the check is blocked). Subjects come from each credential's report, that is
+    from the credential that was verified (inside a VC-JWT, never from an envelope around
+    it). A subject named without an id (by a hashed e-mail address) cannot be bound to a key:
+    that is said in a warning, in plain words.
+    """
+    if not signers:
         return skipped(r.HOLDER)
-    holder = presentation.get("holder")
     holder_id = holder.get("id") if isinstance(holder, dict) else holder
-    controllers = {p.method.controller for p in proofs}
-    if holder_id is not None and holder_id not in controllers:
+    if holder_id is not None and holder_id not in signers:
         return failed(r.HOLDER, r.HOLDER_MISMATCH,
                        "the presentation was not signed by its holder")
-    signer = holder_id if isinstance(holder_id, str) else next(iter(sorted(controllers)))
-    if holder_must_be_subject:
-        for cred in credentials:
-            ids = {s.get("id") for s in vcdm.subjects(cred)}
-            if signer not in ids:
-                return failed(r.HOLDER, r.HOLDER_NOT_SUBJECT,
-                               "the holder is not the subject of every credential presented")
-    return Check(r.HOLDER, Outcome.PASSED, r.OK, f"presented by {signer}")
+    signer = holder_id if isinstance(holder_id, str) else sorted(signers)[0]
+    if not bind:
+        return Check(r.HOLDER, Outcome.PASSED, r.OK,
+                     f"presented by {signer}; whether it is the subject was not asked")
+    unbound = 0
+    for report in credentials:
+        if not report.verified:
+            continue  # its own report says why; its subjects are not established
+        ids = [s for s in report.subjects if s is not None]
+        if not ids and report.subjects:
+            unbound += 1
+        elif signer not in ids:
+            return failed(r.HOLDER, r.HOLDER_NOT_SUBJECT,
+                           f"the holder {signer} is not the subject of every credential "
+                           "presented")
+    if unbound:
+        warnings.append(Problem(r.SUBJECT_NOT_BOUND, (
+            f"{unbound} of the credentials names its recipient by e-mail address, not by a "
+            "key, so this presentation does not prove that the person presenting it is the "
+            "recipient: confirm the e-mail address with them")))
+    return Check(r.HOLDER, Outcome.PASSED, r.OK, f"presented by {signer}, the subject")
 
 
 async def verify_presentation(
@@ -66,9 +85,13 @@ async def verify_presentation(
     *,
     challenge: str | None,
     domain: str | None,
-    holder_must_be_subject: bool = False,
+    holder_must_be_subject: bool = True,
 ) -> PresentationReport:
-    """Verify a presentation, its holder's proof, and every credential inside it."""
+    """Verify a presentation, its holder's proof, and every credential inside it.
+
+    The credentials are verified only once the holder's proof has verified: nothing is
+    fetched on behalf of a presentation that is not genuine.
+    """
     now = options.now or utcnow()
     order = r.PRESENTATION_CHECK_ORDER
     doc, bad = parse_document(document)
@@ -95,12 +118,13 @@ async def verify_presentation(
     checks.append(_expected_check(r.DOMAIN, domain, proofs, "domain", r.DOMAIN_MISMATCH, warnings))
     embedded = doc.get("verifiableCredential", [])
     embedded = embedded if isinstance(embedded, list) else [embedded]
-    reports = tuple([await verify_credential(c, options) for c in embedded])
-    credentials = [c for c in embedded if isinstance(c, dict)]
-    checks.append(_holder_check(doc, proofs, credentials, holder_must_be_subject))
+    reports: tuple[VerificationReport, ...] = ()
+    if proofs:
+        reports = tuple([await verify_credential(c, options) for c in embedded])
+    signers = {p.method.controller for p in proofs}
+    checks.append(holder_check(doc.get("holder"), signers, reports,
+                               bind=holder_must_be_subject, warnings=warnings))
     holder = doc.get("holder")
     return PresentationReport(
         checks=tuple(checks), checked_at=now, credentials=reports, document_id=document_id,
         warnings=tuple(warnings), holder=holder if isinstance(holder, str) else None)
-
-
