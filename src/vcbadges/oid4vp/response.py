@@ -34,7 +34,7 @@ members of the envelope around it).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -147,6 +147,51 @@ def _failed_report(code: str, message: str, now: datetime) -> PresentationReport
                                       *blocked), checked_at=now)
 
 
+def checked_credential(document: Any) -> dict[str, Any] | None:
+    """The credential verification checks when handed ``document``, for showing it: for a
+    compact JWT or an ``EnvelopedVerifiableCredential``, the credential the JWT carries (a
+    VC-JWT's ``vc`` claim completed from ``iss``, ``jti`` and ``sub``, or the claims of a
+    ``vc+jwt``), never the envelope's own members, which nobody signed; a JSON object as it
+    is; None for anything else. Nothing is verified here."""
+    token = token_from_envelope(document) if isinstance(document, Mapping) else None
+    text = document.strip() if isinstance(document, str) else None
+    if token is None and looks_like_jwt(text):
+        token = text
+    if token is None:
+        return document if isinstance(document, dict) else None
+    view = credential_view(token)
+    if view is not None:
+        return view[1]
+    try:
+        return read_jwt_credential(token)
+    except VCBadgesError:
+        return None
+
+
+def _signed_by_its_issuer(report: VerificationReport) -> bool:
+    """True when a credential's ``proof`` and ``issuer`` checks passed: the issuer it names
+    signed it and nothing changed since. Its content is then the issuer's word, worth showing
+    even when the badge is revoked, suspended or expired (so the employer sees which badge it
+    is), never when anyone could have written it (a valid signature by a key that is not the
+    named issuer's). Whether the issuer is one the verifier knows is another question."""
+    passed = {c.id for c in report.checks if c.outcome is Outcome.PASSED}
+    return {r.PROOF, r.ISSUER} <= passed
+
+
+def _display(report: VerificationReport, document: Any, describe: Describe
+             ) -> dict[str, Any] | None:
+    """What ``describe`` makes of the presented ``document`` that ``report`` verified, when
+    its issuer signed it. The credential read here must sum up as the one verification
+    checked did (its report's ``credential``), or nothing is shown: a reading that drifted
+    from the verifier's must not put another credential's words beside this report."""
+    if not _signed_by_its_issuer(report):
+        return None
+    credential = checked_credential(document)
+    if credential is None or vcdm.summary(credential) != report.credential:
+        return None
+    return describe(credential)
+
+
 def _embedded(presentation: Any) -> list[Any]:
     """The credentials inside a presentation (read, not verified), for the DCQL check."""
     if isinstance(presentation, dict):
@@ -173,6 +218,7 @@ async def handle_response(
     skew: timedelta = DEFAULT_SKEW,
     result_lifetime: timedelta = DEFAULT_RESULT_LIFETIME,
     verified_lists: VerifiedListCache | None = None,
+    describe: Describe | None = None,
     now: datetime | None = None,
 ) -> PresentationResult:
     """Handle one ``direct_post`` Authorization Response; see the module docstring.
@@ -180,11 +226,16 @@ async def handle_response(
     The result is also stored (kind ``vp_result``, for ``result_lifetime``) under the
     request's ``transaction_id``, for :func:`load_result`.
 
+    ``describe`` makes what a page shows of a credential: it is called, once verification is
+    over, with each presented credential whose issuer signed it (see
+    :func:`checked_credential`), and its answer is that credential report's ``display``.
+
     ``loader``, ``resolver``, ``fetcher``, ``trusted_issuers``, ``registries`` and
-    ``verified_lists`` (a service's memory of status lists it verified) are passed to :func:`vcbadges.verify` for
-    every presentation and every credential in it (the defaults read bundled contexts only,
-    resolve did:key and did:jwk offline, open a ``SafeFetcher`` when a status list or
-    did:web document must be read, and check every status list's proof). Raises
+    ``verified_lists`` (a service's memory of status lists it verified) are passed to
+    :func:`vcbadges.verify` for every presentation and every credential in it (the defaults
+    read bundled contexts only, resolve did:key and did:jwk offline, open a ``SafeFetcher``
+    when a status list or did:web document must be read, and check every status list's
+    proof). Raises
     ``ProtocolError("invalid_request")`` for a malformed response or an unusable ``state``.
     """
     when = current(now)
@@ -214,7 +265,8 @@ async def handle_response(
         result = await _verify_token(
             request, token, when, loader=loader, resolver=resolver, fetcher=fetcher,
             trusted_issuers=trusted_issuers, holder_must_be_subject=holder_must_be_subject,
-            skew=skew, verified_lists=verified_lists, registries=registries)
+            skew=skew, verified_lists=verified_lists, registries=registries,
+            describe=describe)
     await store.save(VP_RESULT, request.transaction_id, result.to_json(),
                      expires_at=when + result_lifetime)
     return result
@@ -234,10 +286,12 @@ async def _verify_token(
     loader: DocumentLoader | None, resolver: Any, fetcher: JSONFetcher | None,
     trusted_issuers: Any, holder_must_be_subject: bool, skew: timedelta,
     verified_lists: VerifiedListCache | None, registries: IssuerRegistries | None,
+    describe: Describe | None,
 ) -> PresentationResult:
     queries = {q["id"]: q for q in request.dcql_query["credentials"]}
     problems: list[Problem] = []
     presentations: dict[str, tuple[PresentationReport, ...]] = {}
+    displays: dict[Position, dict[str, Any]] = {}
 
     async def verify_one(document: Any) -> Any:
         return await verify(document, loader=loader, resolver=resolver, now=when, skew=skew,
@@ -254,12 +308,18 @@ async def _verify_token(
             problems.append(Problem(TOO_MANY_PRESENTATIONS,
                                     f"{qid}: several presentations where one was asked for"))
         reports: list[PresentationReport] = []
-        for item in items:
-            reports.append(await _verify_presentation(
+        for index, item in enumerate(items):
+            report, documents = await _verify_presentation(
                 item, query["format"], request, when, verify_one=verify_one,
                 resolver=resolver, holder_must_be_subject=holder_must_be_subject, skew=skew,
                 loader=loader, fetcher=fetcher, trusted_issuers=trusted_issuers,
-                verified_lists=verified_lists, registries=registries))
+                verified_lists=verified_lists, registries=registries)
+            reports.append(report)
+            for position, (credential, document) in enumerate(zip(report.credentials,
+                                                                   documents)):
+                shown = None if describe is None else _display(credential, document, describe)
+                if shown is not None:
+                    displays[(qid, index, position)] = shown
             credentials = _embedded(item)
             if not credentials or not all(credential_matches(query, c) for c in credentials):
                 problems.append(Problem(CREDENTIAL_QUERY_MISMATCH,
@@ -271,7 +331,8 @@ async def _verify_token(
                                 "the presentations do not satisfy the requested credentials"))
     return PresentationResult(
         request_id=request.request_id, transaction_id=request.transaction_id,
-        received_at=when, presentations=presentations, problems=tuple(problems))
+        received_at=when, presentations=presentations, problems=tuple(problems),
+        displays=displays)
 
 
 async def _verify_presentation(
@@ -279,19 +340,32 @@ async def _verify_presentation(
     resolver: Any, holder_must_be_subject: bool, skew: timedelta,
     loader: DocumentLoader | None, fetcher: JSONFetcher | None, trusted_issuers: Any,
     verified_lists: VerifiedListCache | None, registries: IssuerRegistries | None,
-) -> PresentationReport:
+) -> tuple[PresentationReport, list[Any]]:
+    """The presentation's report, and the presented document each of its credential reports
+    verified, in the same order."""
     if fmt == "jwt_vc_json":
         if not isinstance(item, str):
             return _failed_report(WRONG_PRESENTATION_FORMAT,
-                                  "a jwt_vc_json presentation must be a VP-JWT string", when)
-        return await verify_presentation_jwt(
+                                  "a jwt_vc_json presentation must be a VP-JWT string",
+                                  when), []
+        verified: list[tuple[Any, Any]] = []
+
+        async def verify_and_note(document: Any) -> Any:
+            report = await verify_one(document)
+            verified.append((document, report))
+            return report
+
+        jwt_report = await verify_presentation_jwt(
             item, nonce=request.nonce, audience=request.client_id,
             resolver=resolver if resolver is not None else default_resolver(),
-            verify_credential=verify_one, holder_must_be_subject=holder_must_be_subject,
+            verify_credential=verify_and_note, holder_must_be_subject=holder_must_be_subject,
             skew=skew, now=when)
+        # By identity: the VP-JWT's report leaves out what did not verify as a credential.
+        return jwt_report, [next((doc for doc, seen in verified if seen is credential), None)
+                            for credential in jwt_report.credentials]
     if fmt != "ldp_vc" or not isinstance(item, dict):
         return _failed_report(WRONG_PRESENTATION_FORMAT,
-                              "an ldp_vc presentation must be a JSON object", when)
+                              "an ldp_vc presentation must be a JSON object", when), []
     report = await verify(item, loader=loader, resolver=resolver, now=when, skew=skew,
                           trusted_issuers=trusted_issuers, fetcher=fetcher,
                           challenge=request.nonce, domain=request.client_id,
@@ -299,5 +373,7 @@ async def _verify_presentation(
                           verified_lists=verified_lists, registries=registries)
     if not isinstance(report, PresentationReport):
         return _failed_report(NOT_A_PRESENTATION, "a Verifiable Presentation with the "
-                              "holder's proof is required, not a bare credential", when)
-    return report
+                              "holder's proof is required, not a bare credential", when), []
+    # A Data Integrity presentation has one credential report per embedded credential.
+    embedded = _embedded(item)
+    return report, embedded if len(embedded) == len(report.credentials) else []

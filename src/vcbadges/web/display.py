@@ -3,18 +3,23 @@
 The verifier page, the wallet and the wallet's offer screen show names, descriptions, links
 and images taken from documents somebody else wrote. These functions keep what a page may
 use as it is: non-blank text without NUL, cut to a length; https links; images as https or
-base64 ``data:image/…`` URLs. Nothing here verifies anything.
+base64 ``data:image/…`` URLs. Nothing here verifies anything: the employer's page shows a
+display only for a credential whose issuer signed it (see
+:func:`vcbadges.oid4vp.response.handle_response`), and the issuer's name here is what the
+credential calls its issuer, which the pages present as a claim unless a registry lists it.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
-from vcbadges.oid4vp.dcql import credential_view
+from vcbadges.oid4vp.response import checked_credential
 
-__all__ = ["credential_display", "display_text", "display_url", "display_image"]
+__all__ = ["credential_display", "describe_credential", "display_text", "display_url",
+           "display_image"]
 
 _MAX_IRI = 1000
 _MAX_TEXT = 2000
@@ -59,25 +64,27 @@ def _first(value: Any) -> dict[str, Any]:
 
 
 def credential_display(document: Any) -> dict[str, Any]:
-    """What a person needs to see of an Open Badge, read (not verified) from ``document``
-    (a credential object, its JSON text, a VC-JWT or an ``EnvelopedVerifiableCredential``):
+    """:func:`describe_credential` of the credential in ``document`` (a credential object, its
+    JSON text, a VC-JWT or an ``EnvelopedVerifiableCredential``), read, not verified: for a
+    JWT, the credential inside it, never the members of an envelope around it."""
+    if isinstance(document, str) and document.lstrip().startswith("{"):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            document = None
+    return describe_credential(checked_credential(document) or {})
+
+
+def describe_credential(view: Mapping[str, Any]) -> dict[str, Any]:
+    """What a person needs to see of one Open Badge credential object, taken as it is (no
+    JWT or envelope in it is opened):
 
     ``{"name", "issuer", "issuer_name", "image"?, "achievement", "achievement_id"?,
     "description"?, "criteria"?: {"id"?, "narrative"?}, "evidence": [{"id"?, "name"?,
-    "narrative"?, "description"?}]}``. Links are https only and images https or base64
+    "narrative"?, "description"?}]}``. ``issuer_name`` is the name the credential gives its
+    issuer, not a confirmed one. Links are https only and images https or base64
     ``data:image/…`` URLs, so a page may use them as they are; missing texts are None.
     """
-    view: Any = document
-    found = credential_view(document)
-    if found is not None:
-        view = found[1]
-    elif isinstance(document, str):
-        try:
-            view = json.loads(document)
-        except ValueError:
-            view = {}
-    if not isinstance(view, dict):
-        view = {}
     subject = _first(view.get("credentialSubject"))
     achievement = subject.get("achievement")
     achievement = achievement if isinstance(achievement, dict) else {}
