@@ -237,20 +237,32 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object", "required": ["verified", "checks"],
         "description": "The vcbadges verification report (the same everywhere).",
         "properties": {"verified": {"type": "boolean"},
+                       "issuer_trusted": {
+                           "type": "boolean",
+                           "description": "a credential's issuer is listed in one of the "
+                                          "service's issuer registries (the issuer_trust "
+                                          "check); a verdict beside verified, not part of it"},
                        "checks": {"type": "array", "items": {"type": "object"}},
                        "errors": {"type": "array"}, "warnings": {"type": "array"}},
     },
     "VerifyCredentialRequest": {
         "type": "object", "required": ["verifiableCredential"],
-        "properties": {"verifiableCredential": {"oneOf": [_ref("Credential"),
-                                                          {"type": "string"}]},
+        "properties": {"verifiableCredential": {"oneOf": [
+                           _ref("Credential"),
+                           {"type": "string", "description": "a compact VC-JWT; a credential "
+                                                             "as JSON text is refused",
+                            "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$"}]},
                        "options": {"type": "object"}},
     },
     "VerifyPresentationRequest": {
         "type": "object", "required": ["verifiablePresentation"],
         "properties": {"verifiablePresentation": {"type": "object"},
                        "options": {"type": "object", "properties": {
-                           "challenge": {"type": "string"}, "domain": {"type": "string"}}}},
+                           "challenge": {"type": "string"}, "domain": {"type": "string"},
+                           "holderMustBeSubject": {
+                               "type": "boolean", "default": True,
+                               "description": "false accepts credentials whose subject is "
+                                              "not the presentation's holder"}}}},
     },
 }
 

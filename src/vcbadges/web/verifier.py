@@ -1,21 +1,26 @@
 """The verifier sub-application (mounted at ``/verifier``): W3C VC-API verification.
 
 - ``POST /credentials/verify``: ``{"verifiableCredential": <object, VC-JWT or envelope>,
-  "options": {...}}``.
+  "options": {...}}``. A string must be a compact JWT: a credential serialized as JSON text
+  inside the JSON body is refused rather than parsed a second time.
 - ``POST /presentations/verify``: ``{"verifiablePresentation": {...}, "options":
-  {"challenge": ..., "domain": ...}}``. A challenge given in the options must be one that
-  ``POST /challenges`` made, unexpired and never used before: it is used up here, and an
-  unknown or used challenge fails the report's ``challenge`` check.
+  {"challenge": ..., "domain": ..., "holderMustBeSubject": true}}``. A challenge given in the
+  options must be one that ``POST /challenges`` made, unexpired and never used before: it is
+  used up here, and an unknown or used challenge fails the report's ``challenge`` check.
+  ``holderMustBeSubject`` (default true; VC-API leaves verification options open) set to
+  false accepts credentials about someone other than the presentation's holder.
 - ``POST /challenges``: ``{"challenge": "..."}``, single use.
 
 Both verify routes answer with the verification report (``report.to_json()``): ``200`` when
 it is verified, ``400`` when it is not. A request that is not a verification request at all
 gets a ``400`` problem instead. Status lists and did:web documents are read through the
-application's one :class:`~vcbadges.net.fetcher.SafeFetcher`.
+application's one :class:`~vcbadges.net.fetcher.SafeFetcher`, and issuers are looked up in
+the service's issuer registries (the report's ``issuer_trust`` check).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -26,12 +31,15 @@ from vcbadges.issuer.challenges import consume_challenge, create_challenge, with
 from vcbadges.report import PresentationReport, VerificationReport
 from vcbadges.web.auth import writing
 from vcbadges.web.bodies import read_object
-from vcbadges.web.keys import DOCUMENTS, RESOLVER, SETTINGS, VERIFIED_LISTS
+from vcbadges.web.keys import DOCUMENTS, ISSUER_REGISTRIES, RESOLVER, SETTINGS, VERIFIED_LISTS
 from vcbadges.web.problems import ProblemError
 
 __all__ = ["create_verifier_app"]
 
 _MAX_OPTION = 1000
+# The shape of a compact JWS (three base64url parts); whether it is a valid VC-JWT is the
+# report's to say.
+_COMPACT_JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
 def _invalid(detail: str) -> ProblemError:
@@ -47,6 +55,8 @@ def _options(body: dict[str, Any]) -> dict[str, Any]:
         if value is not None and (not isinstance(value, str) or not value
                                   or len(value) > _MAX_OPTION):
             raise _invalid(f"options.{name} is a non-empty string")
+    if not isinstance(options.get("holderMustBeSubject", True), bool):
+        raise _invalid("options.holderMustBeSubject is a boolean")
     return options
 
 
@@ -59,11 +69,15 @@ async def verify_credential(request: web.Request) -> web.Response:
     body = await read_object(request, max_depth=settings.max_json_depth)
     _options(body)
     document = body.get("verifiableCredential")
+    if isinstance(document, str) and _COMPACT_JWT.fullmatch(document) is None:
+        raise _invalid("verifiableCredential is a string but not a compact JWT; send a "
+                       "credential as a JSON object")
     if not isinstance(document, (dict, str)):
         raise _invalid("verifiableCredential is a credential object or a VC-JWT")
     report = await verify_credential_document(
         document, fetcher=request.config_dict[DOCUMENTS], resolver=request.config_dict[RESOLVER],
-        verified_lists=request.config_dict[VERIFIED_LISTS])
+        verified_lists=request.config_dict[VERIFIED_LISTS],
+        registries=request.config_dict[ISSUER_REGISTRIES])
     return _answer(report)
 
 
@@ -81,8 +95,10 @@ async def verify_presentation(request: web.Request) -> web.Response:
             fresh = await consume_challenge(session, challenge)
     report = await verify_presentation_document(
         document, challenge=challenge, domain=options.get("domain"),
+        holder_must_be_subject=options.get("holderMustBeSubject", True),
         fetcher=request.config_dict[DOCUMENTS], resolver=request.config_dict[RESOLVER],
-        verified_lists=request.config_dict[VERIFIED_LISTS])
+        verified_lists=request.config_dict[VERIFIED_LISTS],
+        registries=request.config_dict[ISSUER_REGISTRIES])
     return _answer(with_challenge_outcome(report, fresh=fresh))
 
 
