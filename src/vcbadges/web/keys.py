@@ -26,8 +26,8 @@ from vcbadges.wallet import SQLWalletStore
 from vcbadges.web.settings import Settings
 
 __all__ = ["SETTINGS", "DB", "KEYSTORE", "FETCHER", "WALLET_FETCHER", "RESOLVER", "STATUS_LISTS",
-           "VERIFIED_LISTS", "ISSUER_REGISTRIES", "DOCUMENTS", "Clock", "CLOCK", "PROTOCOL_STORE", "WALLET_STORE",
-           "WALLET_UNLOCKS", "WALLET_SESSION_KEY", "BULK_JOBS"]
+           "VERIFIED_LISTS", "ISSUER_REGISTRIES", "DOCUMENTS", "Clock", "CLOCK", "PROTOCOL_STORE",
+           "WALLET_STORE", "WALLET_UNLOCKS", "WALLET_SESSION_KEY", "BULK_JOBS"]
 
 
 class Clock:
