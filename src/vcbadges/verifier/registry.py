@@ -150,9 +150,8 @@ class _Loaded:
                 body = await self._read()
                 if self._source is None or body != self._body:
                     self._source, self._notes = _interpret(
-                        parse_json(body, host=self._name), self._name,
-                        fetcher=self._fetcher, listing_allowed=self._listing_allowed,
-                        clock=self._clock)
+                        _strict_json(body), self._name, fetcher=self._fetcher,
+                        listing_allowed=self._listing_allowed, clock=self._clock)
                     self._body = body
             except (_Unreadable, FetchError, OSError) as exc:
                 # An OSError's text names the file's path, which reports must not show.
@@ -189,6 +188,14 @@ def _file(path: Path, *, fetcher: RegistryFetcher | None, clock: Callable[[], fl
         return await asyncio.to_thread(_read_capped, path)
     return _Loaded(path.name, read, reread=False, fetcher=fetcher, listing_allowed=True,
                    clock=clock)
+
+
+def _strict_json(body: bytes) -> Any:
+    """The fetcher's strict JSON (no duplicate keys: a registry must mean one thing)."""
+    try:
+        return parse_json(body, host="")
+    except FetchError as exc:
+        raise _Unreadable("not valid JSON") from exc
 
 
 def _read_capped(path: Path) -> bytes:
