@@ -37,10 +37,10 @@ TABLE: dict[str, tuple[bool, str | None, str | None]] = {
     "simple_v1.json": (True, None, None),
     # Stricter than the validator: these VC-JWTs carry their RSA key in the `jwk` header and
     # name an https issuer that publishes no key, so nothing binds the key to the issuer.
-    "simple-jwt.png": (False, "issuer", "issuer_mismatch"),
-    "simple-jwt.svg": (False, "issuer", "issuer_mismatch"),
-    "simple-jwt_v1.png": (False, "issuer", "issuer_mismatch"),
-    "simple-jwt_v1.svg": (False, "issuer", "issuer_mismatch"),
+    "simple-jwt.png": (False, "proof", "issuer_mismatch"),
+    "simple-jwt.svg": (False, "proof", "issuer_mismatch"),
+    "simple-jwt_v1.png": (False, "proof", "issuer_mismatch"),
+    "simple-jwt_v1.svg": (False, "proof", "issuer_mismatch"),
     # An old-draft sample: no kid or jwk in the header, and no achievement.
     "simple.jwt": (False, "schema", "schema_violation"),
     # Uses a context that is not bundled: refused, never fetched.
