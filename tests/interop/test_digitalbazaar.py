@@ -100,7 +100,9 @@ def node_keygen(key_type: str) -> dict[str, Any]:
 async def test_presentations_interoperate_both_ways():
     issuer = Ed25519SigningKey.generate()
     holder = Ed25519SigningKey.generate()
-    credential = await issue(sample_for(issuer), key=issuer)
+    badge = sample_for(issuer)
+    badge["credentialSubject"]["id"] = holder.controller
+    credential = await issue(badge, key=issuer)
     ours = await present([credential], key=holder, challenge="n-0S6_WzA2Mj",
                          domain="https://verifier.example")
     answer = node("verify", {"presentation": ours, "challenge": "n-0S6_WzA2Mj",
