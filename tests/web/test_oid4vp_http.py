@@ -4,7 +4,9 @@ presentation made for another verifier or another request, a wallet asked to pos
 http, an expired request.
 
 Presentations are made here with the library's ``present`` by a holder key of the test's
-own (the wallet's happy path is in test_wallet_http.py), and posted over HTTP.
+own (the wallet's happy path is in test_wallet_http.py), and posted over HTTP. What the
+employer's page shows of a badge comes only from a response that was verified, and from the
+credential that was checked.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from urllib.parse import urlencode
 
 import pytest
 from aiohttp import ClientSession
+from storage.dbtesting import database_bytes
 from test_oid4vci_http import LOCAL
 from test_wallet_http import Wallet, browser, check, make_request, result_of
 from web_support import Service, badge, issue, problem_of
@@ -32,6 +35,8 @@ from vcbadges.proofs.di import add_proof
 from vcbadges.web.keys import CLOCK
 
 OTHER_VERIFIER = "redirect_uri:https://other-verifier.example/response"
+FORGED_NAME = "Doctor of Medicine"
+FORGED_ISSUER = "Harvard Medical School"
 
 
 @pytest.fixture
@@ -42,13 +47,24 @@ async def fetcher() -> AsyncIterator[SafeFetcher]:
         yield opened
 
 
-async def holder_with_badge(service: Service, client: ClientSession
+async def holder_with_badge(service: Service, client: ClientSession, **options: str
                             ) -> tuple[SigningKey, dict[str, Any]]:
+    """A holder and a badge issued to it by the tenant ``acme``; ``options`` are the issue
+    options (``format``)."""
     tenant, api_key = await service.tenant("acme")
     holder = generate_key("Ed25519")
     answer = await issue(client, service, api_key,
-                         {"credential": badge(tenant.did, holder.controller)})
+                         {"credential": badge(tenant.did, holder.controller), "options": options})
     return holder, answer["verifiableCredential"]
+
+
+def forged_from(credential: dict[str, Any]) -> dict[str, Any]:
+    """``credential`` claiming to be a medical degree: its proof no longer matches."""
+    subject = credential["credentialSubject"]
+    return {**credential, "name": FORGED_NAME,
+            "issuer": {**credential["issuer"], "name": FORGED_ISSUER},
+            "credentialSubject": {**subject, "achievement": {
+                **subject["achievement"], "name": FORGED_NAME}}}
 
 
 async def post_response(client: ClientSession, found: PresentationRequest,
@@ -250,3 +266,69 @@ async def test_no_display_for_a_badge_its_named_issuer_did_not_sign(
     assert check(report, "proof")[0] == "passed"
     assert check(report, "issuer") == ("failed", "issuer_mismatch")
     assert "display" not in report
+
+
+async def post_repeating(client: ClientSession, found: PresentationRequest,
+                         form: dict[str, str], repeated: str) -> tuple[int, Any]:
+    """``form`` with the parameter ``repeated`` sent twice (RFC 6749 §3.1 forbids it)."""
+    pairs = [*form.items(), (repeated, form[repeated])]
+    async with client.post(found.response_uri, data=pairs) as response:
+        return response.status, await response.json()
+
+
+@pytest.mark.parametrize("repeated", ["vp_token", "state"])
+async def test_a_response_with_a_repeated_parameter_stores_nothing(
+        service: Service, client: ClientSession, fetcher: SafeFetcher, repeated: str):
+    holder, credential = await holder_with_badge(service, client)
+    request = await make_request(service, client)
+    found = await resolve_request(request["qr_payload"], fetch=fetcher.get,
+                                  allow_http_hosts=LOCAL)
+    form = await vp_form(found, holder, forged_from(credential))
+    status, body = await post_repeating(client, found, form, repeated)
+    assert (status, body["error"]) == (400, "invalid_request")
+    assert FORGED_NAME.encode() not in await database_bytes(service.db)
+    assert await result_of(service, client, request) == {"status": "pending"}
+
+
+async def test_a_refused_forgery_does_not_dress_the_genuine_badge(
+        service: Service, client: ClientSession, fetcher: SafeFetcher):
+    """A refused response, then the genuine one: the page shows the genuine badge under its
+    verdict, and nothing of the forgery."""
+    holder, credential = await holder_with_badge(service, client)
+    request = await make_request(service, client)
+    found = await resolve_request(request["qr_payload"], fetch=fetcher.get,
+                                  allow_http_hosts=LOCAL)
+    forged = await vp_form(found, holder, forged_from(credential))
+    status, _ = await post_repeating(client, found, forged, "vp_token")
+    assert status == 400
+    assert await post_response(client, found, await vp_form(found, holder, credential)) == (
+        200, {})
+    result = (await result_of(service, client, request))["result"]
+    assert result["verified"] is True, result
+    (presentation,) = result["presentations"]["openbadge_ldp_vc"]
+    (report,) = presentation["credentials"]
+    assert report["display"]["name"] == credential["name"]
+    assert report["display"]["issuer_name"] == credential["issuer"]["name"]
+    shown = json.dumps(result)
+    assert FORGED_NAME not in shown and FORGED_ISSUER not in shown
+
+
+async def test_an_envelope_shows_the_credential_its_jwt_carries(
+        service: Service, client: ClientSession, fetcher: SafeFetcher):
+    """The members of an ``EnvelopedVerifiableCredential`` beside its JWT are nobody's
+    signed word: the page shows the credential inside the verified JWT."""
+    holder, envelope = await holder_with_badge(service, client, format="vc+jwt")
+    assert envelope["type"] == "EnvelopedVerifiableCredential"
+    dressed = {**envelope, "name": FORGED_NAME, "description": FORGED_ISSUER}
+    request = await make_request(service, client)
+    found = await resolve_request(request["qr_payload"], fetch=fetcher.get,
+                                  allow_http_hosts=LOCAL)
+    assert await post_response(client, found, await vp_form(found, holder, dressed)) == (
+        200, {})
+    result = (await result_of(service, client, request))["result"]
+    (presentation,) = result["presentations"]["openbadge_ldp_vc"]
+    (report,) = presentation["credentials"]
+    assert check(report, "proof")[0] == "passed"
+    assert report["display"]["name"] == "Data Literacy 101"
+    assert report["display"]["issuer"] == report["credential"]["issuer"]
+    assert FORGED_NAME not in json.dumps(report) and FORGED_ISSUER not in json.dumps(report)
