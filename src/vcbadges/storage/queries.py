@@ -97,6 +97,8 @@ __all__ = [
     "consume_protocol_state",
     "purge_protocol_state",
     "protocol_state_expiries",
+    "take_protocol_slot",
+    "release_protocol_slot",
     "insert_wallet_session",
     "wallet_session",
     "delete_wallet_session",
@@ -701,6 +703,37 @@ async def protocol_state_expiries(
                table.expires_at > now)
         .order_by(table.expires_at))
     return list(result.scalars())
+
+
+async def take_protocol_slot(
+    session: Session, kind: str, key: str, *, now: datetime, expires_at: datetime
+) -> bool:
+    """Take the entry ``(kind, key)`` until ``expires_at`` unless a live one holds it; True
+    when taken. One ``INSERT … ON CONFLICT DO UPDATE … WHERE expires_at <= :now``: the
+    database decides, so of concurrent takers of one free entry, in any process, exactly
+    one gets it (PostgreSQL locks the row it finds, SQLite has one writer at a time)."""
+    table = _PROTOCOL_STATE.c
+    statement = _insert(session)(_PROTOCOL_STATE).values(
+        kind=kind, key=key, payload={}, expires_at=expires_at, used_at=None)
+    result = await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["kind", "key"],
+            set_={"payload": statement.excluded.payload,
+                  "expires_at": statement.excluded.expires_at, "used_at": None},
+            where=table.expires_at <= now)
+        .returning(table.key))
+    return result.scalar_one_or_none() is not None
+
+
+async def release_protocol_slot(
+    session: Session, kind: str, key: str, *, expires_at: datetime
+) -> None:
+    """Delete the entry ``(kind, key)`` taken until ``expires_at``. An entry is taken again
+    only once expired, so a later taker never holds the same expiry: the condition spares
+    the entry of whoever took it after this one lapsed."""
+    table = _PROTOCOL_STATE.c
+    await session.execute(delete(_PROTOCOL_STATE).where(
+        table.kind == kind, table.key == key, table.expires_at == expires_at))
 
 
 async def consume_protocol_state(

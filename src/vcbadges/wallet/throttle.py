@@ -1,12 +1,19 @@
 """Throttling sign-ins: a few wrong passphrases per account name, then a wait.
 
 Argon2id makes each guess cost the service about 200 ms, but an attacker with time could
-still try a dictionary against one account. After :data:`ATTEMPTS` failures for one name
-within :data:`WINDOW`, further sign-ins for that name are refused, before any passphrase
-is derived, until the oldest counted failure leaves the window. Failures are recorded in
-the database (as expiring protocol state entries, keyed by a hash of the name and never the
-name itself), so the limit holds across service processes, and for names that do not exist
-too (the answer must not tell which names exist).
+still try a dictionary against one account. At most :data:`ATTEMPTS` sign-ins per name are
+counted within :data:`WINDOW`; once they are all taken, further sign-ins for that name are
+refused, before any passphrase is derived, until the oldest counted one leaves the window.
+
+Counting after the passphrase was tried would let parallel requests all pass the count
+before any of them had failed: forty guesses at once would all be tried. So an attempt is
+counted first, atomically, and only then tried. Each name has :data:`ATTEMPTS` slots in the
+database (expiring protocol state entries, keyed by a hash of the name, never the name
+itself); an attempt takes a free one (absent or expired) with one conditional upsert, which
+the database decides alone, across requests and service processes. A sign-in that succeeds
+gives its slot back; any other outcome (a wrong passphrase, an unknown name, an error, a
+request cut short) keeps it as a failure for the window. The limit holds for names that do
+not exist too, since the answer must not tell which names exist.
 
 The price is that anyone can hold one account's sign-in off by failing on purpose; the
 wait is bounded by the window, and a signed-in session is not affected.
@@ -16,27 +23,41 @@ from __future__ import annotations
 
 import hashlib
 import math
-import secrets
+import unicodedata
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Final
 
 from vcbadges.storage import queries
 from vcbadges.storage.db import DatabaseConfig
 
-__all__ = ["ATTEMPTS", "WINDOW", "SignInThrottle"]
+__all__ = ["ATTEMPTS", "WINDOW", "SignInThrottle", "TooManySignIns"]
 
-#: Failed sign-ins allowed per account name within :data:`WINDOW`.
+#: Sign-ins counted per account name within :data:`WINDOW` (successful ones are not).
 ATTEMPTS: Final = 5
 WINDOW: Final = timedelta(minutes=15)
-_KIND = "signin-failure"
+_KIND = "signin-attempt"
+
+
+class TooManySignIns(Exception):
+    """Every attempt of a name is taken; ``retry_after`` is the wait in whole seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many sign-ins; try again in {retry_after} s")
+        self.retry_after = retry_after
 
 
 def _prefix(username: str) -> str:
-    return hashlib.sha256(username.casefold().encode("utf-8")).hexdigest() + ":"
+    """The key prefix of a name's slots. Names the wallet treats as one account (the same
+    after NFC) share it, and so do names differing in case or compatibility forms: a
+    coarser count only ever holds more back."""
+    folded = unicodedata.normalize("NFKC", username).casefold()
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest() + ":"
 
 
 class SignInThrottle:
-    """Counts failed sign-ins per account name in the database."""
+    """Counts sign-ins per account name in the database."""
 
     def __init__(self, db: DatabaseConfig, *, attempts: int = ATTEMPTS,
                  window: timedelta = WINDOW) -> None:
@@ -44,19 +65,25 @@ class SignInThrottle:
         self._attempts = attempts
         self._window = window
 
-    async def wait_for(self, username: str, *, now: datetime) -> int | None:
-        """Seconds before ``username`` may try again, or None when it may now."""
-        async with self._db.sessionmaker(write=False)() as session, session.begin():
-            expiries = await queries.protocol_state_expiries(session, _KIND, _prefix(username),
-                                                             now)
-        if len(expiries) < self._attempts:
-            return None
-        # The failure that must leave the window before one more attempt is allowed.
-        frees_at = expiries[len(expiries) - self._attempts]
-        return max(1, math.ceil((frees_at - now).total_seconds()))
-
-    async def failed(self, username: str, *, now: datetime) -> None:
-        """Count one failed sign-in for ``username``."""
-        key = _prefix(username) + secrets.token_hex(16)
+    @asynccontextmanager
+    async def attempt(self, username: str, *, now: datetime) -> AsyncIterator[None]:
+        """Count one sign-in for ``username`` for the duration of the block: given back if
+        the block ends normally, kept as a failure if it raises. Raises
+        :class:`TooManySignIns`, before the block runs, when no attempt is left."""
+        prefix, expires_at = _prefix(username), now + self._window
         async with self._db.sessionmaker()() as session, session.begin():
-            await queries.save_protocol_state(session, _KIND, key, {}, now + self._window)
+            key = None
+            for slot in range(self._attempts):
+                if await queries.take_protocol_slot(session, _KIND, f"{prefix}{slot}", now=now,
+                                                    expires_at=expires_at):
+                    key = f"{prefix}{slot}"
+                    break
+            expiries = [] if key is not None else await queries.protocol_state_expiries(
+                session, _KIND, prefix, now)
+        if key is None:
+            frees_at = expiries[0] if expiries else now
+            raise TooManySignIns(max(1, math.ceil((frees_at - now).total_seconds())))
+        yield
+        # Only the slot this attempt took: once expired, another attempt may hold it.
+        async with self._db.sessionmaker()() as session, session.begin():
+            await queries.release_protocol_slot(session, _KIND, key, expires_at=expires_at)

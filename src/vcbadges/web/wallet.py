@@ -84,7 +84,7 @@ from vcbadges.wallet import (
     WrongPassphrase,
     crypto as wallet_crypto,
 )
-from vcbadges.wallet.throttle import SignInThrottle
+from vcbadges.wallet.throttle import SignInThrottle, TooManySignIns
 from vcbadges.web.auth import reading, writing
 from vcbadges.web.bodies import read_object
 from vcbadges.web.display import credential_display, display_image, display_text
@@ -389,17 +389,17 @@ async def sign_in(request: web.Request) -> web.Response:
             or len(passphrase) > _MAX_PASSPHRASE or len(username) > 1000:
         raise _invalid("send username and passphrase")
     throttle, now = SignInThrottle(request.config_dict[DB]), request.config_dict[CLOCK].now()
-    wait = await throttle.wait_for(username, now=now)
-    if wait is not None:
+    try:
+        # The attempt is counted before the passphrase is tried, and stays counted unless
+        # it succeeds (see vcbadges.wallet.throttle).
+        async with throttle.attempt(username, now=now), request.config_dict[WALLET_UNLOCKS]:
+            wallet = await request.config_dict[WALLET_STORE].unlock(username, passphrase)
+    except TooManySignIns as exc:
         raise ProblemError(429, "too-many-attempts", "Too many failed sign-ins",
                            "wait before trying this name again", headers={
-                               "Retry-After": str(wait)})
-    try:
-        async with request.config_dict[WALLET_UNLOCKS]:
-            wallet = await request.config_dict[WALLET_STORE].unlock(username, passphrase)
+                               "Retry-After": str(exc.retry_after)}) from None
     except StorageError as exc:
         if isinstance(exc, WrongPassphrase) or exc.code == "account_not_found":
-            await throttle.failed(username, now=now)
             # The same answer for both, so that it tells nothing about which names exist.
             raise _unauthorized("the username or the passphrase is wrong") from None
         raise
