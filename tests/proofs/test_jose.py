@@ -23,6 +23,7 @@ from vcbadges.dids.resolver import StaticResolver, default_resolver
 from vcbadges.errors import DIDResolutionError, InvalidProof, ProofError, VCBadgesError
 from vcbadges.primitives.jwk import public_key_to_jwk
 from vcbadges.primitives.keys import Ed25519SigningKey, P256SigningKey
+from vcbadges.proofs import _jws
 from vcbadges.proofs.jose import (
     VerifiedJWT,
     enveloped_credential,
@@ -105,6 +106,23 @@ async def test_vc_jose_round_trip(key):
     assert result.claims == {**credential, "iat": int(NOW.timestamp())}
     assert result.credential == credential  # iat is a JWT claim, not part of the credential
     assert result.controller == key.controller
+
+
+@pytest.mark.parametrize("key", [ED, P256], ids=["Ed25519", "P-256"])
+def test_signed_tokens_verify_with_another_implementation(key):
+    from jwcrypto import jwk, jws
+
+    for token in (sign_vc_jwt(badge(key.controller), key=key, now=NOW),
+                  sign_vc_jose(badge(key.controller), key=key, now=NOW)):
+        checked = jws.JWS()
+        checked.deserialize(token)
+        checked.verify(jwk.JWK(**public_key_to_jwk(key.public_key)), alg=key.jose_alg)
+        assert json.loads(checked.payload)["iat"] == int(NOW.timestamp())
+
+
+def test_signing_refuses_a_header_naming_another_algorithm():
+    with pytest.raises(ValueError):
+        _jws.sign_compact({"alg": "ES256"}, {}, ED)
 
 
 async def test_signing_leaves_out_an_embedded_proof_and_maps_valid_until():
@@ -271,12 +289,28 @@ async def test_embedded_jwk_controller_follows_the_issuers_did_jwk_spelling():
     assert result.controller == did
 
 
-async def test_embedded_rsa_jwk_has_no_controller(rsa2048):
-    numbers = rsa2048.public_key().public_numbers()
-    jwk = {"kty": "RSA", "n": b64(numbers.n.to_bytes(256, "big")), "e": "AQAB"}
-    header = {"alg": "RS256", "jwk": jwk}
-    result = await verify(hand_token(header, vc_jwt_claims(badge(RSA_DID)), rs256(rsa2048)))
-    assert result.controller is None and result.verification_method is None
+def rsa_jwk(private: rsa.RSAPrivateKey) -> dict[str, str]:
+    numbers = private.public_key().public_numbers()
+    return {"kty": "RSA", "n": b64(numbers.n.to_bytes(256, "big")), "e": "AQAB"}
+
+
+async def test_embedded_rsa_jwk_the_issuer_lists(rsa2048):
+    header = {"alg": "RS256", "jwk": rsa_jwk(rsa2048)}
+    token = hand_token(header, vc_jwt_claims(badge(RSA_DID)), rs256(rsa2048))
+    result = await verify(token, rsa_resolver(rsa2048.public_key()))
+    assert result.controller == RSA_DID
+    assert result.verification_method == f"{RSA_DID}#rsa-1"
+
+
+async def test_embedded_rsa_jwk_the_issuer_does_not_list(rsa2048):
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    header = {"alg": "RS256", "jwk": rsa_jwk(other)}
+    token = hand_token(header, vc_jwt_claims(badge(RSA_DID)), rs256(other))
+    await refused(token, "issuer_mismatch", rsa_resolver(rsa2048.public_key()))
+    # Listed, but not for assertionMethod: not a key the issuer asserts with.
+    token = hand_token(header | {"jwk": rsa_jwk(rsa2048)}, vc_jwt_claims(badge(RSA_DID)),
+                       rs256(rsa2048))
+    await refused(token, "issuer_mismatch", rsa_resolver(rsa2048.public_key(), authorized=False))
 
 
 async def test_embedded_private_jwk_is_refused():
@@ -285,12 +319,14 @@ async def test_embedded_private_jwk_is_refused():
     await refused(token, "malformed_jwt")
 
 
-async def test_a_kid_from_another_did_does_not_verify():
+@pytest.mark.parametrize("signer", ["other", "issuer"])
+async def test_a_kid_from_another_did_is_not_the_issuers_key(signer):
     other = Ed25519SigningKey.from_seed(bytes(range(1, 33)))
     header = {"alg": "EdDSA", "kid": other.verification_method}
-    token = hand_token(header, vc_jwt_claims(badge(ED.controller)), ED.sign)
-    error = await refused(token, "invalid_signature")
-    assert isinstance(error, InvalidProof)
+    key = other if signer == "other" else ED
+    token = hand_token(header, vc_jwt_claims(badge(ED.controller)), key.sign)
+    error = await refused(token, "issuer_mismatch")
+    assert type(error) is ProofError
 
 
 # --- signatures -----------------------------------------------------------------------------

@@ -16,6 +16,9 @@ An Open Badges 2.0 assertion is trusted in one of two ways (spec "VerificationOb
   RS256 by a key that the issuer Profile links to (spec "SignedBadge Verification" and
   "CryptographicKey"): the key document names the issuer as its ``owner`` and the issuer
   Profile lists the key in ``publicKey``. Revocation is the issuer's ``revocationList``.
+  The JWS is read and its signature checked by the JOSE core every JWT of this package goes
+  through (:mod:`vcbadges.proofs._jws`); the key binding is 2.0's own, the hosted Profile
+  standing where 3.0 has the issuer's DID document.
 
 The checks, in report order: ``document``, ``schema``, ``proof``, ``issuer``, ``validity``,
 ``status_revocation`` and ``recipient``. Nothing here raises because a document is bad: every
@@ -26,8 +29,6 @@ injected ``fetch_json``; in production it is the SSRF-safe fetcher.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import json
@@ -38,19 +39,19 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from jwcrypto import jwk, jws
-from jwcrypto.common import JWException
-
 from vcbadges import report as r
 from vcbadges.errors import (
     CredentialError,
     FetchError,
     InvalidProof,
+    KeyFormatError,
     ProofError,
     StatusError,
     VCBadgesError,
 )
 from vcbadges.primitives.jsonlimits import within_depth
+from vcbadges.primitives.keys import WEAK_RSA_KEY, RSAPublicKey
+from vcbadges.proofs import _jws
 from vcbadges.report import Check, Outcome, Problem, VerificationReport
 
 __all__ = [
@@ -105,8 +106,6 @@ RECIPIENT_MISMATCH = "recipient_mismatch"
 
 #: How far in the future ``issuedOn`` may lie before the assertion counts as not yet issued.
 ISSUED_ON_SKEW = timedelta(minutes=5)
-#: OB 3.0 requires RS256 keys of at least 2048 bits; we hold 2.0 signatures to the same floor.
-MIN_RSA_BITS = 2048
 MAX_INPUT_CHARS = 1 << 20
 MAX_JSON_DEPTH = 64
 
@@ -126,7 +125,6 @@ _DATETIME = re.compile(
 # Spec "Primitive datatypes", IdentityHash: ``md5$`` or ``sha256$`` then hex in either case.
 _IDENTITY_HASH = re.compile(r"^(sha256\$[0-9a-fA-F]{64}|md5\$[0-9a-fA-F]{32})$")
 _IRI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
-_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 
 Mode = Literal["hosted", "signed"]
 
@@ -304,12 +302,13 @@ def parse_ob2_datetime(value: Any) -> datetime:
 
 def _b64url_json(part: str, what: str) -> Any:
     """Decode one compact JWS segment; strict, because lenient base64 hides tampering."""
-    if not _B64URL.match(part):
-        raise _Invalid(f"the JWS {what} is not base64url", code=OB2_MALFORMED_JWS)
     try:
-        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        raw = _jws.b64url_decode_strict(part, what)
+    except ProofError as exc:
+        raise _Invalid(f"the JWS {what} is not base64url", code=OB2_MALFORMED_JWS) from exc
+    try:
         return json.loads(raw.decode("utf-8"))
-    except (binascii.Error, ValueError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:
         raise _Invalid(f"the JWS {what} is not JSON", code=r.MALFORMED_JSON) from exc
 
 
@@ -624,41 +623,31 @@ async def _hosted_proof(
 # --------------------------------------------------------------------------- proof: signed
 
 
-def _rsa_key(key_doc: dict[str, Any], key_id: str) -> Any:
-    """The RS256 verification key of a CryptographicKey document (spec "CryptographicKey")."""
+def _rsa_key(key_doc: dict[str, Any], key_id: str) -> RSAPublicKey:
+    """The RS256 verification key of a CryptographicKey document (spec "CryptographicKey"),
+    held to the 2048-bit floor Open Badges 3.0 sets for RSA."""
     pem = key_doc.get("publicKeyPem")
     if pem is None:
         raise _Invalid(f"the CryptographicKey {key_id} has no publicKeyPem",
                        code=OB2_MISSING_FIELD, key=key_id)
     if not isinstance(pem, str):
         raise _Invalid(f"publicKeyPem of {key_id} must be text", code=OB2_WRONG_TYPE, key=key_id)
-    try:
-        key = jwk.JWK.from_pem(pem.encode("utf-8"))
-    except (ValueError, TypeError, JWException) as exc:
-        raise ProofError(f"publicKeyPem of {key_id} is not a PEM public key",
-                         code=OB2_INVALID_KEY) from exc
-    if key.has_private:
+    if "PRIVATE KEY-----" in pem:
         raise ProofError(f"publicKeyPem of {key_id} holds a private key; it is not trusted",
                          code=OB2_INVALID_KEY)
-    if key.get("kty") != "RSA":
-        raise ProofError(f"the key {key_id} is not an RSA key, as RS256 requires",
-                         code=OB2_INVALID_KEY)
-    modulus = base64.urlsafe_b64decode(str(key["n"]) + "=" * (-len(str(key["n"])) % 4))
-    bits = int.from_bytes(modulus, "big").bit_length()
-    if bits < MIN_RSA_BITS:
-        raise ProofError(f"the key {key_id} has {bits} bits; at least {MIN_RSA_BITS} are required",
-                         code=OB2_WEAK_KEY)
-    return key
-
-
-def _verify_jws(compact: str, key: Any, key_id: str) -> None:
-    """Verify the compact JWS with RS256 only; raise ``InvalidProof`` when it does not verify."""
-    token = jws.JWS()
-    token.allowed_algs = ["RS256"]
     try:
-        token.deserialize(compact)
-        token.verify(key, alg="RS256")
-    except (JWException, ValueError) as exc:
+        return RSAPublicKey.from_pem(pem.encode("utf-8"))
+    except KeyFormatError as exc:
+        code = OB2_WEAK_KEY if exc.code == WEAK_RSA_KEY else OB2_INVALID_KEY
+        raise ProofError(f"the key {key_id} cannot verify RS256: {exc.message}",
+                         code=code) from exc
+
+
+def _verify_jws(parsed: _jws.CompactJWS, key: RSAPublicKey, key_id: str) -> None:
+    """Verify the JWS with RS256; raise ``InvalidProof`` when it does not verify."""
+    try:
+        _jws.verify_signature(parsed, "RS256", key)
+    except InvalidProof as exc:
         raise InvalidProof(f"the JWS signature does not verify with the key {key_id}") from exc
 
 
@@ -699,6 +688,10 @@ async def _signed_proof(
     if "crit" in presented.header or "b64" in presented.header:
         return _check(r.PROOF, Outcome.FAILED, r.MALFORMED_PROOF,
                       "the JWS header uses crit or b64, which signed badges do not use"), None
+    try:
+        parsed = _jws.parse_compact(presented.compact)
+    except ProofError as exc:
+        return _from_error(r.PROOF, exc), None
     creator = _verification(presented.doc).get("creator")
     refs: list[Any]
     if creator is not None:
@@ -717,7 +710,7 @@ async def _signed_proof(
     for ref in refs:
         try:
             key_id, key_doc = await _key_document(ref, docs)
-            _verify_jws(presented.compact, _rsa_key(key_doc, key_id), key_id)
+            _verify_jws(parsed, _rsa_key(key_doc, key_id), key_id)
         except FetchError as exc:
             undecided = exc
             continue

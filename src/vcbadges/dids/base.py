@@ -16,7 +16,12 @@ import base58
 from vcbadges.errors import DIDResolutionError, KeyFormatError
 from vcbadges.primitives import multibase, multicodec
 from vcbadges.primitives.jwk import public_key_from_jwk
-from vcbadges.primitives.keys import Ed25519PublicKey, PublicKey, public_key_from_multikey
+from vcbadges.primitives.keys import (
+    Ed25519PublicKey,
+    PublicKey,
+    RSAPublicKey,
+    public_key_from_multikey,
+)
 
 __all__ = [
     "DIDDocument",
@@ -73,7 +78,8 @@ class VerificationMethod:
 
 
 def public_key_from_verification_method(vm: dict[str, Any]) -> PublicKey:
-    """Decode the key of a Multikey, Ed25519VerificationKey2020/2018 or JsonWebKey(2020) method."""
+    """Decode the key of a Multikey, Ed25519VerificationKey2020/2018, JsonWebKey(2020) or
+    RsaVerificationKey2018 (``publicKeyJwk``) method."""
     vm_type = vm.get("type")
     try:
         if vm_type in ("Multikey", "Ed25519VerificationKey2020"):
@@ -88,6 +94,12 @@ def public_key_from_verification_method(vm: dict[str, Any]) -> PublicKey:
             return key
         if vm_type in ("JsonWebKey2020", "JsonWebKey"):
             return public_key_from_jwk(vm.get("publicKeyJwk"))
+        if vm_type == "RsaVerificationKey2018":
+            rsa_key = public_key_from_jwk(vm.get("publicKeyJwk"))
+            if not isinstance(rsa_key, RSAPublicKey):
+                raise KeyFormatError("RsaVerificationKey2018 holds a non-RSA key",
+                                     code="invalid_verification_method")
+            return rsa_key
         if vm_type == "Ed25519VerificationKey2018":
             value = vm.get("publicKeyBase58")
             if not isinstance(value, str):

@@ -1,4 +1,8 @@
-"""did:jwk: a DID that is a base64url-encoded public JWK, resolved offline."""
+"""did:jwk: a DID that is a base64url-encoded public JWK, resolved offline.
+
+Ed25519, P-256 and RSA (2048 bits or more) keys resolve; the JWK is kept in the document as
+it was encoded, so its own ``alg`` and ``use`` members still restrict it.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,9 @@ from vcbadges.primitives.keys import PublicKey
 from vcbadges.primitives.multibase import b64url_decode, b64url_encode
 
 __all__ = ["JWKDriver", "did_jwk_from_public_key", "did_jwk_document"]
+
+# Members only a private JWK has (RFC 7518 §6.2.2, §6.3.2, §6.4): a DID must not publish them.
+_PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 
 def did_jwk_from_public_key(key: PublicKey) -> str:
@@ -28,10 +35,10 @@ def did_jwk_document(did: str) -> DIDDocument:
     try:
         jwk: Any = json.loads(b64url_decode(did[len("did:jwk:"):]))
         public_key_from_jwk(jwk)
-    except (KeyFormatError, ValueError, UnicodeDecodeError) as exc:
+    except (KeyFormatError, ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise DIDResolutionError(f"{did} does not encode a supported public JWK",
                                  code="invalid_did") from exc
-    if "d" in jwk:
+    if _PRIVATE_MEMBERS & jwk.keys():
         raise DIDResolutionError(f"{did} encodes a private key", code="invalid_did")
     vm_id = f"{did}#0"
     raw: dict[str, Any] = {

@@ -12,24 +12,36 @@ from typing import Any
 
 from vcbadges.dids.base import DIDDocument, split_did_url, x25519_multikey
 from vcbadges.errors import DIDResolutionError, KeyFormatError
-from vcbadges.primitives.keys import Ed25519PublicKey, PublicKey, public_key_from_multikey
+from vcbadges.primitives.keys import (
+    Ed25519PublicKey,
+    SigningPublicKey,
+    public_key_from_multikey,
+)
 
 __all__ = ["KeyDriver", "did_key_document", "public_key_from_did_key"]
 
 _VERIFICATION = ("authentication", "assertionMethod", "capabilityDelegation", "capabilityInvocation")
 
 
-def public_key_from_did_key(did: str) -> PublicKey:
-    """Decode the key a did:key encodes; raise ``DIDResolutionError`` (invalid_did) if it cannot."""
+def public_key_from_did_key(did: str) -> SigningPublicKey:
+    """Decode the key a did:key encodes; raise ``DIDResolutionError`` (invalid_did) if it cannot.
+
+    Only the one canonical spelling of a key is a did:key of it: the identifier must be what
+    the key encodes to, so no two DIDs (two issuers, to a trust list) share one key.
+    """
     did, _ = split_did_url(did)
     method_id = did[len("did:key:"):]
     if not did.startswith("did:key:") or not method_id.startswith("z"):
         raise DIDResolutionError(f"{did} is not a did:key", code="invalid_did")
     try:
-        return public_key_from_multikey(method_id)
+        key = public_key_from_multikey(method_id)
     except KeyFormatError as exc:
         raise DIDResolutionError(f"{did} does not encode a supported key: {exc.message}",
                                  code="invalid_did") from exc
+    if key.to_multikey() != method_id:
+        raise DIDResolutionError(f"{did} is not the canonical did:key of its key",
+                                 code="invalid_did")
+    return key
 
 
 @functools.lru_cache(maxsize=1024)

@@ -19,10 +19,12 @@
    new ``c_nonce`` and retry with the same token, while two concurrent requests with one
    token never both get a credential.
 
-The holder's DID is the controller of the ``kid`` method, or the ``did:jwk`` of an embedded
-``jwk``. The caller's ``issue_fn`` receives it and must put it in ``credentialSubject.id``
-(:func:`bind_subject` does that) before signing: the binding of the credential to the key
-that proved possession ("Binding the Issued Credential to the Identifier of the End-User").
+The holder's DID is the DID of the ``kid`` method, or the ``did:jwk`` of an embedded ``jwk``,
+and the key must be one that DID's document lists for ``authentication``: the key binding
+rule of every JWT here (:mod:`vcbadges.proofs._binding`). The caller's ``issue_fn``
+receives it and must put it in ``credentialSubject.id`` (:func:`bind_subject` does that)
+before signing: the binding of the credential to the key that proved possession ("Binding
+the Issued Credential to the Identifier of the End-User").
 
 For draft-era wallets, a single ``proof`` object (``{"proof_type": "jwt", "jwt": ...}``) is
 read when ``proofs`` is absent; 1.0 wallets send ``proofs``.
@@ -35,9 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from vcbadges.dids.base import split_did_url
-from vcbadges.dids.jwk import did_jwk_from_public_key
-from vcbadges.dids.resolver import default_resolver, resolve_verification_method
+from vcbadges.dids.resolver import default_resolver
 from vcbadges.errors import ProtocolError, VCBadgesError
 from vcbadges.oauth.common import current, digest, from_timestamp, safe_text, strict_json
 from vcbadges.oid4vci.metadata import (
@@ -48,9 +48,9 @@ from vcbadges.oid4vci.metadata import (
 )
 from vcbadges.oid4vci.nonce import consume_nonce
 from vcbadges.oid4vci.store import ACCESS_TOKEN, OID4VCIStore
-from vcbadges.primitives.jwk import public_key_from_jwk, public_key_to_jwk
 from vcbadges.primitives.keys import PublicKey
 from vcbadges.proofs import _jws
+from vcbadges.proofs._binding import BoundKey, bound_key, key_controller
 
 __all__ = [
     "PROOF_TYP",
@@ -66,7 +66,6 @@ __all__ = [
 PROOF_TYP = "openid4vci-proof+jwt"
 DEFAULT_MAX_PROOF_AGE = timedelta(minutes=5)
 DEFAULT_LEEWAY = timedelta(seconds=60)
-_PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 
 class IssueFunction(Protocol):
@@ -159,40 +158,24 @@ def _typ_ok(typ: Any) -> bool:
     return isinstance(typ, str) and typ.lower().removeprefix("application/") == PROOF_TYP
 
 
-async def _proof_key(
-    header: dict[str, Any], resolver: Any
-) -> tuple[str, str, PublicKey]:
-    """The holder DID, verification method and public key a proof's header names."""
+async def _proof_key(header: dict[str, Any], alg: str, resolver: Any) -> BoundKey:
+    """The holder's key a proof's header names, bound to the holder's DID.
+
+    The header says who the holder is only through the key: a DID URL ``kid`` (with a
+    fragment) or a ``jwk`` (its did:jwk), never both ("jwt Proof Type"), and never an
+    ``x5c`` or ``trust_chain``, which this issuer does not evaluate.
+    """
     if "x5c" in header or "trust_chain" in header:
         raise _invalid_proof("x5c and trust_chain keys are not supported; use kid or jwk")
-    kid, jwk = header.get("kid"), header.get("jwk")
-    if kid is not None and jwk is not None:
+    if "kid" in header and "jwk" in header:
         raise _invalid_proof("the proof header must not carry both kid and jwk")
-    if kid is not None:
-        if not isinstance(kid, str):
-            raise _invalid_proof("kid must be a string")
-        try:
-            _, fragment = split_did_url(kid)
-            if fragment is None:
-                raise _invalid_proof("kid must be a DID URL naming a key (with a fragment)")
-            method = await resolve_verification_method(resolver, kid, purpose="authentication")
-        except ProtocolError:
-            raise
-        except VCBadgesError as exc:
-            raise _invalid_proof(f"the key in kid cannot be used: {exc.message}") from exc
-        return method.controller, kid, method.public_key
-    if jwk is not None:
-        if not isinstance(jwk, dict):
-            raise _invalid_proof("jwk must be a JSON object")
-        if _PRIVATE_JWK_MEMBERS & jwk.keys():
-            raise _invalid_proof("the jwk header carries private key material")
-        try:
-            public = public_key_from_jwk(jwk)
-        except VCBadgesError as exc:
-            raise _invalid_proof(f"the jwk cannot be used: {exc.message}") from exc
-        holder = did_jwk_from_public_key(public)
-        return holder, holder + "#0", public
-    raise _invalid_proof("the proof header names no key (kid or jwk)")
+    if "kid" not in header and "jwk" not in header:
+        raise _invalid_proof("the proof header names no key (kid or jwk)")
+    try:
+        return await bound_key(header, alg, controller=key_controller(header),
+                               purpose="authentication", resolver=resolver)
+    except VCBadgesError as exc:
+        raise _invalid_proof(f"the key of the proof cannot be used: {exc.message}") from exc
 
 
 async def verify_key_proof(
@@ -224,26 +207,24 @@ async def verify_key_proof(
         raise _invalid_proof(f"the key proof's typ must be {PROOF_TYP}")
     if alg not in configuration.proof_signing_algs:
         raise _invalid_proof(f"alg {alg} is not accepted for key proofs of this credential")
-    holder, method, public = await _proof_key(parsed.header, resolver)
+    key = await _proof_key(parsed.header, alg, resolver)
+    holder = key.controller
     if ":".join(holder.split(":", 2)[:2]) not in configuration.binding_methods:
         raise _invalid_proof("the key's DID method is not one this credential can be bound to")
-    if public.jose_alg != alg:
-        raise _invalid_proof(f"alg {alg} does not fit the {public.algorithm} key")
     try:
-        _jws.verify_signature(parsed, alg, _jws.JWTKey(
-            jwk=public_key_to_jwk(public), verification_method=method, controller=holder))
+        _jws.verify_signature(parsed, alg, key.public_key)
     except VCBadgesError as exc:
         raise _invalid_proof("the key proof's signature does not verify") from exc
     claims = parsed.claims
     if claims.get("aud") != credential_issuer:
         raise _invalid_proof("the key proof's aud is not this Credential Issuer")
-    iat = claims.get("iat")
-    if isinstance(iat, bool) or not isinstance(iat, (int, float)):
-        raise _invalid_proof("the key proof has no numeric iat")
     try:
-        issued_at = from_timestamp(iat)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise _invalid_proof("the key proof's iat is out of range") from exc
+        iat = _jws.numeric_date(claims, "iat")
+    except VCBadgesError as exc:
+        raise _invalid_proof("the key proof's iat is not a NumericDate in range") from exc
+    if iat is None:
+        raise _invalid_proof("the key proof has no numeric iat")
+    issued_at = from_timestamp(iat)
     if issued_at > when + leeway:
         raise _invalid_proof("the key proof was issued in the future (iat)")
     if issued_at < when - max_age:
@@ -254,8 +235,8 @@ async def verify_key_proof(
     if not await consume_nonce(store, nonce, now=when):
         raise ProtocolError("invalid_nonce", "the c_nonce is unknown, expired or already used; "
                             "get a new one from the Nonce Endpoint")
-    return KeyProof(holder=holder, verification_method=method, public_key=public, nonce=nonce,
-                    issued_at=issued_at)
+    return KeyProof(holder=holder, verification_method=key.verification_method,
+                    public_key=key.public_key, nonce=nonce, issued_at=issued_at)
 
 
 def _single_jwt_proof(body: Mapping[str, Any]) -> Any:

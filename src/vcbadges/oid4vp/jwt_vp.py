@@ -9,7 +9,9 @@ verifier's Client Identifier). The credentials inside are VC-JWT strings.
 ``vcbadges.verify`` builds for a Data Integrity presentation, with the same check ids:
 ``document``, ``presentation_proof``, ``challenge`` (the ``nonce`` claim), ``domain`` (the
 ``aud`` claim) and ``holder``; each credential is verified by the ``verify_credential``
-callable the caller passes (``vcbadges.verify`` with the caller's options).
+callable the caller passes (``vcbadges.verify`` with the caller's options). The holder's
+signature, key binding and times are checked by
+:func:`~vcbadges.proofs.jose.verify_jwt_presentation`, the rule every JWT here follows.
 """
 
 from __future__ import annotations
@@ -20,13 +22,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vcbadges import report as r
-from vcbadges.dids.jwk import did_jwk_from_public_key
-from vcbadges.dids.resolver import resolve_verification_method
-from vcbadges.errors import ProofError, VCBadgesError
-from vcbadges.oauth.common import current, from_timestamp, timestamp
-from vcbadges.primitives.jwk import public_key_from_jwk, public_key_to_jwk
+from vcbadges.errors import VCBadgesError
+from vcbadges.oauth.common import current, timestamp
 from vcbadges.primitives.keys import SigningKey
 from vcbadges.proofs import _jws
+from vcbadges.proofs.jose import VerifiedJWTPresentation, verify_jwt_presentation
 from vcbadges.report import Check, Outcome, PresentationReport, VerificationReport
 
 __all__ = ["sign_presentation_jwt", "verify_presentation_jwt"]
@@ -86,28 +86,6 @@ def _blocked(first: Check, now: datetime) -> PresentationReport:
     return PresentationReport(checks=(first, *(_skipped(c) for c in _ORDER[1:])), checked_at=now)
 
 
-async def _holder_key(
-    header: dict[str, Any], alg: str, resolver: Any
-) -> tuple[str, str, dict[str, str]]:
-    """The key that signed: the holder DID, the method and its public JWK, from a DID URL
-    ``kid`` (dereferenced for ``authentication``) or an embedded ``jwk`` (its did:jwk)."""
-    kid = header.get("kid")
-    if isinstance(kid, str) and kid.startswith("did:"):
-        method = await resolve_verification_method(resolver, kid, purpose="authentication")
-        public, controller, vm = method.public_key, method.controller, kid
-    elif "jwk" in header and kid is None:
-        public = public_key_from_jwk(header["jwk"])
-        controller = did_jwk_from_public_key(public)
-        vm = controller + "#0"
-    else:
-        raise ProofError("the VP-JWT must name the holder's key with a DID URL kid or a jwk",
-                         code=_jws.JWT_NO_KEY)
-    if public.jose_alg != alg:
-        raise ProofError(f"alg {alg} cannot be used with a {public.algorithm} key",
-                         code=_jws.JWT_ALG_KEY_MISMATCH)
-    return controller, vm, public_key_to_jwk(public)
-
-
 async def verify_presentation_jwt(
     token: str,
     *,
@@ -128,9 +106,10 @@ async def verify_presentation_jwt(
     typ = parsed.header.get("typ")
     vp = parsed.claims.get("vp")
     embedded = vp.get("verifiableCredential") if isinstance(vp, dict) else None
-    if typ is not None and (not isinstance(typ, str) or typ.lower() not in ("jwt", "vp+jwt")):
+    # jwt_vc_json presentations are VCDM 1.1 VP-JWTs; a vp+jwt carries no vp claim.
+    if typ is not None and (not isinstance(typ, str) or typ.lower() != "jwt"):
         return _blocked(_failed(r.DOCUMENT, JWT_WRONG_TYPE,
-                                f"a JWT of type {typ!r} is not a presentation"), when)
+                                f"a JWT of type {typ!r} is not a jwt_vc_json presentation"), when)
     vp_types = vp.get("type") if isinstance(vp, dict) else None
     if not isinstance(vp_types, list):
         vp_types = [vp_types]
@@ -139,69 +118,43 @@ async def verify_presentation_jwt(
         return _blocked(_failed(r.DOCUMENT, MALFORMED_PRESENTATION,
                                 "the JWT has no vp claim with a VerifiablePresentation"), when)
     checks = [Check(r.DOCUMENT, Outcome.PASSED, r.OK, "a VP-JWT with a vp claim")]
-    holder: str | None = None
+    verified: VerifiedJWTPresentation | None = None
     try:
-        alg = _jws.check_alg(parsed.header)
-        holder, method, public = await _holder_key(parsed.header, alg, resolver)
-        _jws.verify_signature(parsed, alg, _jws.JWTKey(jwk=public, verification_method=method,
-                                                       controller=holder))
-        _check_times(parsed.claims, when, skew)
+        verified = await verify_jwt_presentation(token, resolver=resolver, now=when, skew=skew)
         checks.append(Check(r.PRESENTATION_PROOF, Outcome.PASSED, r.OK,
-                            f"holder's JWT signature verified ({alg})"))
+                            f"holder's JWT signature verified ({verified.header['alg']})"))
     except VCBadgesError as exc:
-        holder = None
         checks.append(_failed(r.PRESENTATION_PROOF, exc.code, exc.message))
-    if holder is None:
+    if verified is None:
         checks.extend(_skipped(c) for c in (r.CHALLENGE, r.DOMAIN))
     else:
-        got_nonce = parsed.claims.get("nonce")
         checks.append(Check(r.CHALLENGE, Outcome.PASSED, r.OK, "nonce matches")
-                      if got_nonce == nonce else _failed(
+                      if verified.nonce == nonce else _failed(
                           r.CHALLENGE, r.CHALLENGE_MISMATCH, "the nonce is not the expected one"))
-        aud = parsed.claims.get("aud")
-        auds = aud if isinstance(aud, list) else [aud]
         checks.append(Check(r.DOMAIN, Outcome.PASSED, r.OK, "aud matches")
-                      if audience in auds else _failed(
+                      if audience in verified.aud else _failed(
                           r.DOMAIN, r.DOMAIN_MISMATCH, "the aud is not this verifier"))
     reports = tuple([await verify_credential(c) for c in embedded])
-    checks.append(_holder_check(holder, parsed.claims, vp, reports, holder_must_be_subject))
+    checks.append(_holder_check(verified, checks[1], reports, holder_must_be_subject))
     document_id = parsed.claims.get("jti")
     return PresentationReport(
         checks=tuple(checks), checked_at=when,
         credentials=tuple(rep for rep in reports if isinstance(rep, VerificationReport)),
-        document_id=document_id if isinstance(document_id, str) else None, holder=holder)
-
-
-def _check_times(claims: dict[str, Any], now: datetime, skew: timedelta) -> None:
-    for name in ("iat", "exp", "nbf"):
-        value = claims.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise ProofError(f"JWT claim {name} is not a NumericDate", code=_jws.MALFORMED_JWT)
-    try:
-        iat = claims.get("iat")
-        if iat is not None and from_timestamp(iat) > now + skew:
-            raise ProofError("the presentation was signed in the future (iat)",
-                             code=r.PROOF_NOT_YET_VALID)
-        exp = claims.get("exp")
-        if exp is not None and from_timestamp(exp) < now - skew:
-            raise ProofError("the presentation has expired (exp)", code=r.PROOF_EXPIRED)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise ProofError("a JWT time claim is out of range", code=_jws.MALFORMED_JWT) from exc
+        document_id=document_id if isinstance(document_id, str) else None,
+        holder=verified.holder if verified is not None else None)
 
 
 def _holder_check(
-    holder: str | None, claims: dict[str, Any], vp: dict[str, Any], reports: Sequence[Any],
+    verified: VerifiedJWTPresentation | None, proof: Check, reports: Sequence[Any],
     holder_must_be_subject: bool,
 ) -> Check:
-    if holder is None:
-        return _skipped(r.HOLDER)
-    iss = claims.get("iss")
-    stated = vp.get("holder")
-    stated_id = stated.get("id") if isinstance(stated, dict) else stated
-    for value in (iss, stated_id):
-        if value is not None and value != holder:
+    if verified is None:
+        # A key not bound to the stated holder fails the proof; the holder check says why.
+        if proof.code == r.HOLDER_MISMATCH:
             return _failed(r.HOLDER, r.HOLDER_MISMATCH,
                            "the presentation was not signed by its holder")
+        return _skipped(r.HOLDER)
+    holder = verified.holder
     if holder_must_be_subject:
         for rep in reports:
             subject = rep.credential.get("subject") if isinstance(

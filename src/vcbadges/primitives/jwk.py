@@ -1,6 +1,8 @@
-"""JSON Web Key (RFC 7517/8037) import and export for our key types.
+"""JSON Web Key (RFC 7517/7518/8037) import and export for our key types.
 
 Export never includes the private part unless asked for explicitly with ``private=True``.
+RSA keys are read and written as public keys only (RFC 7518 §6.3.1): nothing here signs
+with RSA.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from vcbadges.primitives.keys import (
     P256PublicKey,
     P256SigningKey,
     PublicKey,
+    RSAPublicKey,
     SigningKey,
 )
 from vcbadges.primitives.multibase import b64url_decode, b64url_encode
@@ -24,10 +27,17 @@ from vcbadges.primitives.multibase import b64url_decode, b64url_encode
 __all__ = ["public_key_to_jwk", "signing_key_to_jwk", "public_key_from_jwk", "signing_key_from_jwk"]
 
 
+def _uint_to_b64url(value: int) -> str:
+    # RFC 7518 §6.3.1: a Base64urlUInt uses the minimum number of octets.
+    return b64url_encode(value.to_bytes(max(1, (value.bit_length() + 7) // 8), "big"))
+
+
 def public_key_to_jwk(key: PublicKey) -> dict[str, str]:
-    """Return the public JWK of ``key`` (OKP/Ed25519 or EC/P-256)."""
+    """Return the public JWK of ``key`` (OKP/Ed25519, EC/P-256 or RSA)."""
     if isinstance(key, Ed25519PublicKey):
         return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(key.raw)}
+    if isinstance(key, RSAPublicKey):
+        return {"kty": "RSA", "n": _uint_to_b64url(key.n), "e": _uint_to_b64url(key.e)}
     numbers = key.numbers
     return {
         "kty": "EC",
@@ -55,11 +65,29 @@ def _member(jwk: dict[str, Any], name: str, size: int) -> bytes:
     return raw
 
 
+def _uint_member(jwk: dict[str, Any], name: str) -> int:
+    """A Base64urlUInt member, decoded strictly: a key has one spelling of each member."""
+    value = jwk.get(name)
+    if not isinstance(value, str) or not value:
+        raise KeyFormatError(f"JWK member {name!r} is missing", code="invalid_jwk")
+    raw = b64url_decode(value)
+    # The lenient decoder skips foreign characters and padding; encoding back catches them.
+    if b64url_encode(raw) != value:
+        raise KeyFormatError(f"JWK member {name!r} is not canonical base64url",
+                             code="invalid_jwk")
+    return int.from_bytes(raw, "big")
+
+
 def public_key_from_jwk(jwk: Any) -> PublicKey:
-    """Decode a public JWK; raise ``KeyFormatError`` for other key types or bad members."""
+    """Decode a public JWK; raise ``KeyFormatError`` for other key types or bad members.
+
+    An RSA key under 2048 bits raises ``KeyFormatError`` with code ``weak_rsa_key``.
+    """
     if not isinstance(jwk, dict):
         raise KeyFormatError("JWK must be a JSON object", code="invalid_jwk")
     kty, crv = jwk.get("kty"), jwk.get("crv")
+    if kty == "RSA":
+        return RSAPublicKey(_uint_member(jwk, "n"), _uint_member(jwk, "e"))
     if kty == "OKP" and crv == "Ed25519":
         return Ed25519PublicKey(_member(jwk, "x", 32))
     if kty == "EC" and crv == "P-256":
@@ -81,6 +109,8 @@ def signing_key_from_jwk(jwk: Any, *, verification_method: str | None = None) ->
     """Decode a private JWK and check that its public members belong to it."""
     public = public_key_from_jwk(jwk)
     key: SigningKey
+    if isinstance(public, RSAPublicKey):
+        raise KeyFormatError("RSA keys are for verification only", code="unsupported_key_type")
     if isinstance(public, Ed25519PublicKey):
         key = Ed25519SigningKey.from_seed(_member(jwk, "d", 32),
                                           verification_method=verification_method)

@@ -1,8 +1,10 @@
-"""Typed Ed25519 and P-256 keys over ``cryptography``, with Multikey encodings.
+"""Typed Ed25519, P-256 and RSA keys over ``cryptography``, with Multikey encodings.
 
-Keys are objects, never dicts: each public key verifies raw signatures and encodes itself as a
-Multikey; each signing key signs and knows the verification-method id that proofs will name
-(by default the did:key one, since did:key is only an encoding of the public key).
+Keys are objects, never dicts: each public key verifies raw signatures; Ed25519 and P-256 keys
+also encode themselves as Multikeys, and each signing key signs and knows the
+verification-method id that proofs will name (by default the did:key one, since did:key is
+only an encoding of the public key). RSA keys only verify: Open Badges 3.0 names RS256 as the
+minimum a VC-JWT verifier accepts, but nothing here issues with RSA.
 ``verify`` raises :class:`~vcbadges.errors.InvalidProof` and never returns a bool.
 """
 
@@ -12,7 +14,7 @@ from typing import Literal, Union
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
@@ -25,10 +27,16 @@ __all__ = [
     "Algorithm",
     "Ed25519PublicKey",
     "P256PublicKey",
+    "RSAPublicKey",
+    "RSAScheme",
     "Ed25519SigningKey",
     "P256SigningKey",
     "PublicKey",
+    "SigningPublicKey",
     "SigningKey",
+    "MIN_RSA_BITS",
+    "MAX_RSA_BITS",
+    "WEAK_RSA_KEY",
     "generate_key",
     "public_key_from_multikey",
     "signing_key_from_multikey",
@@ -127,13 +135,93 @@ class P256PublicKey:
         return f"P256PublicKey({self.to_multikey()})"
 
 
-PublicKey = Union[Ed25519PublicKey, P256PublicKey]
+RSAScheme = Literal["RS256", "PS256"]
+
+# Open Badges 3.0 requires RSA keys of at least 2048 bits. The upper bounds only limit the
+# work an attacker-chosen key can cause: real moduli stop at 4096 bits and real exponents are
+# 65537 or 3 (BoringSSL refuses exponents beyond 33 bits for the same reason).
+MIN_RSA_BITS = 2048
+MAX_RSA_BITS = 8192
+_MAX_RSA_EXPONENT_BITS = 33
+WEAK_RSA_KEY = "weak_rsa_key"
+# PKCS #1 v1.5 and PSS, both over SHA-256; PSS with a salt as long as the hash (RFC 7518 §3.5).
+_RSA_PADDINGS: dict[str, padding.AsymmetricPadding] = {
+    "RS256": padding.PKCS1v15(),
+    "PS256": padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
+}
+
+
+class RSAPublicKey:
+    """An RSA public key of 2048 to 8192 bits, for RS256 and PS256 signatures.
+
+    Built from the modulus and exponent, so that two encodings of one key (a JWK, a PEM) give
+    equal objects and a key can be compared with the one a DID document lists.
+    """
+
+    algorithm: Literal["RSA"] = "RSA"
+    jose_alg = "RS256"
+    __slots__ = ("_key", "e", "n")
+
+    def __init__(self, n: int, e: int) -> None:
+        bits = n.bit_length()
+        if bits < MIN_RSA_BITS:
+            raise KeyFormatError(f"RSA key has {bits} bits, at least {MIN_RSA_BITS} are required",
+                                 code=WEAK_RSA_KEY)
+        if bits > MAX_RSA_BITS or e.bit_length() > _MAX_RSA_EXPONENT_BITS:
+            raise KeyFormatError(f"RSA key has a {bits}-bit modulus or a {e.bit_length()}-bit "
+                                 "exponent, beyond what real keys use", code="invalid_key")
+        try:
+            self._key = rsa.RSAPublicNumbers(e, n).public_key()
+        except ValueError as exc:
+            raise KeyFormatError("not a valid RSA public key", code="invalid_key") from exc
+        self.n = n
+        self.e = e
+
+    @classmethod
+    def from_pem(cls, pem: bytes) -> RSAPublicKey:
+        """Decode a PEM ``PUBLIC KEY`` (SubjectPublicKeyInfo) holding an RSA key."""
+        try:
+            key = serialization.load_pem_public_key(pem)
+        except (ValueError, TypeError) as exc:
+            raise KeyFormatError("not a PEM public key", code="invalid_key") from exc
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise KeyFormatError("the PEM public key is not an RSA key",
+                                 code="unsupported_key_type")
+        numbers = key.public_numbers()
+        return cls(numbers.n, numbers.e)
+
+    @property
+    def bits(self) -> int:
+        return self.n.bit_length()
+
+    def verify(self, signature: bytes, message: bytes, *, scheme: RSAScheme = "RS256") -> None:
+        """Raise ``InvalidProof`` unless ``signature`` is a valid ``scheme`` signature of
+        ``message`` (RS256: PKCS #1 v1.5, PS256: PSS, both over SHA-256)."""
+        try:
+            self._key.verify(signature, message, _RSA_PADDINGS[scheme], hashes.SHA256())
+        except (InvalidSignature, ValueError) as exc:
+            raise InvalidProof(f"{scheme} signature does not verify") from exc
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RSAPublicKey) and (other.n, other.e) == (self.n, self.e)
+
+    def __hash__(self) -> int:
+        return hash((self.algorithm, self.n, self.e))
+
+    def __repr__(self) -> str:
+        return f"RSAPublicKey({self.bits} bits, e={self.e}, n=…{self.n & 0xFFFFFFFF:08x})"
+
+
+#: The public keys of our signing keys: the ones with Multikey and did:key forms.
+SigningPublicKey = Union[Ed25519PublicKey, P256PublicKey]
+#: Every public key a signature can be checked with.
+PublicKey = Union[Ed25519PublicKey, P256PublicKey, RSAPublicKey]
 
 
 class _SigningKeyBase:
     """Shared behaviour: the verification method a proof names, and a repr that hides secrets."""
 
-    public_key: PublicKey
+    public_key: SigningPublicKey
     verification_method: str
 
     @property
@@ -260,7 +348,7 @@ def generate_key(algorithm: Algorithm = "Ed25519") -> SigningKey:
     raise ValueError(f"unsupported key algorithm {algorithm!r}")
 
 
-def public_key_from_multikey(text: str) -> PublicKey:
+def public_key_from_multikey(text: str) -> SigningPublicKey:
     """Decode a ``publicKeyMultibase`` value (Ed25519 ``z6Mk…`` or P-256 ``zDna…``)."""
     code, raw = multicodec.split_prefix(multibase.decode(text))
     if code == multicodec.ED25519_PUB:

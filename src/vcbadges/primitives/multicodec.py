@@ -39,10 +39,19 @@ def encode_varint(value: int) -> bytes:
 
 
 def _decode_varint(data: bytes) -> tuple[int, int]:
+    """Decode a minimal unsigned varint of at most four bytes.
+
+    A last byte of zero after a continuation adds nothing but another spelling of the same
+    code (``ed 81 00`` for ``ed 01``); refusing it keeps one encoding, and so one did:key,
+    per key, as the unsigned-varint spec requires.
+    """
     value = 0
     for i, byte in enumerate(data[:4]):
         value |= (byte & 0x7F) << (7 * i)
         if not byte & 0x80:
+            if i and not byte:
+                raise KeyFormatError("multicodec header is not a minimal varint",
+                                     code="invalid_multicodec")
             return value, i + 1
     raise KeyFormatError("multicodec header is not a valid varint", code="invalid_multicodec")
 

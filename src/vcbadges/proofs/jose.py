@@ -10,11 +10,12 @@ Two formats, told apart by the JOSE header ``typ``:
 
 ``verify_jwt_credential`` raises on failure, never returns a bool: ``ProofError`` with the
 codes below, ``InvalidProof`` (``invalid_signature``), ``DIDResolutionError`` and
-``KeyFormatError``. It checks the signature, that the key is one the DID document lists
-for ``assertionMethod``, and that the JWT claims agree with the credential. It does not
-decide whether the key's controller is the credential's issuer, nor whether the credential
-is currently valid: it returns ``controller`` and the credential for the caller's issuer and
-validity checks.
+``KeyFormatError``. It checks that the key is bound to the credential's issuer (the rule of
+:mod:`vcbadges.proofs._binding`: listed for ``assertionMethod`` by the issuer's own DID
+document, ``issuer_mismatch`` otherwise), the signature, and that the JWT claims agree with
+the credential. It does not decide whether the credential is currently valid: it returns the
+credential for the caller's validity checks. :func:`verify_jwt_presentation` does the same
+for presentations signed as JWTs, with the key bound to the holder.
 """
 
 from __future__ import annotations
@@ -26,9 +27,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from vcbadges.errors import CredentialError, ProofError
-from vcbadges.primitives.dates import format_datetime, parse_datetime, utcnow
+from vcbadges.primitives.dates import parse_datetime, utcnow
 from vcbadges.primitives.keys import SigningKey
 from vcbadges.proofs import _jws
+from vcbadges.proofs._binding import HOLDER_MISMATCH, ISSUER_MISMATCH, bound_key
+from vcbadges.proofs._jwt_presentation import (
+    VerifiedJWTPresentation,
+    read_jwt_presentation,
+    verify_jwt_presentation,
+)
 from vcbadges.proofs._jws import (
     JWT_ALG_KEY_MISMATCH,
     JWT_ALG_NONE,
@@ -36,14 +43,20 @@ from vcbadges.proofs._jws import (
     JWT_CRIT_UNSUPPORTED,
     JWT_NO_KEY,
     JWT_WEAK_RSA_KEY,
+    JWT_WRONG_TYPE,
     MALFORMED_JWT,
+    PROOF_CREATED_IN_FUTURE,
+    PROOF_EXPIRED,
 )
 
 __all__ = [
     "VerifiedJWT",
+    "VerifiedJWTPresentation",
     "sign_vc_jwt",
     "sign_vc_jose",
     "verify_jwt_credential",
+    "verify_jwt_presentation",
+    "read_jwt_presentation",
     "enveloped_credential",
     "token_from_envelope",
     "read_jwt_credential",
@@ -57,13 +70,11 @@ __all__ = [
     "JWT_CRIT_UNSUPPORTED",
     "JWT_CLAIMS_MISMATCH",
     "JWT_WRONG_TYPE",
+    "ISSUER_MISMATCH",
+    "HOLDER_MISMATCH",
 ]
 
 JWT_CLAIMS_MISMATCH = "jwt_claims_mismatch"
-JWT_WRONG_TYPE = "jwt_wrong_type"
-# The same codes Data Integrity proofs use for a signature made in the future or expired.
-PROOF_CREATED_IN_FUTURE = "proof_created_in_future"
-PROOF_EXPIRED = "proof_expired"
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 ENVELOPED_TYPE = "EnvelopedVerifiableCredential"
@@ -87,15 +98,15 @@ class VerifiedJWT:
     silent: the Open Badges spec says ``nbf``/``exp`` set ``validFrom``/``validUntil`` and
     ``iss``/``sub``/``jti`` the issuer, subject and id, so a ``vc`` without them gets them
     from the claims (that is what the signed token asserts). Where both speak they must agree.
-    ``controller`` is the DID of the signing key (None for an embedded non-DID key): the
-    caller compares it with the issuer.
+    ``controller`` is the issuer the key was bound to, and ``verification_method`` the method
+    of the issuer's document that lists the key.
     """
 
     credential: dict[str, Any]
     header: dict[str, Any]
     claims: dict[str, Any]
-    verification_method: str | None
-    controller: str | None
+    verification_method: str
+    controller: str
     format: Literal["vc-jwt", "vc+jwt"]
 
 
@@ -125,8 +136,8 @@ def _numeric_date(credential: Mapping[str, Any], name: str) -> int | float:
     """A credential date as a JWT NumericDate: whole seconds as an int, fractions kept."""
     try:
         stamp = parse_datetime(credential[name]).timestamp()
-    except ValueError as exc:
-        raise CredentialError(f"{name} is not a date-time: {exc}") from exc
+    except (ValueError, OverflowError) as exc:
+        raise CredentialError(f"{name} is not a date-time a JWT can carry: {exc}") from exc
     return int(stamp) if stamp.is_integer() else stamp
 
 
@@ -213,19 +224,15 @@ def _format_of(header: dict[str, Any], claims: dict[str, Any]) -> Literal["vc-jw
     Explicit typing (RFC 8725 §3.11) keeps other JWTs signed by the same key, such as an
     OpenID4VCI proof or a presentation, from being accepted as credentials.
     """
-    typ = header.get("typ")
-    cty = header.get("cty")
-    if (typ is not None and not isinstance(typ, str)) or (cty is not None
-                                                           and not isinstance(cty, str)):
-        raise ProofError("JWT typ and cty must be strings", code=MALFORMED_JWT)
-    norm = typ.lower().removeprefix("application/") if typ else None
-    if norm in _TYP_VC_JOSE:
-        if cty is not None and cty.lower().removeprefix("application/") not in _CTY_VC_JOSE:
+    typ = _jws.media_type(header.get("typ"), "typ")
+    cty = _jws.media_type(header.get("cty"), "cty")
+    if typ in _TYP_VC_JOSE:
+        if cty is not None and cty not in _CTY_VC_JOSE:
             raise ProofError(f"a vc+jwt with cty {cty!r} is not a credential", code=JWT_WRONG_TYPE)
         if "vc" in claims or "vp" in claims:
             raise ProofError("a vc+jwt must not have vc or vp claims", code=MALFORMED_JWT)
         return "vc+jwt"
-    if norm is not None and norm not in _TYP_VC_JWT:
+    if typ is not None and typ not in _TYP_VC_JWT:
         raise ProofError(f"a JWT of type {typ!r} is not a credential", code=JWT_WRONG_TYPE)
     if "vc" in claims:
         if not isinstance(claims["vc"], dict):
@@ -234,22 +241,6 @@ def _format_of(header: dict[str, Any], claims: dict[str, Any]) -> Literal["vc-jw
     if "@context" in claims and "type" in claims:
         return "vc+jwt"
     raise ProofError("the JWT carries no credential (no vc claim)", code=MALFORMED_JWT)
-
-
-def _claim_time(claims: dict[str, Any], name: str) -> float | None:
-    """A NumericDate claim as a float; anything but a JSON number within datetime's range
-    (years 1 to 9999) is malformed."""
-    if name not in claims:
-        return None
-    value = claims[name]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ProofError(f"JWT claim {name} is not a NumericDate", code=MALFORMED_JWT)
-    try:
-        stamp = float(value)
-        datetime.fromtimestamp(stamp, UTC)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise ProofError(f"JWT claim {name} is out of range", code=MALFORMED_JWT) from exc
-    return stamp
 
 
 def _mismatch(message: str) -> ProofError:
@@ -273,10 +264,24 @@ def _check_identity(credential: dict[str, Any], claims: dict[str, Any]) -> None:
 
 
 def _same_second(claim: float, credential: Mapping[str, Any], name: str) -> bool:
-    # NumericDates may carry fractions that a credential date drops, or the other way round:
-    # both are compared at whole-second precision.
-    stamp = float(_numeric_date(credential, name))
+    """Whether a NumericDate claim and a credential date name the same second.
+
+    NumericDates may carry fractions that a credential date drops, or the other way round:
+    both are compared at whole-second precision. A credential date that cannot be read, or
+    lies outside the years 1 to 9999 once in UTC, never equals a claim, which
+    :func:`~vcbadges.proofs._jws.numeric_date` keeps within them.
+    """
+    try:
+        stamp = parse_datetime(credential[name]).timestamp()
+    except (ValueError, OverflowError):
+        return False
     return math.floor(stamp) == math.floor(claim)
+
+
+def _xsd_date(stamp: float) -> str:
+    # isoformat, not strftime: "%Y" drops the leading zeros of years before 1000.
+    when = datetime.fromtimestamp(math.floor(stamp), UTC)
+    return when.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def _complete(vc: dict[str, Any], claims: dict[str, Any]) -> dict[str, Any]:
@@ -303,7 +308,7 @@ def _complete(vc: dict[str, Any], claims: dict[str, Any]) -> dict[str, Any]:
                                    "validFrom" if v2 else "issuanceDate"),
                                   ("exp", ("validUntil", "expirationDate"),
                                    "validUntil" if v2 else "expirationDate")):
-        when = _claim_time(claims, claim)
+        when = _jws.numeric_date(claims, claim)
         if when is None:
             continue
         present = [n for n in names if n in vc]
@@ -311,7 +316,7 @@ def _complete(vc: dict[str, Any], claims: dict[str, Any]) -> dict[str, Any]:
             if not _same_second(when, vc, name):
                 raise _mismatch(f"{claim} does not match the credential's {name}")
         if not present:
-            credential[default] = format_datetime(datetime.fromtimestamp(when, UTC))
+            credential[default] = _xsd_date(when)
     return credential
 
 
@@ -321,14 +326,14 @@ def _check_signature_times(claims: dict[str, Any], fmt: str, now: datetime,
 
     A VC-JWT's ``exp`` is the credential's ``validUntil`` and is left to the validity check.
     """
-    # Compared as timestamps: adding the skew to a datetime near year 9999 would overflow.
+    # Compared as timestamps, the skew applied to the clock, never to a date from the token.
     current, margin = now.timestamp(), skew.total_seconds()
-    iat = _claim_time(claims, "iat")
+    iat = _jws.numeric_date(claims, "iat")
     if iat is not None and iat > current + margin:
         raise ProofError("the JWT was issued in the future (iat)", code=PROOF_CREATED_IN_FUTURE)
-    _claim_time(claims, "nbf")
-    exp = _claim_time(claims, "exp")
-    if fmt == "vc+jwt" and exp is not None and current > exp + margin:
+    _jws.numeric_date(claims, "nbf")
+    exp = _jws.numeric_date(claims, "exp")
+    if fmt == "vc+jwt" and exp is not None and current - margin > exp:
         raise ProofError("the JWT signature has expired (exp)", code=PROOF_EXPIRED)
 
 
@@ -336,9 +341,10 @@ async def verify_jwt_credential(token: str, *, resolver: Any, now: datetime,
                                 skew: timedelta) -> VerifiedJWT:
     """Verify a VC-JWT or ``vc+jwt`` credential; return it with its header, claims and key.
 
-    The key comes from ``kid`` (a DID URL, dereferenced through ``resolver`` for
-    ``assertionMethod``) or from an embedded ``jwk``. Raises ``ProofError`` (``malformed_jwt``,
-    ``jwt_alg_none``, ``jwt_alg_unsupported``, ``jwt_crit_unsupported``, ``jwt_wrong_type``,
+    The key is the one the header names (``kid``) or carries (``jwk``), and it must be bound
+    to the credential's issuer (its ``issuer``, else ``iss``) through ``resolver`` for
+    ``assertionMethod``. Raises ``ProofError`` (``malformed_jwt``, ``jwt_alg_none``,
+    ``jwt_alg_unsupported``, ``jwt_crit_unsupported``, ``jwt_wrong_type``, ``issuer_mismatch``,
     ``jwt_no_key``, ``jwt_weak_rsa_key``, ``jwt_alg_key_mismatch``, ``jwt_claims_mismatch``,
     ``proof_created_in_future``, ``proof_expired``), ``InvalidProof`` (``invalid_signature``),
     ``CredentialError``, ``DIDResolutionError`` and ``KeyFormatError``.
@@ -351,9 +357,13 @@ async def verify_jwt_credential(token: str, *, resolver: Any, now: datetime,
     else:
         carried = {k: v for k, v in parsed.claims.items() if k not in _JWT_CLAIM_NAMES}
     iss = parsed.claims.get("iss")
-    issuer_hint = _issuer_id(carried) or (iss if isinstance(iss, str) else None)
-    key = await _jws.key_for(parsed.header, alg, resolver=resolver, issuer_id=issuer_hint)
-    _jws.verify_signature(parsed, alg, key)
+    issuer = _issuer_id(carried) or (iss if isinstance(iss, str) else None)
+    if issuer is None:
+        raise ProofError("the credential names no issuer, so no key can be bound to it",
+                         code=ISSUER_MISMATCH)
+    key = await bound_key(parsed.header, alg, controller=issuer, purpose="assertionMethod",
+                          resolver=resolver)
+    _jws.verify_signature(parsed, alg, key.public_key)
     _check_signature_times(parsed.claims, fmt, now, skew)
     if fmt == "vc-jwt":
         credential = _complete(carried, parsed.claims)
