@@ -80,7 +80,7 @@ async def test_wrong_nonce_and_iss(holder_key, jwt_credential):
 @pytest.mark.parametrize("claims, header, code", [
     ({"vp": None}, {}, "malformed_presentation"),
     ({"vp": {"type": ["VerifiablePresentation"]}}, {}, "malformed_presentation"),
-    ({"vp": {"type": ["X"], "verifiableCredential": ["a"]}}, {}, "malformed_presentation"),
+    ({"vp": {"type": ["X"], "verifiableCredential": ["a"]}}, {}, "missing_type"),
     ({}, {"typ": "vc+jwt"}, "jwt_wrong_type"),
 ])
 async def test_malformed_vp_jwts(holder_key, jwt_credential, claims, header, code):
@@ -94,3 +94,32 @@ async def test_malformed_vp_jwts(holder_key, jwt_credential, claims, header, cod
 async def test_not_a_jwt():
     report = await check("garbage")
     assert outcomes(report)["document"] == ("failed", "malformed_jwt")
+
+
+async def test_verify_takes_a_vp_jwt_with_the_same_rules(holder_key, other_holder_key,
+                                                         jwt_credential):
+    token = sign_presentation_jwt([jwt_credential], key=holder_key, nonce=NONCE, audience=AUD,
+                                  now=START)
+    report = await verify(token, challenge=NONCE, domain=AUD, now=START)
+    assert report.verified, report.to_json()
+    assert report.holder == holder_key.controller
+    assert outcomes(await verify(token, challenge="other", domain=AUD, now=START))[
+        "challenge"] == ("failed", "challenge_mismatch")
+    assert outcomes(await verify(token, challenge=NONCE, domain="https://else.example",
+                                 now=START))["domain"] == ("failed", "domain_mismatch")
+    # The badge names the holder; presented by someone else it fails the holder rule.
+    stolen = sign_presentation_jwt([jwt_credential], key=other_holder_key, nonce=NONCE,
+                                   audience=AUD, now=START)
+    report = await verify(stolen, challenge=NONCE, domain=AUD, now=START)
+    assert outcomes(report)["holder"] == ("failed", "holder_not_subject")
+    assert (await verify(stolen, challenge=NONCE, domain=AUD, now=START,
+                         holder_must_be_subject=False)).verified
+
+
+async def test_a_credential_written_as_json_text_inside_a_presentation_is_refused(
+        holder_key, jwt_credential):
+    token = sign_presentation_jwt(['{"type": ["VerifiableCredential"]}'], key=holder_key,
+                                  nonce=NONCE, audience=AUD, now=START)
+    report = await verify(token, challenge=NONCE, domain=AUD, now=START)
+    assert not report.verified
+    assert report.credentials[0].check("document").code == "not_an_object"

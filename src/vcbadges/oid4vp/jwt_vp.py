@@ -5,13 +5,11 @@ The VCDM 1.1 JWT encoding: the presentation sits in the ``vp`` claim, ``iss`` is
 and OpenID4VP binds it to the request with ``nonce`` (the request's nonce) and ``aud`` (the
 verifier's Client Identifier). The credentials inside are VC-JWT strings.
 
-:func:`verify_presentation_jwt` builds the same :class:`~vcbadges.report.PresentationReport`
-``vcbadges.verify`` builds for a Data Integrity presentation, with the same check ids:
-``document``, ``presentation_proof``, ``challenge`` (the ``nonce`` claim), ``domain`` (the
-``aud`` claim) and ``holder``; each credential is verified by the ``verify_credential``
-callable the caller passes (``vcbadges.verify`` with the caller's options). The holder's
-signature, key binding and times are checked by
-:func:`~vcbadges.proofs.jose.verify_jwt_presentation`, the rule every JWT here follows.
+:func:`verify_presentation_jwt` checks what OpenID4VP asks of the format and hands the
+token to the verifier's engine for JWT presentations, so the report, checks and holder rule
+are the ones ``vcbadges.verify`` gives: ``document``, ``presentation_proof``, ``challenge``
+(the ``nonce`` claim), ``domain`` (the ``aud`` claim) and ``holder``; each credential is
+verified by the ``verify_credential`` callable the caller passes.
 """
 
 from __future__ import annotations
@@ -26,8 +24,9 @@ from vcbadges.errors import VCBadgesError
 from vcbadges.oauth.common import current, timestamp
 from vcbadges.primitives.keys import SigningKey
 from vcbadges.proofs import _jws
-from vcbadges.proofs.jose import VerifiedJWTPresentation, verify_jwt_presentation
 from vcbadges.report import Check, Outcome, PresentationReport, VerificationReport
+from vcbadges.verifier.jwt_presentation import verify_presentation_token
+from vcbadges.verifier.options import VerifyOptions
 
 __all__ = ["sign_presentation_jwt", "verify_presentation_jwt"]
 
@@ -92,12 +91,17 @@ async def verify_presentation_jwt(
     nonce: str,
     audience: str,
     resolver: Any,
-    verify_credential: Callable[[Any], Awaitable[VerificationReport | Any]],
+    verify_credential: Callable[[Any], Awaitable[VerificationReport]],
     holder_must_be_subject: bool = True,
     skew: timedelta = timedelta(minutes=5),
     now: datetime | None = None,
 ) -> PresentationReport:
-    """Verify a VP-JWT bound to ``nonce`` and ``audience``; never raises for a bad token."""
+    """Verify a VP-JWT bound to ``nonce`` and ``audience``; never raises for a bad token.
+
+    OpenID4VP's ``jwt_vc_json`` asks for the VCDM 1.1 form with credentials inside; past that,
+    the verifier's one engine (:func:`~vcbadges.verifier.jwt_presentation.
+    verify_presentation_token`) decides, with the same checks and holder rule as ``verify``.
+    """
     when = current(now)
     try:
         parsed = _jws.parse_compact(token)
@@ -110,56 +114,10 @@ async def verify_presentation_jwt(
     if typ is not None and (not isinstance(typ, str) or typ.lower() != "jwt"):
         return _blocked(_failed(r.DOCUMENT, JWT_WRONG_TYPE,
                                 f"a JWT of type {typ!r} is not a jwt_vc_json presentation"), when)
-    vp_types = vp.get("type") if isinstance(vp, dict) else None
-    if not isinstance(vp_types, list):
-        vp_types = [vp_types]
-    if (not isinstance(vp, dict) or "VerifiablePresentation" not in vp_types
-            or not isinstance(embedded, list) or not embedded):
+    if not isinstance(embedded, list) or not embedded:
         return _blocked(_failed(r.DOCUMENT, MALFORMED_PRESENTATION,
-                                "the JWT has no vp claim with a VerifiablePresentation"), when)
-    checks = [Check(r.DOCUMENT, Outcome.PASSED, r.OK, "a VP-JWT with a vp claim")]
-    verified: VerifiedJWTPresentation | None = None
-    try:
-        verified = await verify_jwt_presentation(token, resolver=resolver, now=when, skew=skew)
-        checks.append(Check(r.PRESENTATION_PROOF, Outcome.PASSED, r.OK,
-                            f"holder's JWT signature verified ({verified.header['alg']})"))
-    except VCBadgesError as exc:
-        checks.append(_failed(r.PRESENTATION_PROOF, exc.code, exc.message))
-    if verified is None:
-        checks.extend(_skipped(c) for c in (r.CHALLENGE, r.DOMAIN))
-    else:
-        checks.append(Check(r.CHALLENGE, Outcome.PASSED, r.OK, "nonce matches")
-                      if verified.nonce == nonce else _failed(
-                          r.CHALLENGE, r.CHALLENGE_MISMATCH, "the nonce is not the expected one"))
-        checks.append(Check(r.DOMAIN, Outcome.PASSED, r.OK, "aud matches")
-                      if audience in verified.aud else _failed(
-                          r.DOMAIN, r.DOMAIN_MISMATCH, "the aud is not this verifier"))
-    reports = tuple([await verify_credential(c) for c in embedded])
-    checks.append(_holder_check(verified, checks[1], reports, holder_must_be_subject))
-    document_id = parsed.claims.get("jti")
-    return PresentationReport(
-        checks=tuple(checks), checked_at=when,
-        credentials=tuple(rep for rep in reports if isinstance(rep, VerificationReport)),
-        document_id=document_id if isinstance(document_id, str) else None,
-        holder=verified.holder if verified is not None else None)
-
-
-def _holder_check(
-    verified: VerifiedJWTPresentation | None, proof: Check, reports: Sequence[Any],
-    holder_must_be_subject: bool,
-) -> Check:
-    if verified is None:
-        # A key not bound to the stated holder fails the proof; the holder check says why.
-        if proof.code == r.HOLDER_MISMATCH:
-            return _failed(r.HOLDER, r.HOLDER_MISMATCH,
-                           "the presentation was not signed by its holder")
-        return _skipped(r.HOLDER)
-    holder = verified.holder
-    if holder_must_be_subject:
-        for rep in reports:
-            subject = rep.credential.get("subject") if isinstance(
-                rep, VerificationReport) else None
-            if subject != holder:
-                return _failed(r.HOLDER, r.HOLDER_NOT_SUBJECT,
-                               "the holder is not the subject of every credential presented")
-    return Check(r.HOLDER, Outcome.PASSED, r.OK, f"presented by {holder}")
+                                "the JWT has no vp claim with credentials"), when)
+    return await verify_presentation_token(
+        token, VerifyOptions(resolver=resolver, now=when, skew=skew), challenge=nonce,
+        domain=audience, holder_must_be_subject=holder_must_be_subject,
+        verify_embedded=verify_credential)

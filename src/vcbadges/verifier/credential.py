@@ -36,7 +36,7 @@ from vcbadges.verifier.options import (
     parse_document,
 )
 
-__all__ = ["verify_credential"]
+__all__ = ["verify_credential", "verify_embedded_credential"]
 
 
 def _embedded_endorsements(document: dict[str, Any]) -> Iterator[tuple[str, Any]]:
@@ -129,6 +129,17 @@ async def verify_credential(document: Any, options: VerifyOptions) -> Verificati
     return await _verify(document, options, 0, with_status=True)
 
 
+async def verify_embedded_credential(item: Any, options: VerifyOptions) -> VerificationReport:
+    """Verify a credential found inside a presentation: a JSON object, a VC-JWT or an
+    enveloped one. A credential written as JSON text inside a string is refused: nothing
+    signed it in that form, and reading it would be one more spelling of the same claims."""
+    if isinstance(item, str) and not looks_like_jwt(item.strip()):
+        return _blocked(failed(r.DOCUMENT, r.NOT_AN_OBJECT,
+                               "an embedded credential must be an object or a VC-JWT"),
+                        options.now or utcnow())
+    return await verify_credential(item, options)
+
+
 def _jwt_token(document: Any) -> str | None:
     """The compact JWT in ``document``: a JWT string, or an EnvelopedVerifiableCredential."""
     if isinstance(document, dict):
@@ -181,7 +192,7 @@ async def _verify(
                                f"{verified.format} signature verified "
                                f"({verified.header.get('alg')})",
                                {"verification_methods": [verified.verification_method]}),
-                         [verified.controller] if verified.controller else [])
+                         [verified.controller])
         except VCBadgesError as exc:
             try:
                 doc = read_jwt_credential(token)

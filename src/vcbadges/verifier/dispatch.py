@@ -1,7 +1,7 @@
 """Work out what was handed to ``verify`` and send it to the right verifier.
 
 An employer pastes or uploads whatever a candidate sent: a credential or presentation as JSON,
-a VC-JWT, a PNG or SVG badge with a credential baked in, or an Open Badges 2.0 assertion.
+a VC-JWT or VP-JWT, a PNG or SVG badge with a credential baked in, or an Open Badges 2.0 assertion.
 Each gets the same report shape; an image or a 2.0 assertion is noted in the warnings.
 """
 
@@ -16,9 +16,11 @@ from vcbadges.credentials.baking import unbake
 from vcbadges.credentials.ob2 import OB2_CONTEXT, verify_ob2
 from vcbadges.errors import FetchError, VCBadgesError
 from vcbadges.primitives.dates import utcnow
+from vcbadges.proofs.jose import looks_like_jwt, read_jwt_presentation
 from vcbadges.report import Check, Outcome, PresentationReport, Problem, VerificationReport
 from vcbadges.verifier.checks import skipped
 from vcbadges.verifier.credential import verify_credential
+from vcbadges.verifier.jwt_presentation import verify_presentation_token
 from vcbadges.verifier.options import Checked, VerifyOptions, parse_document
 from vcbadges.verifier.presentation import verify_presentation
 
@@ -38,6 +40,23 @@ def _is_ob2(document: Any) -> bool:
     context = document.get("@context")
     contexts = context if isinstance(context, list) else [context]
     return OB2_CONTEXT in contexts
+
+
+def _presentation_token(document: Any) -> str | None:
+    """The compact JWT in ``document`` when it carries a presentation (VP-JWT or vp+jwt)."""
+    if isinstance(document, (bytes, bytearray)):
+        try:
+            document = bytes(document).decode("ascii")
+        except UnicodeDecodeError:
+            return None
+    if not isinstance(document, str) or not looks_like_jwt(document.strip()):
+        return None
+    token = document.strip()
+    try:
+        read_jwt_presentation(token)
+    except VCBadgesError:
+        return None
+    return token
 
 
 async def _no_fetch(url: str) -> Any:
@@ -92,6 +111,11 @@ async def verify_any(
                                      recipient=recipient)
         return _with_warning(inner, Problem(
             "baked_image", f"credential read from a {baked.format.upper()} badge image"))
+    token = _presentation_token(document)
+    if token is not None:
+        return await verify_presentation_token(
+            token, options, challenge=challenge, domain=domain,
+            holder_must_be_subject=holder_must_be_subject)
     parsed, bad = parse_document(document)
     if bad is None and _is_ob2(parsed):
         return await verify_ob2(parsed, fetch_json=options.fetch_json or _no_fetch,

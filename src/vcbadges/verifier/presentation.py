@@ -11,7 +11,7 @@ from vcbadges.primitives.dates import utcnow
 from vcbadges.proofs.di import VerifiedProof, verify_proofs
 from vcbadges.report import Check, Outcome, PresentationReport, Problem, VerificationReport
 from vcbadges.verifier.checks import document_check, failed, from_error, skipped
-from vcbadges.verifier.credential import verify_credential
+from vcbadges.verifier.credential import verify_embedded_credential
 from vcbadges.verifier.options import VerifyOptions, parse_document
 
 __all__ = ["holder_check", "verify_presentation"]
@@ -53,6 +53,8 @@ def holder_check(
     if not signers:
         return skipped(r.HOLDER)
     holder_id = holder.get("id") if isinstance(holder, dict) else holder
+    if holder_id is not None and not isinstance(holder_id, str):
+        return failed(r.HOLDER, r.HOLDER_MISMATCH, "the holder must be one id")
     if holder_id is not None and holder_id not in signers:
         return failed(r.HOLDER, r.HOLDER_MISMATCH,
                        "the presentation was not signed by its holder")
@@ -120,7 +122,7 @@ async def verify_presentation(
     embedded = embedded if isinstance(embedded, list) else [embedded]
     reports: tuple[VerificationReport, ...] = ()
     if proofs:
-        reports = tuple([await verify_credential(c, options) for c in embedded])
+        reports = tuple([await verify_embedded_credential(c, options) for c in embedded])
     signers = {p.method.controller for p in proofs}
     checks.append(holder_check(doc.get("holder"), signers, reports,
                                bind=holder_must_be_subject, warnings=warnings))
