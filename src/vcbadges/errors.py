@@ -5,6 +5,7 @@ stable snake_case ``code`` that also appears in verification reports::
 
     VCBadgesError
     ├── KeyFormatError            bad multibase, multicodec header, JWK or key file
+    ├── JSONInputError            JSON refused before use: malformed, too large or too deep
     ├── FetchError                an outbound HTTP read refused or failed (SSRF policy, size, time)
     ├── LoaderError               a JSON-LD context or document that is not bundled
     ├── JSONLDError               safe-mode expansion refused the document (undefined term, bad value)
@@ -27,6 +28,7 @@ from __future__ import annotations
 __all__ = [
     "VCBadgesError",
     "KeyFormatError",
+    "JSONInputError",
     "FetchError",
     "LoaderError",
     "JSONLDError",
@@ -61,6 +63,17 @@ class KeyFormatError(VCBadgesError):
     """A key, multibase string, multicodec header or JWK could not be decoded."""
 
     code = "invalid_key"
+
+
+class JSONInputError(VCBadgesError):
+    """Untrusted JSON refused before anything reads it.
+
+    ``code`` is ``malformed_json`` (not strict JSON, or a value JSON cannot carry),
+    ``document_too_large`` or ``document_too_deep``: the same codes a verification report
+    gives, so a refusal reads the same whether it came from text, bytes or a parsed object.
+    """
+
+    code = "malformed_json"
 
 
 class FetchError(VCBadgesError):

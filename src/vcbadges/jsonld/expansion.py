@@ -27,6 +27,7 @@ from pyld.identifier_issuer import IdentifierIssuer
 from pyld.resolved_context import ResolvedContext
 
 from vcbadges.errors import JSONLDError, LoaderError, VCBadgesError
+from vcbadges.jsonld import bounds
 from vcbadges.jsonld.canon import Quad, quads_from_pyld
 from vcbadges.jsonld.loader import DocumentLoader, RemoteDocument, StaticLoader
 
@@ -247,11 +248,14 @@ def to_quads(document: Any, *, get: Getter) -> list[Quad]:
     """Expand ``document`` in safe mode and return its RDF quads.
 
     ``get`` returns the context for a URL (``StaticLoader.get`` by default) or raises
-    ``LoaderError``. Raises ``JSONLDError`` (``undefined_term``, ``invalid_jsonld``) or
-    ``LoaderError`` (``unknown_context``).
+    ``LoaderError``. Raises ``JSONLDError`` (``undefined_term``, ``invalid_jsonld``),
+    ``LoaderError`` (``unknown_context``) or, before any step whose cost the document could
+    blow up (see :mod:`vcbadges.jsonld.bounds`), ``JSONInputError`` (``document_too_large``,
+    ``document_too_deep``, ``malformed_json``).
     """
     if not isinstance(document, dict):
         raise JSONLDError("a JSON-LD document must be a JSON object", code="invalid_jsonld")
+    nodes = bounds.check_document(document)
     proc = _SafeProcessor()
     options: dict[str, Any] = {
         "documentLoader": _pyld_loader(get),
@@ -265,6 +269,7 @@ def to_quads(document: Any, *, get: Getter) -> list[Quad]:
     try:
         expanded = proc.expand(document, options)
         _check_expanded(expanded)
+        bounds.check_expanded(expanded, nodes=nodes)
         issuer = IdentifierIssuer("_:b")
         node_map: dict[str, Any] = {"@default": {}}
         proc._create_node_map(expanded, node_map, "@default", issuer)
@@ -304,6 +309,8 @@ def _context_urls(node: Any) -> Iterator[str]:
 
 async def gather_documents(document: Any, loader: DocumentLoader) -> dict[str, RemoteDocument]:
     """Load every context ``document`` refers to, transitively, before synchronous processing."""
+    # Checked first: looking for contexts in a dict that contains itself would never end.
+    bounds.check_document(document)
     found: dict[str, RemoteDocument] = {}
     pending = list(_context_urls(document))
     while pending:

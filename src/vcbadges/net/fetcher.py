@@ -60,9 +60,10 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
-from vcbadges.errors import FetchError
+from vcbadges.errors import FetchError, JSONInputError
 from vcbadges.net.addresses import IPAddress, IPNetwork, refusal_reason
 from vcbadges.net.cache import HTTPCache
+from vcbadges.primitives.jsonlimits import loads_strict
 
 __all__ = [
     "FetchPolicy",
@@ -70,6 +71,7 @@ __all__ = [
     "FetchStatusError",
     "HostResolver",
     "JSONFetcher",
+    "MAX_JSON_DEPTH",
     "SafeFetcher",
     "parse_json",
 ]
@@ -84,6 +86,9 @@ _NOT_FROM_304 = frozenset(
     {"content-length", "content-encoding", "content-type", "content-range", "transfer-encoding"}
 )
 _USER_AGENT = "vcbadges"
+# Nesting accepted in fetched JSON: DID documents, status lists and OB 2.0 documents are
+# shallow, and this is the depth verify() accepts for the documents it is handed.
+MAX_JSON_DEPTH = 64
 # ``post`` has a parameter named ``json``; the serializer keeps another name.
 _dumps = json.dumps
 # Request headers a caller of ``post`` cannot set: the fetcher owns the framing.
@@ -159,27 +164,17 @@ class FetchStatusError(FetchError):
 
 
 def parse_json(body: bytes, *, host: str) -> Any:
-    """Parse ``body`` as strict JSON: no NaN/Infinity, no duplicate object keys.
+    """Parse ``body`` with :func:`~vcbadges.primitives.jsonlimits.loads_strict`: strict UTF-8
+    JSON, no NaN/Infinity, no duplicate member names, at most :data:`MAX_JSON_DEPTH` levels.
 
-    Duplicate keys are refused because two parsers may keep different values for them, and a
-    signed document must mean one thing. Raises ``FetchError`` (``fetch_bad_json``).
+    Raises ``FetchError`` (``fetch_bad_json``) with the reason, never the body.
     """
-
-    def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        obj: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in obj:
-                raise ValueError("duplicate key in JSON object")
-            obj[key] = value
-        return obj
-
-    def no_constants(name: str) -> Any:
-        raise ValueError(f"{name} is not JSON")
-
     try:
-        return json.loads(body, object_pairs_hook=unique_keys, parse_constant=no_constants)
-    except (ValueError, RecursionError) as exc:
-        raise FetchError(f"{host}: the response is not valid JSON", code="fetch_bad_json") from exc
+        # The policy's max_bytes has bounded the body already: its length is the cap here.
+        return loads_strict(body, max_bytes=len(body), max_depth=MAX_JSON_DEPTH)
+    except JSONInputError as exc:
+        raise FetchError(f"{host}: the response is not valid JSON ({exc.code})",
+                         code="fetch_bad_json") from exc
 
 
 def _normal_host(host: str) -> str:

@@ -47,7 +47,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from vcbadges.errors import StatusError, VCBadgesError
-from vcbadges.primitives.dates import parse_datetime
+from vcbadges.primitives.dates import is_after, is_before, parse_datetime
 from vcbadges.report import STATUS_PREFIX, Check, Outcome
 from vcbadges.status.bitstring import (
     DEFAULT_MAX_LIST_BYTES,
@@ -423,11 +423,11 @@ def _check_list_validity(document: dict[str, Any], now: datetime, skew: timedelt
     except ValueError as exc:
         raise _Undecided(STATUS_LIST_MALFORMED,
                          f"the status list credential has an invalid date: {exc}") from exc
-    if start is not None and now + skew < start:
+    if start is not None and is_before(now, start, skew):
         raise _Undecided(STATUS_LIST_UNVERIFIED,
                          f"the status list is not valid before {start.isoformat()}",
                          reason="not_yet_valid")
-    if end is not None and now - skew > end:
+    if end is not None and is_after(now, end, skew):
         raise _Undecided(STATUS_LIST_UNVERIFIED,
                          f"the status list expired at {end.isoformat()}", reason="expired")
 

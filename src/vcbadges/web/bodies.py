@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from aiohttp import web
 
-from vcbadges.primitives.jsonlimits import within_depth
+from vcbadges.errors import JSONInputError
+from vcbadges.primitives.jsonlimits import loads_strict
 from vcbadges.web.problems import ProblemError
 
 __all__ = ["read_json", "read_object"]
@@ -36,17 +36,14 @@ async def read_json(request: web.Request, *, max_depth: int = 64) -> Any:
 
 def _parse(raw: bytes, max_depth: int) -> Any:
     try:
-        value = json.loads(raw)
-    except RecursionError as exc:
-        # Nested past the interpreter's recursion limit: far deeper than max_depth.
-        raise ProblemError(400, "json-too-deep", "The JSON nests too deeply",
-                           f"at most {max_depth} levels are accepted") from exc
-    except ValueError as exc:
-        raise ProblemError(400, "malformed-json", "The body is not valid JSON", str(exc)) from exc
-    if not within_depth(value, max_depth):
-        raise ProblemError(400, "json-too-deep", "The JSON nests too deeply",
-                           f"at most {max_depth} levels are accepted")
-    return value
+        # aiohttp has applied the size limit while reading, so the body's length is the cap.
+        return loads_strict(raw, max_bytes=len(raw), max_depth=max_depth)
+    except JSONInputError as exc:
+        if exc.code == "document_too_deep":
+            raise ProblemError(400, "json-too-deep", "The JSON nests too deeply",
+                               f"at most {max_depth} levels are accepted") from exc
+        raise ProblemError(400, "malformed-json", "The body is not valid JSON",
+                           exc.message) from exc
 
 
 async def read_object(request: web.Request, *, max_depth: int = 64) -> dict[str, Any]:
