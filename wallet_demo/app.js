@@ -3,6 +3,10 @@
  * Nothing secret is kept in the browser's storage: the session is an HttpOnly cookie, and
  * the CSRF token (sent as X-CSRF-Token on every state-changing request) lives in memory
  * only, fetched again from GET /wallet/api/session on each page load.
+ *
+ * A badge's issuer name is whatever its signer wrote: the pages present it as confirmed only
+ * when the service's issuer registries list the issuer (the report's issuer_trust check),
+ * and as "calls itself …" everywhere else.
  */
 "use strict";
 
@@ -168,7 +172,7 @@
       name: display.name || text(achievement.name) || text(doc.name) || "Badge",
       description: display.description || text(achievement.description) || text(doc.description),
       image: imageOf(display.image) || imageOf(achievement.image) || imageOf(doc.image),
-      issuerName: display.issuer_name || text(issuer.name) || hostOf(issuer.id) || text(issuer.id) || "Unknown issuer",
+      issuerName: display.issuer_name || text(issuer.name),
       issuerId: text(display.issuer) || text(issuer.id),
       issuerUrl: text(issuer.url),
       achievementType: text(achievement.achievementType),
@@ -184,13 +188,47 @@
     };
   }
 
+  // --- who issued a badge --------------------------------------------------------------------
+
+  /** The issuer as a report's issuer_trust check has it: a registry's own name for a listed
+   * issuer; otherwise only ``claimed``, the name the badge gives, which anyone can write. */
+  function issuerOf(report, claimed) {
+    const check = ((report && report.checks) || []).find((c) => c && c.id === "issuer_trust");
+    const detail = (check && check.detail) || {};
+    if (check && check.outcome === "passed" && text(detail.name)) {
+      return { listed: true, name: detail.name, registry: text(detail.registry) || "a registry you trust" };
+    }
+    return {
+      listed: false, claimed: text(detail.claimed_name) || text(claimed),
+      unknown: Boolean(check && check.outcome === "failed" && check.code === "issuer_unknown"),
+    };
+  }
+
+  /** "Name — listed in Registry", or "calls itself Name; not in your trusted issuers"
+   * (without the second half where no check was made). */
+  function issuerWords(issuer) {
+    if (issuer.listed) return `${issuer.name} — listed in ${issuer.registry}`;
+    const said = issuer.claimed ? `calls itself ${issuer.claimed}` : "gives no name";
+    return issuer.unknown ? `${said}; not in your trusted issuers` : said;
+  }
+
+  /** The issuer under a badge's name: confirmed, or visibly a claim. */
+  function issuerLine(issuer) {
+    return el("span", { class: issuer.listed ? "issuer-listed" : "issuer-claim" },
+      icon(issuer.listed ? "check" : "alert"), issuer.listed ? issuerWords(issuer) : "Issuer " + issuerWords(issuer));
+  }
+
   // --- verification reports in plain words ---------------------------------------------------
+
+  // Checks that are a verdict of their own, never a reason the badge is not valid.
+  const ADVISORY = new Set(["issuer_trust"]);
 
   const CHECK_TITLES = {
     document: "Readable badge",
     schema: "Open Badges format",
     proof: "Signature",
-    issuer: "Issuer",
+    issuer: "Signed by its issuer",
+    issuer_trust: "Issuer recognised",
     validity: "Dates",
     status_revocation: "Not revoked",
     status_suspension: "Not suspended",
@@ -205,6 +243,11 @@
 
   function checkWords(check) {
     const { id, outcome, code } = check;
+    if (id === "issuer_trust" && (outcome === "passed" || code === "issuer_unknown")) {
+      const issuer = issuerOf({ checks: [check] });
+      return issuer.listed ? `Listed in ${issuer.registry} as ${issuer.name}.`
+        : `The issuer ${issuerWords(issuer)}. That name is its own claim: anyone can sign a badge with any name.`;
+    }
     if (outcome === "skipped") {
       if (id === "endorsements") return "No endorsements to check.";
       if (code === "blocked_by_earlier_failure") return "Not checked, because an earlier check failed.";
@@ -220,9 +263,7 @@
       case "document": return passed ? "The badge's data is complete and understood." : "The badge's data is damaged or uses terms nobody defined.";
       case "schema": return passed ? "It follows the Open Badges 3.0 rules." : "It breaks the Open Badges rules.";
       case "proof": return passed ? "The issuer's digital signature is genuine: nothing has been changed." : "The signature does not match: the badge was changed, or not signed by its issuer.";
-      case "issuer":
-        if (code === "trusted_issuer") return "The issuer is on the trusted list, and signed this badge.";
-        return passed ? "It was signed with a key that belongs to the issuer." : "It was not signed by the issuer it names.";
+      case "issuer": return passed ? "It was signed with a key that belongs to the issuer it names." : "It was not signed by the issuer it names.";
       case "validity":
         if (code === "expired") return "The badge has expired.";
         if (code === "not_yet_valid") return "The badge is not valid yet.";
@@ -237,15 +278,21 @@
   /** The service's own words for a check that did not pass, where ours say less. */
   function showMessage(check) {
     if (!check.message || check.outcome === "passed" || check.outcome === "skipped") return false;
+    if (ADVISORY.has(check.id)) return false;
     return !(check.outcome === "failed" && /^status_(revocation|suspension)$/.test(check.id))
       && !(check.id === "validity" && /^(expired|not_yet_valid)$/.test(check.code));
   }
 
-  const MARKS = { passed: "check", failed: "x", error: "alert", skipped: "minus" };
+  const MARKS = { passed: "check", failed: "x", error: "alert", skipped: "minus", caution: "alert" };
+
+  /** How a check is marked: an advisory check that did not pass is a caution, not a failure. */
+  function markOf(check) {
+    return ADVISORY.has(check.id) && check.outcome !== "passed" ? "caution" : check.outcome;
+  }
 
   function checkList(checks) {
     return (checks || []).map((check) => el("li", {},
-      el("span", { class: "check-mark " + check.outcome }, icon(MARKS[check.outcome] || "info")),
+      el("span", { class: "check-mark " + markOf(check) }, icon(MARKS[markOf(check)] || "info")),
       el("div", {},
         el("p", { class: "check-title" }, checkTitle(check),
           el("span", { class: "visually-hidden" }, ": " + check.outcome)),
@@ -253,13 +300,15 @@
         showMessage(check) ? el("p", { class: "check-text small" }, check.message) : null)));
   }
 
-  /** {kind: ok|bad|warn, title, text} for a report. */
+  /** {kind: ok|caution|bad|warn, title, text} for a report: green only for a valid badge
+   * whose issuer a registry lists. */
   function verdictOf(report) {
     if (!report) return { kind: "warn", title: "Not checked yet", text: "" };
     if (report.verified) {
-      return { kind: "ok", title: "Verified", text: "Genuine, unchanged, and valid today." };
+      if (issuerOf(report).listed) return { kind: "ok", title: "Verified", text: "Genuine, unchanged, and valid today." };
+      return { kind: "caution", title: "Valid, but the issuer is not confirmed", text: "Unchanged and valid today; the issuer's name is its own claim." };
     }
-    const checks = report.checks || [];
+    const checks = (report.checks || []).filter((c) => !ADVISORY.has(c.id));
     const failed = checks.find((c) => c.outcome === "failed");
     if (failed) return { kind: "bad", title: failed.id === "status_revocation" ? "Revoked" : "Not valid", text: checkWords(failed) };
     const error = checks.find((c) => c.outcome === "error");
@@ -530,13 +579,15 @@
 
   // --- badge list ---------------------------------------------------------------------------------
 
-  function badgeCard(item, { link = true } = {}) {
+  /** A badge in a list; its issuer is a claim unless ``report`` (its verification) says a
+   * registry lists it. */
+  function badgeCard(item, { link = true, report = null } = {}) {
     const name = item.name || "Badge";
     const card = el(link ? "a" : "div", { class: "badge-card", href: link ? "#/badge/" + encodeURIComponent(item.id) : null },
       el("div", { class: "badge-art" }, badgeImage(item.image, name)),
       el("div", { class: "badge-text" },
         el("p", { class: "badge-name" }, name),
-        el("p", { class: "badge-issuer" }, item.issuer_name || "Unknown issuer"),
+        el("p", { class: "badge-issuer" }, issuerLine(issuerOf(report, item.issuer_name))),
         item.added_at ? el("p", { class: "badge-date" }, "Added " + formatDate(item.added_at)) : null),
       link ? icon("next", "icon chev") : null);
     card.style.setProperty("--hue", String(hueOf(name)));
@@ -571,7 +622,7 @@
     return safe ? el("a", { href: safe, target: "_blank", rel: "noopener noreferrer" }, label || safe) : null;
   }
 
-  function detailBody(view) {
+  function detailBody(view, issuer) {
     const parts = [];
     if (view.description) parts.push(...section("About", el("p", {}, view.description)));
     if (view.criteria) {
@@ -592,10 +643,12 @@
           text(e.narrative) ? el("p", { class: "muted" }, e.narrative) : null,
           e.id ? link(e.id, "Open the evidence") : null)))));
     }
+    // A listed issuer by its registry's name; any other by what it calls itself, with its
+    // own link and id shown as the badge gives them.
     parts.push(...section("Issued by", el("div", { class: "issuer-line" },
-      el("div", { class: "avatar", "aria-hidden": "true" }, initials(view.issuerName)),
+      el("div", { class: "avatar", "aria-hidden": "true" }, initials(issuer.listed ? issuer.name : issuer.claimed)),
       el("div", {},
-        el("p", { class: "party-name" }, view.issuerName),
+        el("p", { class: "party-name" }, issuerLine(issuer)),
         view.issuerUrl ? link(view.issuerUrl) : null,
         view.issuerId ? el("p", { class: "party-id" }, view.issuerId) : null))));
     if (view.tags.length) parts.push(el("ul", { class: "tags", "aria-label": "Tags" }, view.tags.map((t) => el("li", {}, t))));
@@ -626,11 +679,12 @@
     const hero = $(".detail-hero");
     hero.style.setProperty("--hue", String(hueOf(view.name)));
     $("#detail-image").replaceChildren(badgeImage(view.image, view.name));
+    const issuer = issuerOf(data.report, view.issuerName);
     $("#detail-title").textContent = view.name;
-    $("#detail-issuer").textContent = view.issuerName;
+    $("#detail-issuer").replaceChildren(issuerLine(issuer));
     document.title = `${view.name} · Badge Wallet`;
     verdictBox($("#detail-verdict"), data.report);
-    $("#detail-body").replaceChildren(...detailBody(view));
+    $("#detail-body").replaceChildren(...detailBody(view, issuer));
     $("#detail-checks").replaceChildren(...checkList(data.report && data.report.checks));
     const facts = [
       ["Type", view.achievementType],
@@ -846,9 +900,10 @@
 
   function showOffer() {
     const offer = state.pending;
+    // The connection vouches for the host; the name is what the issuer calls itself.
     const issuer = offer.issuer || {};
-    const name = issuer.name || hostOf(issuer.id) || issuer.id || "An issuer";
-    $("#offer-party").replaceChildren(...partyBlock(name, issuer.id));
+    const host = hostOf(issuer.id) || text(issuer.id) || "An issuer";
+    $("#offer-party").replaceChildren(...partyBlock(host, text(issuer.name) ? "Calls itself " + issuer.name : issuer.id));
     // The offer names the badge (its achievement's name, description and image); an
     // issuer that says nothing of it gets "A badge" and the kind of credential.
     const items = (offer.credentials || []).map((c) => {
@@ -914,7 +969,7 @@
       const summary = answer.credential || {};
       state.done = {
         mark: "check", title: "Badge added",
-        text: `${summary.name || "Your badge"} from ${summary.issuer_name || "the issuer"} is now in your wallet.`,
+        text: `${summary.name || "Your badge"} is now in your wallet.`,
         card: summary, report: answer.report, primary: summary.id ? ["View badge", "#/badge/" + encodeURIComponent(summary.id)] : ["See my badges", "#/"],
         secondary: ["See all my badges", "#/"],
       };
@@ -950,7 +1005,8 @@
       const warning = STANDING_WARNINGS[m.standing];
       const label = el("label", { class: "choice" }, input,
         el("span", { class: "mini-art" }, badgeImage(m.image, m.name || "Badge")),
-        el("span", {}, el("strong", {}, m.name || "Badge"), el("span", {}, m.issuer_name || ""),
+        el("span", {}, el("strong", {}, m.name || "Badge"),
+          issuerLine(issuerOf(null, m.issuer_name)),
           warning ? el("span", { class: "standing" }, warning) : null));
       return label;
     }));
@@ -1023,7 +1079,7 @@
     $("#done-text").textContent = done.text;
     const holder = $("#done-card");
     holder.replaceChildren();
-    if (done.card) holder.append(badgeCard(done.card, { link: Boolean(done.card.id) && done.mark !== "send" }));
+    if (done.card) holder.append(badgeCard(done.card, { link: Boolean(done.card.id) && done.mark !== "send", report: done.report }));
     if (done.report) {
       const box = el("div", { class: "verdict", role: "status" });
       verdictBox(box, done.report);

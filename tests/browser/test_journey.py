@@ -3,8 +3,10 @@
 The issuer console awards a badge and shows the offer's QR code and PIN; the wallet (a
 phone-sized page) scans it with its camera, which is Chromium's fake camera playing a Y4M
 video of that QR code, asks for the PIN and accepts; the employer's page shows a request QR
-code, the wallet scans it and shares the badge, and the page turns green. Then the issuer
-revokes the badge, and a second presentation shows it revoked.
+code, the wallet scans it and shares the badge, and the page shows it valid, its issuer named
+as what it calls itself (no issuer registry is configured, so the name is only the issuer's
+claim, and the page is not green). Then the issuer revokes the badge, and a second
+presentation shows it revoked.
 
 Chromium reads the fake camera's video file given at launch, so every scan launches its
 own Chromium with a fresh video; the wallet's session (an HttpOnly cookie) goes from one to
@@ -49,6 +51,8 @@ EVIDENCE = ("Air-quality dashboard",
             "Built a dashboard of a year of local air-quality readings, with its caveats.",
             "https://portfolio.example/ada/air-quality")
 PIN_LEARNER = ("ada", "correct horse battery")
+# How every page names an issuer no registry lists.
+CLAIMED = f"calls itself {ISSUER}; not in your trusted issuers"
 
 
 async def ask_for_a_badge(verifier: Page) -> dict[str, Any]:
@@ -76,6 +80,8 @@ async def scan_and_share(pw: Playwright, base: str, payload: str, video: Path,
         await wallet.goto(base + "/wallet/#/scan")
         await expect(wallet.locator("#view-request")).to_be_visible(timeout=WAIT)
         await expect(wallet.locator("#request-matches")).to_contain_text(BADGE)
+        await expect(wallet.locator("#request-matches .issuer-claim")).to_contain_text(
+            f"calls itself {ISSUER}")
         await expect(wallet.locator("#request-asks")).to_contain_text("Open Badge")
         # Before agreeing, the holder learns what the verifier will find.
         warning = wallet.locator("#request-matches .standing")
@@ -112,6 +118,7 @@ async def test_issue_scan_accept_present_revoke(tmp_path: Path,
         await console.get_by_role("button", name="Connect").click()
         await expect(console.locator("#workspace")).to_be_visible()
         await expect(console.locator("#who")).to_contain_text(f"Awarding as {ISSUER}")
+        await expect(console.locator("#name-claim")).to_contain_text(CLAIMED)
         await console.get_by_role("button", name="New").click()
         await console.get_by_label("Name", exact=True).fill(BADGE)
         await console.get_by_label("Description").fill(DESCRIPTION)
@@ -167,17 +174,22 @@ async def test_issue_scan_accept_present_revoke(tmp_path: Path,
             await wallet.wait_for_function(
                 "() => { const i = document.querySelector('#offer-items img');"
                 " return i && i.complete && i.naturalWidth > 0; }")
-            await expect(wallet.locator("#offer-party")).to_contain_text(ISSUER)
+            await expect(wallet.locator("#offer-party")).to_contain_text(f"Calls itself {ISSUER}")
             await expect(wallet.locator("#offer-pin")).to_be_visible()
             await wallet.get_by_label("PIN").fill(pin)
             await shots.take(wallet, "wallet-offer")
             await wallet.get_by_role("button", name="Accept badge").click()
             await expect(wallet.locator("#view-done")).to_be_visible(timeout=WAIT)
             await expect(wallet.locator("#done-title")).to_have_text("Badge added")
-            await expect(wallet.locator("#done-card .verdict.ok")).to_be_visible()
+            await expect(wallet.locator("#done-card .verdict.caution")).to_contain_text(
+                "Valid, but the issuer is not confirmed")
+            await expect(wallet.locator("#done-card .issuer-claim")).to_contain_text(CLAIMED)
             await shots.take(wallet, "wallet-accepted")
             await wallet.get_by_role("link", name="View badge").click()
-            await expect(wallet.locator("#detail-verdict.ok")).to_be_visible(timeout=WAIT)
+            await expect(wallet.locator("#detail-verdict.caution")).to_be_visible(timeout=WAIT)
+            await expect(wallet.locator("#detail-issuer .issuer-claim")).to_have_text(
+                f"Issuer {CLAIMED}")
+            await expect(wallet.locator("#detail-checks")).to_contain_text("Issuer recognised")
             await expect(wallet.locator("#detail-body")).to_contain_text(CRITERIA)
             await expect(wallet.locator("#detail-body")).to_contain_text(EVIDENCE[0])
             await shots.take(wallet, "wallet-badge")
@@ -191,7 +203,7 @@ async def test_issue_scan_accept_present_revoke(tmp_path: Path,
         await expect(console.locator("#offer-picked")).to_be_visible(timeout=WAIT)
         await shots.take(console, "console-delivered")
 
-        # --- The employer asks; the wallet shares; the page turns green. ---------------------
+        # --- The employer asks; the wallet shares; the page says what is not confirmed. -------
         verifier = watch.page(await (await desk.new_context(**DESK)).new_page(), "verifier")
         await verifier.goto(base + "/verifier/")
         await shots.take(verifier, "verifier-start")
@@ -199,10 +211,16 @@ async def test_issue_scan_accept_present_revoke(tmp_path: Path,
         await shots.take(verifier, "verifier-qr")
         state = await scan_and_share(pw, base, request["qr_payload"], tmp_path / "request-1.y4m",
                                      state, shots, watch, "first")
-        await expect(verifier.locator("#banner.ok")).to_be_visible(timeout=WAIT)
-        await expect(verifier.locator("#result-title")).to_have_text("Verified")
+        await expect(verifier.locator("#banner.caution")).to_be_visible(timeout=WAIT)
+        await expect(verifier.locator("#result-title")).to_have_text(
+            "Valid, but the issuer is not confirmed")
+        await expect(verifier.locator("#result-text")).to_contain_text(CLAIMED)
+        await expect(verifier.locator("#credentials .issuer-claim")).to_have_text(
+            f"Issuer {CLAIMED}")
+        await expect(verifier.locator("#credentials .state")).to_have_text(
+            "Valid · issuer not confirmed")
         result = verifier.locator("#result")
-        for text in (BADGE, ISSUER, CRITERIA, DESCRIPTION, EVIDENCE[0], EVIDENCE[1]):
+        for text in (BADGE, CRITERIA, DESCRIPTION, EVIDENCE[0], EVIDENCE[1]):
             await expect(result).to_contain_text(text)
         await expect(result.get_by_role("link", name="Open the evidence")).to_have_attribute(
             "href", EVIDENCE[2])
@@ -233,9 +251,10 @@ async def test_issue_scan_accept_present_revoke(tmp_path: Path,
             "The issuer has revoked this badge.")
         # Which badge was revoked: its signature verified, so its picture, name, criteria and
         # evidence are shown, under a red verdict.
-        await expect(verifier.locator("#result-text")).to_contain_text(f"{BADGE}, from {ISSUER}")
+        await expect(verifier.locator("#result-text")).to_have_text(
+            f"{BADGE}: the issuer has revoked this badge. Its issuer {CLAIMED}.")
         result = verifier.locator("#credentials")
-        for text in (BADGE, ISSUER, CRITERIA, EVIDENCE[0], EVIDENCE[1]):
+        for text in (BADGE, CLAIMED, CRITERIA, EVIDENCE[0], EVIDENCE[1]):
             await expect(result).to_contain_text(text)
         await expect(result.locator(".state.bad")).to_have_text("Revoked")
         await expect(verifier.locator("#credentials img")).to_have_count(1)

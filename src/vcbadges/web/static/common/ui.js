@@ -1,6 +1,8 @@
 /* Shared by the issuer console and the employer's page: element and SVG builders, icons
- * from the page's sprite, the countdown text of a code, and the medal drawn for a badge
- * without an image of its own (its colours derived from the badge's name). */
+ * from the page's sprite, the countdown text of a code, the medal drawn for a badge
+ * without an image of its own (its colours derived from the badge's name), and how an
+ * issuer is named: anyone can sign a badge that calls its issuer "Harvard University", so a
+ * name is presented as confirmed only when a registry the verifier trusts lists the issuer. */
 "use strict";
 
 window.vcbadgesUI = (() => {
@@ -64,5 +66,40 @@ window.vcbadgesUI = (() => {
       label);
   }
 
-  return { el, svg, icon, duration, hueOf, medal };
+  function str(value) { return typeof value === "string" ? value : ""; }
+
+  /** Who issued a credential, from its report's issuer_trust check: a registry's own name for
+   * a listed issuer; otherwise only the name the credential gives (``claimed`` when the check
+   * does not say it), which is the signer's claim. */
+  function issuerOf(report, claimed) {
+    const check = ((report && report.checks) || []).find((c) => c && c.id === "issuer_trust");
+    const detail = (check && check.detail) || {};
+    if (check && check.outcome === "passed" && str(detail.name)) {
+      return { listed: true, name: detail.name, registry: str(detail.registry) || "a registry you trust" };
+    }
+    return {
+      listed: false, claimed: str(detail.claimed_name) || str(claimed),
+      unknown: Boolean(check && check.outcome === "failed" && check.code === "issuer_unknown"),
+    };
+  }
+
+  /** The issuer in plain words: "Name — listed in Registry", or "calls itself Name; not in
+   * your trusted issuers" (without the second half when the trust check did not run). */
+  function issuerWords(issuer) {
+    if (issuer.listed) return `${issuer.name} — listed in ${issuer.registry}`;
+    const said = issuer.claimed ? `calls itself ${issuer.claimed}` : "gives no name";
+    return issuer.unknown ? `${said}; not in your trusted issuers` : said;
+  }
+
+  /** The issuer line of a badge: confirmed, or visibly a claim. */
+  function issuerLine(issuer, attrs = {}) {
+    const cls = (attrs.class ? attrs.class + " " : "") + (issuer.listed ? "issuer-listed" : "issuer-claim");
+    if (issuer.listed) {
+      return el("p", { ...attrs, class: cls }, icon("check"), "From ", el("strong", {}, issuer.name),
+        ` — listed in ${issuer.registry}`);
+    }
+    return el("p", { ...attrs, class: cls }, icon("alert"), "Issuer " + issuerWords(issuer));
+  }
+
+  return { el, svg, icon, duration, hueOf, medal, issuerOf, issuerWords, issuerLine };
 })();

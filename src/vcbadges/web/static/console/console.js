@@ -24,7 +24,7 @@
   const $ = (s, root = document) => root.querySelector(s);
   const $$ = (s, root = document) => Array.from(root.querySelectorAll(s));
 
-  const { el, duration, hueOf, medal } = window.vcbadgesUI;
+  const { el, duration, hueOf, medal, issuerWords } = window.vcbadgesUI;
 
   function imageUrl(image) {
     const value = typeof image === "string" ? image : image && image.id;
@@ -112,14 +112,24 @@
     loadIssued();
   }
 
-  /** Who the key belongs to: the issuer's display name, as its badges name it. */
+  /** Who the key belongs to: the issuer's display name, as its badges name it, and what
+   * employers make of that name: a claim, unless a registry they trust lists the DID. */
   async function loadTenant() {
     const node = $("#who-name");
+    const claim = $("#name-claim");
+    claim.hidden = true;
     try {
       const tenant = await api("GET", "/tenant");
       const name = (tenant && (tenant.display_name || tenant.name)) || "";
+      const did = tenant && tenant.did ? tenant.did : "";
       if (name) node.replaceChildren("Awarding as ", el("strong", {}, name));
-      node.title = tenant && tenant.did ? tenant.did : "";
+      node.title = did;
+      if (name) {
+        claim.replaceChildren(`Your badges call you “${name}”. Employers see it as your own claim — `,
+          el("q", {}, issuerWords({ listed: false, claimed: name, unknown: true })),
+          " — unless a registry they trust lists your DID", did ? " " : "", did ? el("code", {}, did) : "", ".");
+        claim.hidden = false;
+      }
     } catch {
       node.textContent = "Connected with an API key";
     }

@@ -1,6 +1,8 @@
 /* The employer's page: create an OpenID4VP request, show its QR code, poll for the result
  * every second, and show what was proved in plain words. Everything shown from a
- * presentation is inserted as text, never as markup. */
+ * presentation is inserted as text, never as markup. "Verified" says the badge is intact,
+ * current and shared by its owner; who the issuer is, is a verdict of its own: a name is
+ * confirmed only by a registry the service trusts, and green means both. */
 "use strict";
 
 (() => {
@@ -11,7 +13,7 @@
 
   const $ = (s, root = document) => root.querySelector(s);
 
-  const { el, icon, duration, hueOf, medal } = window.vcbadgesUI;
+  const { el, icon, duration, hueOf, medal, issuerOf, issuerWords, issuerLine } = window.vcbadgesUI;
 
   function safeUrl(value, { image = false } = {}) {
     if (typeof value !== "string" || !value) return null;
@@ -40,8 +42,8 @@
   // --- checks in plain words -------------------------------------------------------------------
 
   const TITLES = {
-    document: "Readable", schema: "Open Badges format", proof: "Issuer's signature", issuer: "Issuer",
-    validity: "Dates", status_revocation: "Not revoked", status_suspension: "Not suspended",
+    document: "Readable", schema: "Open Badges format", proof: "Issuer's signature", issuer: "Signed by its issuer",
+    issuer_trust: "Issuer recognised", validity: "Dates", status_revocation: "Not revoked", status_suspension: "Not suspended",
     endorsements: "Endorsements", presentation_proof: "Holder's signature", challenge: "Fresh answer",
     domain: "Meant for us", holder: "Shared by its owner",
   };
@@ -50,8 +52,21 @@
     return TITLES[check.id] || check.id.replace(/^status_/, "Status: ").replace(/_/g, " ");
   }
 
+  // Checks that are a verdict of their own, never a reason the badge is not valid.
+  const ADVISORY = new Set(["issuer_trust"]);
+
+  // Warnings the service adds to a report, in plain words.
+  const WARNINGS = {
+    subject_not_bound: "This badge names its owner by e-mail address, not by a wallet key, so this answer does not prove the person sharing it is the owner. Confirm their e-mail address with them.",
+  };
+
   function words(check) {
     const { id, outcome, code } = check;
+    if (id === "issuer_trust" && (outcome === "passed" || code === "issuer_unknown")) {
+      const issuer = issuerOf({ checks: [check] });
+      return issuer.listed ? `Listed in ${issuer.registry} as ${issuer.name}.`
+        : `The issuer ${issuerWords(issuer)}. That name is its own claim: anyone can sign a badge with any name.`;
+    }
     if (outcome === "skipped") {
       if (id === "endorsements") return "No endorsements to check.";
       if (code === "blocked_by_earlier_failure") return "Not checked, because an earlier check failed.";
@@ -67,9 +82,7 @@
       case "document": return ok ? "The data is complete and understood." : "The data is damaged or uses undefined terms.";
       case "schema": return ok ? "It follows the Open Badges 3.0 rules." : "It breaks the Open Badges rules.";
       case "proof": return ok ? "Signed by the issuer; nothing has been changed since." : "The signature does not match: it was changed, or not signed by the issuer.";
-      case "issuer":
-        if (code === "trusted_issuer") return "The issuer is on our trusted list.";
-        return ok ? "The signing key belongs to the issuer." : "It was not signed by the issuer it names.";
+      case "issuer": return ok ? "The key that signed it belongs to the issuer the badge names." : "It was not signed by the issuer it names.";
       case "validity":
         if (code === "expired") return "The badge has expired.";
         if (code === "not_yet_valid") return "The badge is not valid yet.";
@@ -80,7 +93,10 @@
       case "presentation_proof": return ok ? "The person sharing signed the answer with their wallet key." : "The wallet's signature does not match.";
       case "challenge": return ok ? "Made for this request just now, not replayed." : "It answers another request, or was replayed.";
       case "domain": return ok ? "Addressed to this page." : "It was meant for someone else.";
-      case "holder": return ok ? "The person sharing is the person the badge was given to." : "The person sharing is not the badge's owner.";
+      case "holder":
+        if (code === "holder_not_subject") return "The person sharing is not the person the badge was given to.";
+        if (code === "holder_mismatch") return "The answer was not signed by the person it names as sharing it.";
+        return ok ? "The person sharing is the person the badge was given to." : "The person sharing is not the badge's owner.";
       default: return ok ? "Passed." : "Failed.";
     }
   }
@@ -88,15 +104,21 @@
   /** The service's own words for a check that did not pass, where ours say less. */
   function showMessage(check) {
     if (!check.message || check.outcome === "passed" || check.outcome === "skipped") return false;
+    if (ADVISORY.has(check.id)) return false;
     return !(check.outcome === "failed" && /^status_(revocation|suspension)$/.test(check.id))
       && !(check.id === "validity" && /^(expired|not_yet_valid)$/.test(check.code));
   }
 
-  const MARKS = { passed: "check", failed: "x", error: "alert", skipped: "minus" };
+  const MARKS = { passed: "check", failed: "x", error: "alert", skipped: "minus", caution: "alert" };
+
+  /** How a check is marked: an advisory check that did not pass is a caution, not a failure. */
+  function markOf(check) {
+    return ADVISORY.has(check.id) && check.outcome !== "passed" ? "caution" : check.outcome;
+  }
 
   function checkItems(checks) {
     return (checks || []).map((c) => el("li", {},
-      el("span", { class: "mark " + c.outcome }, icon(MARKS[c.outcome] || "alert")),
+      el("span", { class: "mark " + markOf(c) }, icon(MARKS[markOf(c)] || "alert")),
       el("div", {},
         el("p", { class: "check-title" }, title(c), el("span", { class: "visually-hidden" }, ": " + c.outcome)),
         el("p", { class: "check-text" }, words(c)),
@@ -104,7 +126,8 @@
   }
 
   function firstBad(checks) {
-    return (checks || []).find((c) => c.outcome === "failed") || (checks || []).find((c) => c.outcome === "error");
+    const counted = (checks || []).filter((c) => !ADVISORY.has(c.id));
+    return counted.find((c) => c.outcome === "failed") || counted.find((c) => c.outcome === "error");
   }
 
   // --- requests and polling ------------------------------------------------------------------------
@@ -226,7 +249,7 @@
     if (typeof criteria === "string") criteria = { narrative: criteria };
     return {
       name: text(display.name) || text(summary.name) || "Badge",
-      issuerName: text(display.issuer_name) || text(summary.issuer_name) || text(display.issuer) || text(summary.issuer) || "Unknown issuer",
+      issuer: issuerOf(report, text(display.issuer_name) || text(summary.issuer_name)),
       issuerId: text(display.issuer) || text(summary.issuer),
       image: display.image,
       description: text(display.description),
@@ -238,7 +261,8 @@
   }
 
   function stateChip(report) {
-    if (report.verified) return el("span", { class: "state ok" }, icon("check"), "Verified");
+    if (report.verified && issuerOf(report).listed) return el("span", { class: "state ok" }, icon("check"), "Verified");
+    if (report.verified) return el("span", { class: "state caution" }, icon("alert"), "Valid · issuer not confirmed");
     const bad = firstBad(report.checks);
     if (bad && bad.id === "status_revocation" && bad.outcome === "failed") return el("span", { class: "state bad" }, icon("x"), "Revoked");
     if (bad && bad.id === "status_suspension" && bad.outcome === "failed") return el("span", { class: "state bad" }, icon("x"), "Suspended");
@@ -273,7 +297,7 @@
       el("div", { class: "badge-art" }, badgeArt(view.image, view.name)),
       el("div", { class: "badge-main" },
         el("h2", { class: "badge-name" }, view.name),
-        el("p", { class: "badge-issuer" }, "from ", el("strong", {}, view.issuerName)),
+        issuerLine(view.issuer, { class: "badge-issuer" }),
         stateChip(report),
         ...body));
     card.style.setProperty("--hue", String(hueOf(view.name)));
@@ -287,14 +311,7 @@
       }
       return { kind: "bad", icon: "x", title: "Not verified", text: result.error_description || "The wallet answered with an error: " + result.error };
     }
-    if (result.verified) {
-      const names = credentials.map(({ report }) => badgeView(report));
-      const first = names[0];
-      return {
-        kind: "ok", icon: "shield", title: "Verified",
-        text: first ? `${first.name}, from ${first.issuerName}: genuine, valid, and shared by its owner.` : "Everything checks out.",
-      };
-    }
+    if (result.verified) return verifiedVerdict(result, credentials);
     const problem = (result.problems || [])[0];
     if (problem) return { kind: "bad", icon: "x", title: "Not verified", text: problem.message };
     for (const { presentation, report } of credentials) {
@@ -309,7 +326,7 @@
         const said = words(bad);
         return {
           kind: "bad", icon: "x", title,
-          text: view ? `${view.name}, from ${view.issuerName}: ${said.charAt(0).toLowerCase()}${said.slice(1)}` : said,
+          text: view ? `${view.name}: ${said.charAt(0).toLowerCase()}${said.slice(1)} ${issuerSentence(view.issuer)}` : said,
         };
       }
       const pbad = firstBad(presentation.checks);
@@ -322,6 +339,46 @@
       }
     }
     return { kind: "bad", icon: "x", title: "Not verified", text: "The answer did not prove what was asked." };
+  }
+
+  function issuerSentence(issuer) {
+    return issuer.listed ? `From ${issuerWords(issuer)}.` : `Its issuer ${issuerWords(issuer)}.`;
+  }
+
+  function warningsOf(result) {
+    const out = [];
+    for (const reports of Object.values(result.presentations || {})) {
+      for (const p of reports || []) {
+        for (const w of [p, ...(p.credentials || [])].flatMap((r) => r.warnings || [])) {
+          if (w && !out.some((o) => o.code === w.code)) out.push(w);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A verified answer: green only when every issuer is listed in a registry and every badge
+   * is bound to the person sharing it; otherwise what is not confirmed, in plain words. */
+  function verifiedVerdict(result, credentials) {
+    const views = credentials.map(({ report }) => badgeView(report));
+    const unlisted = views.filter((v) => !v.issuer.listed);
+    const unbound = warningsOf(result).some((w) => w.code === "subject_not_bound");
+    const first = views[0];
+    if (!unlisted.length && !unbound) {
+      return {
+        kind: "ok", icon: "shield", title: "Verified",
+        text: first ? `${first.name}, from ${issuerWords(first.issuer)}: genuine, valid, and shared by its owner.` : "Everything checks out.",
+      };
+    }
+    const shown = unlisted[0] || first;
+    const parts = [shown ? `${shown.name} is intact and valid today` : "The badge is intact and valid today"];
+    if (unlisted.length) parts.push(`but its issuer ${issuerWords(unlisted[0].issuer)}`);
+    if (unbound) parts.push(`${unlisted.length ? "and" : "but"} it names its owner by e-mail address: confirm that address with the person sharing it`);
+    return {
+      kind: "caution", icon: "alert",
+      title: unlisted.length ? "Valid, but the issuer is not confirmed" : "Valid, but the owner is not confirmed",
+      text: parts.join(", ") + ".",
+    };
   }
 
   function showResult(result) {
@@ -342,6 +399,13 @@
           groups.push(el("div", { class: "check-group" }, el("h3", {}, "The badge: " + badgeView(c).name), el("ul", { class: "checks" }, checkItems(c.checks))));
         }
       }
+    }
+    const warnings = warningsOf(result);
+    if (warnings.length) {
+      groups.push(el("div", { class: "check-group" }, el("h3", {}, "Worth knowing"),
+        el("ul", { class: "checks" }, warnings.map((w) => el("li", {},
+          el("span", { class: "mark caution" }, icon("alert")),
+          el("div", {}, el("p", { class: "check-text" }, WARNINGS[w.code] || w.message)))))));
     }
     if (result.problems && result.problems.length) {
       groups.push(el("div", { class: "check-group" }, el("h3", {}, "Problems with the answer"),
