@@ -189,8 +189,11 @@ async def test_clock_skew_is_honoured(signed):
     ("document", "code"),
     [("{not json", "malformed_json"), ("[1, 2]", "not_an_object"), (b"\xff\xfe", "malformed_json"),
      ("42", "not_an_object"), ({"@context": 5}, "missing_context"),
-     ("[" * 5000 + "]" * 5000, "malformed_json"),
-     ({"a": DEEP}, "document_too_deep")],
+     ("[" * 5000 + "]" * 5000, "document_too_deep"),
+     ({"a": DEEP}, "document_too_deep"),
+     ('{"id": 1, "id": 2}', "malformed_json"), ('{"a": NaN}', "malformed_json"),
+     ('{"a": Infinity}', "malformed_json"), ({"a": float("nan")}, "malformed_json"),
+     ({"a": 10**5000}, "malformed_json")],
 )
 async def test_bad_input_is_a_failed_document_check_never_an_exception(document, code):
     report = await verify(document, now=NOW)

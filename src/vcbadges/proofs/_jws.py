@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from vcbadges.errors import InvalidProof, KeyFormatError, ProofError
+from vcbadges.errors import InvalidProof, JSONInputError, KeyFormatError, ProofError
+from vcbadges.primitives.jsonlimits import loads_strict
 from vcbadges.primitives.jwk import public_key_from_jwk
 from vcbadges.primitives.keys import (
     WEAK_RSA_KEY,
@@ -113,26 +114,18 @@ def b64url_decode_strict(text: str, what: str) -> bytes:
         raise _malformed(f"JWT {what} is not valid base64url") from exc
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # RFC 7515 §5.2 lets a parser reject duplicate member names; accepting them would let
-    # two parsers read different headers or claims out of the same signed bytes.
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise ValueError("duplicate member name")
-    return result
-
-
-def _no_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON (RFC 8259 §6); as NumericDates they compare with nothing.
-    raise ValueError(f"{name} is not a JSON number")
+# JOSE JSON is read by the project's one strict parser: duplicate member names (RFC 7515
+# §5.2: two parsers could read different headers or claims out of the same signed bytes),
+# NaN and Infinity (not JSON, and as NumericDates they compare with nothing) are refused.
+MAX_JWT_JSON_BYTES = 1 << 20
+MAX_JWT_JSON_DEPTH = 64
 
 
 def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates,
-                           parse_constant=_no_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise _malformed(f"JWT {what} is not a JSON object: {exc}") from exc
+        value = loads_strict(raw, max_bytes=MAX_JWT_JSON_BYTES, max_depth=MAX_JWT_JSON_DEPTH)
+    except JSONInputError as exc:
+        raise _malformed(f"JWT {what} is not a JSON object: {exc.message}") from exc
     if not isinstance(value, dict):
         raise _malformed(f"JWT {what} is not a JSON object")
     return value

@@ -21,7 +21,13 @@ from vcbadges.jsonld.canon import DEFAULT_MAX_WORK
 from vcbadges.jsonld.expansion import Getter, getter_for
 from vcbadges.jsonld.loader import DocumentLoader
 from vcbadges.primitives import multibase
-from vcbadges.primitives.dates import format_datetime, parse_datetime, utcnow
+from vcbadges.primitives.dates import (
+    format_datetime,
+    is_after,
+    is_before,
+    parse_datetime,
+    utcnow,
+)
 from vcbadges.primitives.keys import SigningKey
 from vcbadges.proofs.cryptosuites import (
     ecdsa_rdfc_2019,
@@ -214,11 +220,11 @@ def _check_times(proof: dict[str, Any], now: datetime, skew: timedelta) -> None:
         expires = parse_datetime(proof["expires"]) if "expires" in proof else None
     except (ValueError, OverflowError) as exc:
         raise ProofError(f"proof date is malformed: {exc}", code="malformed_proof") from exc
-    # Skew is applied to ``now`` (a real clock), never to a date from the document, which
-    # may sit at the edge of the representable range.
-    if created is not None and created > now + skew:
+    # Compared as differences: both the clock and a document date may sit at the edge of
+    # the representable range, where adding the skew overflows.
+    if created is not None and is_before(now, created, skew):
         raise ProofError("proof was created in the future", code="proof_created_in_future")
-    if expires is not None and now - skew > expires:
+    if expires is not None and is_after(now, expires, skew):
         raise ProofError("proof has expired", code="proof_expired")
 
 

@@ -12,6 +12,7 @@ from vcbadges.credentials.schema import check_ob3, is_open_badge
 from vcbadges.errors import DIDResolutionError, VCBadgesError
 from vcbadges.jsonld.canon import canonicalize
 from vcbadges.jsonld.expansion import getter_for, to_quads
+from vcbadges.primitives.dates import is_after, is_before
 from vcbadges.report import Check, Outcome
 from vcbadges.verifier.options import VerifyOptions
 from vcbadges.verifier.reading import NONCANONICAL_SPELLING, spelling_mismatch
@@ -106,7 +107,15 @@ async def issuer_trust_check(document: dict[str, Any], options: VerifyOptions) -
         issuer = vcdm.issuer_id(document)
     except VCBadgesError as exc:
         return from_error(r.ISSUER_TRUST, exc)
-    claimed = _claimed_name(document)
+    return await issuer_listing_check(issuer, _claimed_name(document), options)
+
+
+async def issuer_listing_check(issuer: str, claimed: str | None, options: VerifyOptions) -> Check:
+    """The ``issuer_trust`` check for an issuer id and the name it gives itself.
+
+    Separate from reading a 3.0 credential, so that badges naming their issuer some other way
+    (an Open Badges 2.0 issuer is the URL of its Profile) are judged by the same lists.
+    """
     trusted = options.trusted_issuers
     known = trusted.get(issuer) if trusted is not None else None
     if known is not None:
@@ -131,8 +140,8 @@ def validity_check(document: dict[str, Any], now: datetime, skew: timedelta) -> 
         start, end = vcdm.validity_window(document)
     except VCBadgesError as exc:
         return from_error(r.VALIDITY, exc)
-    if start is not None and now + skew < start:
+    if start is not None and is_before(now, start, skew):
         return failed(r.VALIDITY, r.NOT_YET_VALID, f"not valid before {start.isoformat()}")
-    if end is not None and now - skew > end:
+    if end is not None and is_after(now, end, skew):
         return failed(r.VALIDITY, r.EXPIRED, f"expired at {end.isoformat()}")
     return Check(r.VALIDITY, Outcome.PASSED, r.OK, "within its validity period")

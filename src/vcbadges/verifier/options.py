@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -12,7 +11,8 @@ from vcbadges import report as r
 from vcbadges.dids.resolver import default_resolver
 from vcbadges.jsonld.canon import DEFAULT_MAX_WORK
 from vcbadges.jsonld.loader import DocumentLoader, StaticLoader
-from vcbadges.primitives.jsonlimits import within_depth
+from vcbadges.errors import JSONInputError
+from vcbadges.primitives.jsonlimits import check_value, loads_strict
 from vcbadges.report import Check, Outcome
 from vcbadges.verifier.listcache import VerifiedListCache
 from vcbadges.verifier.registry import IssuerRegistries
@@ -61,28 +61,24 @@ class Checked:
 
 
 def parse_document(document: Any) -> tuple[Any, Check | None]:
-    """Accept a parsed object, or JSON text/bytes; return it or a failed ``document`` check."""
+    """Accept a parsed object, or JSON text/bytes; return it or a failed ``document`` check.
+
+    Text is read by the project's one strict parser (no NaN, Infinity or repeated member
+    names, bounded size and depth); an object handed in already gets the same limits.
+    """
     if isinstance(document, Checked):
         return document.value, None
-    if isinstance(document, (bytes, bytearray)):
-        if len(document) > MAX_JSON_BYTES:
-            return None, _failed(r.DOCUMENT, "document_too_large", "document exceeds 1 MiB")
-        try:
-            document = document.decode("utf-8")
-        except UnicodeDecodeError:
-            return None, _failed(r.DOCUMENT, r.MALFORMED_JSON, "document is not UTF-8 text")
-    if isinstance(document, str):
-        if len(document) > MAX_JSON_BYTES:
-            return None, _failed(r.DOCUMENT, "document_too_large", "document exceeds 1 MiB")
-        try:
-            document = json.loads(document)
-        except (ValueError, RecursionError) as exc:
-            return None, _failed(r.DOCUMENT, r.MALFORMED_JSON, f"document is not valid JSON: {exc}")
-    if not isinstance(document, dict):
-        return None, _failed(r.DOCUMENT, r.NOT_AN_OBJECT, "document must be a JSON object")
-    if not within_depth(document, MAX_JSON_DEPTH):
-        return None, _failed(r.DOCUMENT, "document_too_deep",
-                             f"document nests deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        if isinstance(document, (bytes, bytearray, str)):
+            document = loads_strict(bytes(document) if isinstance(document, bytearray)
+                                    else document, max_bytes=MAX_JSON_BYTES,
+                                    max_depth=MAX_JSON_DEPTH)
+        if not isinstance(document, dict):
+            return None, _failed(r.DOCUMENT, r.NOT_AN_OBJECT, "document must be a JSON object")
+        check_value(document, max_depth=MAX_JSON_DEPTH, max_nodes=MAX_JSON_BYTES // 2,
+                    max_chars=MAX_JSON_BYTES)
+    except JSONInputError as exc:
+        return None, _failed(r.DOCUMENT, exc.code, exc.message)
     return document, None
 
 
