@@ -30,12 +30,13 @@ from vcbadges._api import issue, issue_jwt, present, verify
 from vcbadges.bulkcli import add_bulk_commands
 from vcbadges.credentials.baking import bake_png, bake_svg, unbake
 from vcbadges.credentials.sample import sample_badge
-from vcbadges.errors import KeyFormatError, VCBadgesError
+from vcbadges.errors import JSONInputError, KeyFormatError, VCBadgesError
 from vcbadges.issuer.hosting import DEMO_TENANT
 from vcbadges.issuer.keystore import KeyStore
 from vcbadges.issuer.status import StatusChange, StatusPurpose, set_status, status_list_url
 from vcbadges.issuer.tenants import create_tenant, tenant_by_name
 from vcbadges.net.ondemand import OnDemandFetcher
+from vcbadges.primitives.jsonlimits import loads_strict
 from vcbadges.primitives.keyfile import read_key_file, write_key_file
 from vcbadges.primitives.keys import SigningKey, generate_key
 from vcbadges.proofs.di import SUITES
@@ -83,9 +84,9 @@ def _read_text(path: str) -> str:
 
 def _read_json(path: str) -> Any:
     try:
-        return json.loads(_read_text(path))
-    except ValueError as exc:
-        _fail(f"{path} is not valid JSON: {exc}")
+        return loads_strict(_read_text(path))
+    except JSONInputError as exc:
+        _fail(f"{path} is not valid JSON: {exc.message}")
 
 
 def _load_key(path: str) -> SigningKey:

@@ -70,7 +70,8 @@ from xml.parsers import expat
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from defusedxml import ElementTree as SafeElementTree
 
-from vcbadges.errors import CredentialError
+from vcbadges.errors import CredentialError, JSONInputError
+from vcbadges.primitives.jsonlimits import loads_strict
 
 __all__ = [
     "MAX_IMAGE_BYTES",
@@ -462,28 +463,13 @@ def _payload(text: str, version: Literal["ob3", "ob2"]) -> dict[str, Any] | str:
     raise CredentialError(f"The baked payload is not {expected}.", code=BAKED_PAYLOAD_MALFORMED)
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """Refuse duplicate member names: parsers disagree on which one wins, and a signed
-    document that reads differently in two verifiers is an attack, not a credential."""
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate member name {key!r}")
-        result[key] = value
-    return result
-
-
 def _json_object(text: str) -> dict[str, Any]:
     """Parse strict JSON (no NaN/Infinity, no duplicate names) that must be an object."""
     try:
-        value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
+        value = loads_strict(text)
+    except JSONInputError as exc:
         raise CredentialError(
-            f"The baked JSON does not parse: {exc}", code=BAKED_PAYLOAD_MALFORMED
+            f"The baked JSON does not parse: {exc.message}", code=BAKED_PAYLOAD_MALFORMED
         ) from exc
     if not isinstance(value, dict):
         raise CredentialError("The baked JSON is not an object.", code=BAKED_PAYLOAD_MALFORMED)
@@ -500,8 +486,8 @@ def _is_compact_jws(text: str) -> bool:
     segment = text.split(".", 1)[0]
     try:
         header = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-        value = json.loads(header, object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
-    except (binascii.Error, ValueError, RecursionError):
+        value = loads_strict(header)
+    except (binascii.Error, ValueError, JSONInputError):
         return False
     return isinstance(value, dict) and isinstance(value.get("alg"), str)
 

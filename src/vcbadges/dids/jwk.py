@@ -10,7 +10,8 @@ import json
 from typing import Any
 
 from vcbadges.dids.base import DIDDocument, split_did_url
-from vcbadges.errors import DIDResolutionError, KeyFormatError
+from vcbadges.errors import DIDResolutionError, JSONInputError, KeyFormatError
+from vcbadges.primitives.jsonlimits import loads_strict
 from vcbadges.primitives.jwk import public_key_from_jwk, public_key_to_jwk
 from vcbadges.primitives.keys import PublicKey
 from vcbadges.primitives.multibase import b64url_decode, b64url_encode
@@ -33,9 +34,9 @@ def did_jwk_document(did: str) -> DIDDocument:
     if not did.startswith("did:jwk:"):
         raise DIDResolutionError(f"{did} is not a did:jwk", code="invalid_did")
     try:
-        jwk: Any = json.loads(b64url_decode(did[len("did:jwk:"):]))
+        jwk: Any = loads_strict(b64url_decode(did[len("did:jwk:"):]))
         public_key_from_jwk(jwk)
-    except (KeyFormatError, ValueError, UnicodeDecodeError, RecursionError) as exc:
+    except (KeyFormatError, ValueError, JSONInputError) as exc:
         raise DIDResolutionError(f"{did} does not encode a supported public JWK",
                                  code="invalid_did") from exc
     if _PRIVATE_MEMBERS & jwk.keys():

@@ -9,15 +9,15 @@ described by :class:`Fetch` and :class:`Post`; ``SafeFetcher.get`` already has t
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from vcbadges.errors import ProtocolError
+from vcbadges.errors import JSONInputError, ProtocolError
 from vcbadges.primitives.dates import utcnow
+from vcbadges.primitives.jsonlimits import loads_strict
 
 __all__ = [
     "HTTPResponse",
@@ -107,24 +107,12 @@ def from_timestamp(value: float) -> datetime:
     return datetime.fromtimestamp(value, UTC)
 
 
-def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate member {key!r}")
-        out[key] = value
-    return out
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def strict_json(data: bytes | str, *, error: str, what: str, status: int = 400) -> Any:
-    """Parse strict JSON (no duplicate members, no NaN); raise ``ProtocolError(error)``."""
+    """Parse strict JSON (the project's one parser: no duplicate members, no NaN, bounded);
+    raise ``ProtocolError(error)``."""
     try:
-        return json.loads(data, object_pairs_hook=_unique, parse_constant=_no_constant)
-    except (ValueError, RecursionError, UnicodeDecodeError) as exc:
+        return loads_strict(data)
+    except JSONInputError as exc:
         raise ProtocolError(error, f"{what} is not valid JSON", status=status) from exc
 
 

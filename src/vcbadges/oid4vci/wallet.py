@@ -29,14 +29,13 @@ an issuer answer that is not what the spec says. ``FetchError`` from ``fetch`` p
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from vcbadges.errors import ProtocolError
+from vcbadges.errors import JSONInputError, ProtocolError
 from vcbadges.oauth.common import (
     Fetch,
     HTTPResponse,
@@ -53,6 +52,7 @@ from vcbadges.oid4vci.metadata import (
     credential_issuer_metadata_url,
 )
 from vcbadges.oid4vci.offers import CREDENTIAL_DISPLAY
+from vcbadges.primitives.jsonlimits import loads_strict
 from vcbadges.primitives.keys import SigningKey
 from vcbadges.proofs import _jws
 
@@ -318,8 +318,8 @@ async def resolve_offer(
 def _refused(response: HTTPResponse, what: str) -> ProtocolError:
     """The issuer's error response as a ``ProtocolError`` with the issuer's own code."""
     try:
-        body = json.loads(response.body)
-    except (ValueError, UnicodeDecodeError):
+        body = loads_strict(response.body)
+    except JSONInputError:
         body = None
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, str) or not error:

@@ -30,13 +30,13 @@ only selects what to offer the holder; the verifier verifies.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from vcbadges.errors import LoaderError, ProtocolError, VCBadgesError
+from vcbadges.errors import JSONInputError, LoaderError, ProtocolError, VCBadgesError
 from vcbadges.jsonld.contexts import context_document
+from vcbadges.primitives.jsonlimits import loads_strict
 from vcbadges.proofs import _jws
 from vcbadges.proofs.jose import token_from_envelope
 
@@ -349,8 +349,8 @@ def credential_view(credential: Any) -> tuple[str, dict[str, Any]] | None:
         text = credential.strip()
         if text.startswith("{"):
             try:
-                credential = json.loads(text)
-            except ValueError:
+                credential = loads_strict(text)
+            except JSONInputError:
                 return None
         else:
             view = _jwt_view(text)

@@ -42,7 +42,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from vcbadges._api import present
-from vcbadges.errors import ProtocolError, VCBadgesError
+from vcbadges.errors import JSONInputError, ProtocolError, VCBadgesError
 from vcbadges.jsonld.loader import DocumentLoader
 from vcbadges.oauth.common import (
     Fetch,
@@ -56,6 +56,7 @@ from vcbadges.oauth.common import (
 from vcbadges.oid4vp.dcql import Credential, credential_view, match, satisfied, validate_query
 from vcbadges.oid4vp.jwt_vp import sign_presentation_jwt
 from vcbadges.oid4vp.request import CLIENT_ID_PREFIX, REQUEST_OBJECT_TYP
+from vcbadges.primitives.jsonlimits import loads_strict
 from vcbadges.primitives.keys import SigningKey
 from vcbadges.proofs import _jws
 from vcbadges.proofs.jose import token_from_envelope
@@ -379,9 +380,9 @@ def _verifier_reply(response: HTTPResponse) -> dict[str, Any]:
     if response.status != 200:
         error = None
         try:
-            body = json.loads(response.body)
+            body = loads_strict(response.body)
             error = body.get("error") if isinstance(body, dict) else None
-        except (ValueError, UnicodeDecodeError):
+        except JSONInputError:
             pass
         raise ProtocolError(error if isinstance(error, str) and error else "invalid_response",
                             f"the verifier refused the response (HTTP {response.status})",

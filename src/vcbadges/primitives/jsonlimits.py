@@ -29,8 +29,13 @@ from typing import Any, Final, NoReturn
 
 from vcbadges.errors import JSONInputError
 
-__all__ = ["MAX_INT_DIGITS", "check_value", "loads_strict", "within_depth"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_INT_DIGITS", "check_value", "loads_strict",
+           "within_depth"]
 
+# The limits of documents from outside that have none of their own (a credential, a JWT's
+# header or claims, a protocol message): the verifier's 1 MiB and 64 levels.
+MAX_BYTES: Final = 1 << 20
+MAX_DEPTH: Final = 64
 MAX_INT_DIGITS: Final = 300
 _INT_BOUND: Final = 10**MAX_INT_DIGITS
 
@@ -47,7 +52,8 @@ def _refuse(code: str, message: str) -> NoReturn:
     raise JSONInputError(message, code=code)
 
 
-def loads_strict(data: str | bytes, *, max_bytes: int, max_depth: int) -> Any:
+def loads_strict(data: str | bytes, *, max_bytes: int = MAX_BYTES,
+                 max_depth: int = MAX_DEPTH) -> Any:
     """Parse ``data`` as strict JSON of at most ``max_bytes`` UTF-8 bytes and ``max_depth``
     levels of arrays and objects; raise ``JSONInputError`` for anything else."""
     if len(data) > max_bytes:

@@ -31,11 +31,6 @@ from vcbadges.primitives.dates import parse_datetime, utcnow
 from vcbadges.primitives.keys import SigningKey
 from vcbadges.proofs import _jws
 from vcbadges.proofs._binding import HOLDER_MISMATCH, ISSUER_MISMATCH, bound_key
-from vcbadges.proofs._jwt_presentation import (
-    VerifiedJWTPresentation,
-    read_jwt_presentation,
-    verify_jwt_presentation,
-)
 from vcbadges.proofs._jws import (
     JWT_ALG_KEY_MISMATCH,
     JWT_ALG_NONE,
@@ -47,6 +42,11 @@ from vcbadges.proofs._jws import (
     MALFORMED_JWT,
     PROOF_CREATED_IN_FUTURE,
     PROOF_EXPIRED,
+)
+from vcbadges.proofs._jwt_presentation import (
+    VerifiedJWTPresentation,
+    read_jwt_presentation,
+    verify_jwt_presentation,
 )
 
 __all__ = [

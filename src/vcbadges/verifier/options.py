@@ -9,9 +9,9 @@ from typing import Any
 
 from vcbadges import report as r
 from vcbadges.dids.resolver import default_resolver
+from vcbadges.errors import JSONInputError
 from vcbadges.jsonld.canon import DEFAULT_MAX_WORK
 from vcbadges.jsonld.loader import DocumentLoader, StaticLoader
-from vcbadges.errors import JSONInputError
 from vcbadges.primitives.jsonlimits import check_value, loads_strict
 from vcbadges.report import Check, Outcome
 from vcbadges.verifier.listcache import VerifiedListCache

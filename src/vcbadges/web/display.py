@@ -11,12 +11,13 @@ credential calls its issuer, which the pages present as a claim unless a registr
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from vcbadges.errors import JSONInputError
 from vcbadges.oid4vp.response import checked_credential
+from vcbadges.primitives.jsonlimits import loads_strict
 
 __all__ = ["credential_display", "describe_credential", "display_text", "display_url",
            "display_image"]
@@ -69,8 +70,8 @@ def credential_display(document: Any) -> dict[str, Any]:
     JWT, the credential inside it, never the members of an envelope around it."""
     if isinstance(document, str) and document.lstrip().startswith("{"):
         try:
-            document = json.loads(document)
-        except ValueError:
+            document = loads_strict(document)
+        except JSONInputError:
             document = None
     return describe_credential(checked_credential(document) or {})
 

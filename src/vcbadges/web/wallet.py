@@ -60,6 +60,7 @@ from vcbadges.credentials.baking import unbake
 from vcbadges.errors import (
     CredentialError,
     FetchError,
+    JSONInputError,
     ProtocolError,
     StorageError,
     VCBadgesError,
@@ -74,6 +75,7 @@ from vcbadges.oid4vp import (
     sign_presentations as sign_vp_token,
 )
 from vcbadges.oid4vp.dcql import OPEN_BADGE_TYPE, credential_view
+from vcbadges.primitives.jsonlimits import loads_strict
 from vcbadges.primitives.keys import Algorithm
 from vcbadges.proofs.jose import looks_like_jwt
 from vcbadges.report import Outcome, PresentationReport, VerificationReport
@@ -870,8 +872,8 @@ async def _importable(request: web.Request, data: bytes) -> tuple[str, Any]:
     if looks_like_jwt(text):
         return text, text
     try:
-        document = json.loads(text)
-    except ValueError:
+        document = loads_strict(text)
+    except JSONInputError:
         document = None
     if not isinstance(document, dict):
         raise ProblemError(422, "no-badge-found", "No badge in this file", "send a baked PNG or "
