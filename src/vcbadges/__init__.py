@@ -2,7 +2,7 @@
 
 The public API is three async verbs, ``issue``, ``present`` and ``verify`` (with
 ``verify_credential`` and ``verify_presentation`` when the kind of document is known),
-the report types they return, keys, and the error tree.
+the report types they return, issuer registries, keys, and the error tree.
 """
 
 from vcbadges._api import (
@@ -32,6 +32,7 @@ from vcbadges.primitives.keys import (
     generate_key,
 )
 from vcbadges.report import Check, Outcome, PresentationReport, VerificationReport
+from vcbadges.verifier.registry import IssuerRegistries, RegistryEntry
 
 __all__ = [
     "issue",
@@ -42,6 +43,8 @@ __all__ = [
     "verify_presentation",
     "VerificationReport",
     "PresentationReport",
+    "IssuerRegistries",
+    "RegistryEntry",
     "Check",
     "Outcome",
     "SigningKey",
