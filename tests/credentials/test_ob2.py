@@ -1,4 +1,4 @@
-"""Open Badges 2.0 verification (``vcbadges.credentials.ob2``).
+"""Open Badges 2.0 verification (``vcbadges.verifier.ob2`` over ``vcbadges.credentials.ob2``).
 
 Every fixture is built here: an issuer Profile, a BadgeClass, a hosted Assertion, a signed
 Assertion (RS256 with a generated RSA 2048 key and its CryptographicKey document) and a
@@ -20,14 +20,12 @@ import pytest
 from jwcrypto import jwk, jws
 from jwcrypto.common import json_encode
 
-from vcbadges.credentials.ob2 import (
-    OB2_CHECK_ORDER,
-    OB2_CONTEXT,
-    parse_ob2_datetime,
-    verify_ob2,
-)
+from vcbadges.credentials.ob2 import OB2_CONTEXT, parse_ob2_datetime
 from vcbadges.errors import FetchError, VCBadgesError
-from vcbadges.report import Outcome
+from vcbadges.report import Outcome, VerificationReport
+from vcbadges.verifier import TrustedIssuer, VerifyOptions
+from vcbadges.verifier.ob2 import OB2_CHECK_ORDER, verify_ob2_assertion
+from vcbadges.verifier.registry import IssuerRegistries
 
 NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
 ISSUED_ON = "2026-05-01T12:00:00Z"
@@ -186,6 +184,15 @@ def web_for(key: jwk.JWK, **overrides: Any) -> FakeWeb:
     return FakeWeb({k: v for k, v in documents.items() if v is not None})
 
 
+async def verify_ob2(
+    assertion: Any, *, fetch_json: FakeWeb, now: datetime, recipient: str | None = None,
+    **options: Any,
+) -> VerificationReport:
+    """The 2.0 entry point, with the fetcher and clock each test sets."""
+    return await verify_ob2_assertion(
+        assertion, VerifyOptions(fetch_json=fetch_json, now=now, **options), recipient=recipient)
+
+
 def outcomes(report: Any) -> dict[str, tuple[str, str]]:
     return {c.id: (c.outcome.value, c.code) for c in report.checks}
 
@@ -205,8 +212,9 @@ async def test_valid_hosted_assertion(rsa_key):
     assert [c.id for c in report.checks] == list(OB2_CHECK_ORDER)
     assert outcomes(report) == {
         "document": ("passed", "ok"), "schema": ("passed", "ok"), "proof": ("passed", "ok"),
-        "issuer": ("passed", "ok"), "validity": ("passed", "ok"),
-        "status_revocation": ("passed", "ok"), "recipient": ("skipped", "not_applicable"),
+        "issuer": ("passed", "ok"), "issuer_trust": ("failed", "issuer_unknown"),
+        "validity": ("passed", "ok"), "status_revocation": ("passed", "ok"),
+        "recipient": ("skipped", "not_applicable"),
     }
     assert [w.code for w in report.warnings] == ["legacy_ob2"]
     assert report.document_id == HOSTED_ID
@@ -576,6 +584,33 @@ async def test_issued_within_the_clock_skew(rsa_key):
     assert report.verified
 
 
+async def test_validity_uses_the_verifiers_skew(rsa_key):
+    ahead = signed_payload(issuedOn="2026-06-01T12:04:00Z")
+    report = await verify_ob2(sign(ahead, rsa_key), fetch_json=web_for(rsa_key), now=NOW,
+                              skew=timedelta(minutes=1))
+    assert_check(report, "validity", "failed", "not_yet_valid")
+    just_expired = signed_payload(expires="2026-06-01T11:58:00Z")
+    report = await verify_ob2(sign(just_expired, rsa_key), fetch_json=web_for(rsa_key), now=NOW)
+    assert_check(report, "validity", "passed", "ok")
+
+
+@pytest.mark.parametrize(("changes", "check_id", "expected"), [
+    ({"expires": "9999-12-31T23:59:59Z"}, "validity", ("passed", "ok")),
+    ({"issuedOn": "0001-01-01T00:00:00Z"}, "validity", ("passed", "ok")),
+    # Before year 1 in UTC: the 2.0 DateTime parser refuses it rather than overflowing.
+    ({"issuedOn": "0001-01-01T00:00:00+01:00"}, "schema", ("failed", "invalid_date")),
+])
+@pytest.mark.parametrize("skew", [timedelta(0), timedelta(minutes=5), timedelta(days=3650)])
+async def test_dates_at_the_ends_of_the_calendar_never_raise(
+    rsa_key, changes, check_id, expected, skew
+):
+    token = sign(signed_payload(**changes), rsa_key)
+    report = await verify_ob2(token, fetch_json=web_for(rsa_key), now=NOW, skew=skew)
+    assert outcomes(report)[check_id] == expected
+    assert report.verified is (expected == ("passed", "ok"))
+    json.dumps(report.to_json())
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("2016-12-31T23:59:59+00:00", datetime(2016, 12, 31, 23, 59, 59, tzinfo=UTC)),
     ("2016-12-31T23:59Z", datetime(2016, 12, 31, 23, 59, tzinfo=UTC)),
@@ -719,3 +754,54 @@ async def test_each_url_is_fetched_once(rsa_key):
     web = web_for(rsa_key)
     await verify_ob2(sign(payload, rsa_key), fetch_json=web, now=NOW + timedelta(days=1))
     assert sorted(web.requested) == sorted({BADGE, ISSUER, KEY, REVOCATIONS})
+
+
+# --------------------------------------------------------------------------- issuer trust
+
+
+async def test_unlisted_issuer_is_known_only_by_its_profiles_claim(rsa_key):
+    embedded = badge_class_doc()
+    embedded["issuer"] = {"id": ISSUER, "type": "Profile", "name": "Someone Else Entirely"}
+    hosted = {**hosted_assertion(), "badge": embedded}
+    for assertion, web in ((hosted, web_for(rsa_key, **{HOSTED_ID: hosted})),
+                           (sign(signed_payload(), rsa_key), web_for(rsa_key))):
+        report = await verify_ob2(assertion, fetch_json=web, now=NOW)
+        assert report.verified and not report.issuer_trusted
+        check = report.check("issuer_trust")
+        assert (check.outcome.value, check.code) == ("failed", "issuer_unknown")
+        assert check.detail == {"claimed_name": "Example Maker Society", "issuer": ISSUER}
+        assert check.message == ("the issuer calls itself Example Maker Society; not in your "
+                                 "trusted issuers")
+
+
+async def test_listed_issuer_is_trusted(rsa_key):
+    makers = {ISSUER: TrustedIssuer(ISSUER, "Example Makers", "https://issuer.example")}
+    report = await verify_ob2(sign(signed_payload(), rsa_key), fetch_json=web_for(rsa_key),
+                              now=NOW, trusted_issuers=makers)
+    assert report.verified and report.issuer_trusted
+    assert report.to_json()["issuer_trusted"] is True
+    assert_check(report, "issuer_trust", "passed", "issuer_listed")
+    assert report.check("issuer_trust").detail == {
+        "name": "Example Makers", "registry": "trusted issuer list",
+        "url": "https://issuer.example"}
+    registries = IssuerRegistries.from_trust_list(makers, name="Makers Registry")
+    report = await verify_ob2(hosted_assertion(), fetch_json=web_for(rsa_key), now=NOW,
+                              registries=registries)
+    assert report.issuer_trusted
+    assert report.check("issuer_trust").detail["registry"] == "Makers Registry"
+
+
+async def test_tampered_signature_fetches_no_revocation_list(rsa_key):
+    header, payload, signature = sign(signed_payload(), rsa_key).split(".")
+    raw = bytearray(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)))
+    raw[len(raw) // 2] ^= 0x01
+    web = web_for(rsa_key)
+    makers = {ISSUER: TrustedIssuer(ISSUER, "Example Makers")}
+    report = await verify_ob2(f"{header}.{payload}.{b64(bytes(raw))}", fetch_json=web, now=NOW,
+                              trusted_issuers=makers)
+    assert not report.verified and not report.issuer_trusted
+    assert_check(report, "proof", "failed", "invalid_signature")
+    for blocked in ("issuer", "issuer_trust", "status_revocation"):
+        assert_check(report, blocked, "skipped", "blocked_by_earlier_failure")
+    assert web.requested.count(REVOCATIONS) == 0
+    assert sorted(web.requested) == sorted([BADGE, ISSUER, KEY])

@@ -13,7 +13,7 @@ from typing import Any
 from vcbadges import report as r
 from vcbadges.credentials import vcdm
 from vcbadges.credentials.baking import unbake
-from vcbadges.credentials.ob2 import OB2_CONTEXT, verify_ob2
+from vcbadges.credentials.ob2 import OB2_CONTEXT
 from vcbadges.errors import FetchError, VCBadgesError
 from vcbadges.primitives.dates import utcnow
 from vcbadges.proofs.jose import looks_like_jwt, read_jwt_presentation
@@ -21,6 +21,7 @@ from vcbadges.report import Check, Outcome, PresentationReport, Problem, Verific
 from vcbadges.verifier.checks import skipped
 from vcbadges.verifier.credential import verify_credential
 from vcbadges.verifier.jwt_presentation import verify_presentation_token
+from vcbadges.verifier.ob2 import verify_ob2_assertion
 from vcbadges.verifier.options import Checked, VerifyOptions, parse_document
 from vcbadges.verifier.presentation import verify_presentation
 
@@ -102,9 +103,8 @@ async def verify_any(
                         checked_at=options.now or utcnow(),
                         warnings=(Problem("baked_image", "assertion URL read from a badge "
                                           "image"),))
-            inner: VerificationReport | PresentationReport = await verify_ob2(
-                assertion, fetch_json=options.fetch_json or _no_fetch,
-                now=options.now or utcnow(), recipient=recipient)
+            inner: VerificationReport | PresentationReport = await verify_ob2_assertion(
+                assertion, options, recipient=recipient)
         else:
             inner = await verify_any(baked.payload, options, challenge=challenge, domain=domain,
                                      holder_must_be_subject=holder_must_be_subject,
@@ -118,8 +118,7 @@ async def verify_any(
             holder_must_be_subject=holder_must_be_subject)
     parsed, bad = parse_document(document)
     if bad is None and _is_ob2(parsed):
-        return await verify_ob2(parsed, fetch_json=options.fetch_json or _no_fetch,
-                                now=options.now or utcnow(), recipient=recipient)
+        return await verify_ob2_assertion(parsed, options, recipient=recipient)
     if bad is None and "VerifiablePresentation" in vcdm.types_of(parsed):
         return await verify_presentation(Checked(parsed), options, challenge=challenge,
                                          domain=domain,
