@@ -1006,7 +1006,7 @@
       const label = el("label", { class: "choice" }, input,
         el("span", { class: "mini-art" }, badgeImage(m.image, m.name || "Badge")),
         el("span", {}, el("strong", {}, m.name || "Badge"),
-          issuerLine(issuerOf(null, m.issuer_name)),
+          issuerLine(issuerOf({ checks: m.issuer_trust ? [m.issuer_trust] : [] }, m.issuer_name)),
           warning ? el("span", { class: "standing" }, warning) : null));
       return label;
     }));

@@ -1,4 +1,5 @@
-"""Trust lists name known issuers; unknown issuers are warned about, never failed."""
+"""Trust lists name known issuers; an unknown issuer is a verdict of its own, never a name
+confirmed."""
 
 import json
 
@@ -8,6 +9,8 @@ from clock import NOW
 from vcbadges import verify
 from vcbadges.cli import main
 from vcbadges.errors import CredentialError
+from vcbadges.jsonld.loader import StaticLoader
+from vcbadges.proofs.di import add_proof
 from vcbadges.verifier.trust import load_trust_list, parse_trust_list
 
 
@@ -50,3 +53,17 @@ def test_cli_trust_option(tmp_path, capsys, signed, issuer_key):
     assert "Example U" in capsys.readouterr().out
     trust.write_text("not json")
     assert main(["verify", str(cred), "--trust", str(trust)]) == 2
+
+
+async def test_a_listed_issuer_is_never_named_for_a_badge_it_did_not_sign(unsigned, other_key,
+                                                                         issuer_key):
+    # Names the listed issuer, signed by another key: the registry's name must not appear
+    # beside it, whatever else the report says.
+    forged = await add_proof(dict(unsigned, validFrom="2026-01-01T00:00:00Z"), key=other_key,
+                             loader=StaticLoader(), now=NOW)
+    report = await verify(forged, now=NOW,
+                          trusted_issuers={issuer_key.controller: "Example University"})
+    assert not report.verified
+    assert report.check("issuer").code == "issuer_mismatch"
+    assert report.check("issuer_trust").outcome.value == "skipped"
+    assert report.to_json()["issuer_trusted"] is False

@@ -212,11 +212,13 @@ async def _verify(
     proof_check, signers = jwt_proof or await _di_proof(doc, options, now, doc_hashes)
     checks.append(proof_check)
     proven = proof_check.outcome is Outcome.PASSED
-    checks.append(issuer_check(doc, signers) if proven else skipped(r.ISSUER))
+    issuer = issuer_check(doc, signers) if proven else skipped(r.ISSUER)
+    checks.append(issuer)
     # Nothing is fetched for a document whose proof failed: no status list, no registry,
-    # no endorsement's keys. The checks that would fetch say they were not run.
-    checks.append(await issuer_trust_check(doc, options) if proven
-                  else skipped(r.ISSUER_TRUST))
+    # no endorsement's keys. The checks that would fetch say they were not run. A registry's
+    # name for the issuer is given only to a badge that issuer signed.
+    checks.append(await issuer_trust_check(doc, options)
+                  if issuer.outcome is Outcome.PASSED else skipped(r.ISSUER_TRUST))
     checks.append(validity_check(doc, now, options.skew))
     if with_status:
         checks.extend(await _status_checks(doc, options, now, depth) if proven

@@ -126,13 +126,14 @@ def _issuer_check(
                    "of the BadgeClass", issuer=profile["id"], badge=found.badge.get("id"))
 
 
-async def _issuer_trust_check(found: Resolution, proof: Check, options: VerifyOptions) -> Check:
+async def _issuer_trust_check(found: Resolution, issuer: Check, options: VerifyOptions
+                              ) -> Check:
     """The 2.0 issuer is its hosted Profile: its URL is the id, its ``name`` the claim.
 
-    Not consulted for an assertion whose proof did not pass: a registry is read only for a
-    badge the issuer is known to stand behind.
+    Not consulted unless the issuer check passed: a registry's name is given only to a badge
+    the issuer is known to stand behind.
     """
-    if proof.outcome is not Outcome.PASSED or found.profile is None:
+    if issuer.outcome is not Outcome.PASSED or found.profile is None:
         return skipped(r.ISSUER_TRUST)
     name = found.profile.get("name")
     return await issuer_listing_check(str(found.profile["id"]),
@@ -273,12 +274,13 @@ async def verify_ob2_assertion(
     else:
         proof, key = await _signed_proof(presented, found, docs)
         status = await _signed_status(doc, proof, found, docs)
+    issuer = _issuer_check(doc, mode, found, proof, key)
     checks = [
         document,
         schema,
         proof,
-        _issuer_check(doc, mode, found, proof, key),
-        await _issuer_trust_check(found, proof, options),
+        issuer,
+        await _issuer_trust_check(found, issuer, options),
         _validity_check(doc, now, options),
         status,
         _recipient_check(doc, recipient),

@@ -78,7 +78,7 @@ from vcbadges.oid4vp.dcql import OPEN_BADGE_TYPE, credential_view
 from vcbadges.primitives.jsonlimits import loads_strict
 from vcbadges.primitives.keys import Algorithm
 from vcbadges.proofs.jose import looks_like_jwt
-from vcbadges.report import Outcome, PresentationReport, VerificationReport
+from vcbadges.report import ISSUER_TRUST, Outcome, PresentationReport, VerificationReport
 from vcbadges.storage import queries
 from vcbadges.wallet import (
     CredentialRecord,
@@ -666,6 +666,10 @@ async def _describe_request(request: web.Request, found: PresentationRequest,
             # its issuer revoked is told so before agreeing.
             report = await _verify(request, record.document())
             seen[summary["id"]]["standing"] = _standing(report)
+            # Named as this service's registries name it, or shown as a claim.
+            trust = next((c for c in report.checks if c.id == ISSUER_TRUST), None)
+            if trust is not None:
+                seen[summary["id"]]["issuer_trust"] = trust.to_json()
     return {
         "kind": "request", "handle": handle,
         "verifier": {"client_id": found.client_id, "response_uri": found.response_uri},
