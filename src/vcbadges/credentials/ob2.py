@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -42,12 +41,13 @@ from vcbadges.errors import (
     CredentialError,
     FetchError,
     InvalidProof,
+    JSONInputError,
     KeyFormatError,
     ProofError,
     StatusError,
     VCBadgesError,
 )
-from vcbadges.primitives.jsonlimits import within_depth
+from vcbadges.primitives.jsonlimits import check_value, loads_strict
 from vcbadges.primitives.keys import WEAK_RSA_KEY, RSAPublicKey
 from vcbadges.proofs import _jws
 
@@ -348,9 +348,9 @@ def _b64url_json(part: str, what: str) -> Any:
     except ProofError as exc:
         raise InvalidObject(f"the JWS {what} is not base64url", code=OB2_MALFORMED_JWS) from exc
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (ValueError, RecursionError) as exc:
-        raise InvalidObject(f"the JWS {what} is not JSON", code=r.MALFORMED_JSON) from exc
+        return loads_strict(raw, max_bytes=MAX_INPUT_CHARS, max_depth=MAX_JSON_DEPTH)
+    except JSONInputError as exc:
+        raise InvalidObject(f"the JWS {what} is not JSON: {exc.message}", code=exc.code) from exc
 
 
 def parse_assertion(assertion: Any) -> Presented:
@@ -364,10 +364,10 @@ def parse_assertion(assertion: Any) -> Presented:
             raise InvalidObject("the assertion exceeds 1 MiB", code="document_too_large")
         if text.startswith("{"):
             try:
-                assertion = json.loads(text)
-            except (ValueError, RecursionError) as exc:
-                raise InvalidObject(f"the assertion is not valid JSON: {exc}",
-                                    code=r.MALFORMED_JSON) from exc
+                assertion = loads_strict(text, max_bytes=MAX_INPUT_CHARS, max_depth=MAX_JSON_DEPTH)
+            except JSONInputError as exc:
+                raise InvalidObject(f"the assertion is not valid JSON: {exc.message}",
+                                    code=exc.code) from exc
             return Presented(_checked_object(assertion))
         parts = text.split(".")
         if len(parts) != 3 or not parts[0] or not parts[1]:
@@ -384,9 +384,11 @@ def parse_assertion(assertion: Any) -> Presented:
 def _checked_object(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidObject("the assertion must be a JSON object", code=r.NOT_AN_OBJECT)
-    if not within_depth(value, MAX_JSON_DEPTH):
-        raise InvalidObject(f"the assertion nests deeper than {MAX_JSON_DEPTH} levels",
-                            code="document_too_deep")
+    try:
+        check_value(value, max_depth=MAX_JSON_DEPTH, max_nodes=MAX_INPUT_CHARS // 2,
+                    max_chars=MAX_INPUT_CHARS)
+    except JSONInputError as exc:
+        raise InvalidObject(f"the assertion is refused: {exc.message}", code=exc.code) from exc
     return value
 
 

@@ -29,8 +29,7 @@ from typing import Any, Final, NoReturn
 
 from vcbadges.errors import JSONInputError
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_INT_DIGITS", "check_value", "loads_strict",
-           "within_depth"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_INT_DIGITS", "check_value", "loads_strict"]
 
 # The limits of documents from outside that have none of their own (a credential, a JWT's
 # header or claims, a protocol message): the verifier's 1 MiB and 64 levels.
@@ -206,20 +205,3 @@ def _check_scalar(node: Any, bound: int, max_int_digits: int) -> None:
             _refuse("malformed_json", f"{node} is not a JSON number")
     else:
         _refuse("malformed_json", f"a {type(node).__name__} is not a JSON value")
-
-
-def within_depth(value: Any, limit: int) -> bool:
-    """True when ``value`` nests at most ``limit`` levels of arrays and objects.
-
-    Iterative, so a hostile document cannot exhaust the interpreter's recursion limit here.
-    """
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return False
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node)
-    return True
