@@ -45,6 +45,8 @@ async def wallet_with_account(browser: Browser, base: str, watch: Watch) -> tupl
     await wallet.get_by_role("button", name="Create wallet").click()
     await expect(wallet.locator("#badges-empty")).to_be_visible(timeout=WAIT)
     await wallet.get_by_role("link", name="Wallet", exact=True).click()
+    # The account page fills its DID in after the page shows: wait for it.
+    await expect(wallet.locator("#account-did")).to_contain_text("did:key:", timeout=WAIT)
     did = (await wallet.locator("#account-did").text_content() or "").strip()
     assert did.startswith("did:key:"), did
     return wallet, did
@@ -134,8 +136,8 @@ async def test_a_listed_issuer_is_named_by_its_registry(tmp_path: Path,
         await expect(wallet.locator("#done-card .issuer-listed")).to_have_text(listed)
         await expect(wallet.locator("#done-card .verdict.ok")).to_be_visible()
 
-        verifier = await share_with_employer(browser, base, wallet, watch,
-                                             "calls itself Example University")
+        # The consent screen names the issuer as the registry does, like the badge's page.
+        verifier = await share_with_employer(browser, base, wallet, watch, listed)
         await expect(verifier.locator("#banner.ok")).to_be_visible(timeout=WAIT)
         await expect(verifier.locator("#result-title")).to_have_text("Verified")
         await expect(verifier.locator("#credentials .issuer-listed")).to_have_text(
