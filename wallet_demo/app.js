@@ -23,7 +23,7 @@
     pending: null,      // the last scan result: an offer or a request
     done: null,         // what the "done" view shows
     deepLink: null,     // a URI handed to the wallet in the address (#open=…)
-    camera: null,       // {stream, timer, detector, busy}
+    camera: null,       // {stream, scanner}: scanner reads frames in the page (scan.js)
     renderToken: 0,
     backupUrl: null,
   };
@@ -740,7 +740,7 @@
       scanStatus("This browser cannot use a camera here. Paste a link or choose a picture instead.");
       return;
     }
-    const camera = { stream: null, timer: 0, detector: null, busy: false };
+    const camera = { stream: null, scanner: null };
     state.camera = camera;
     scanStatus("Starting the camera…");
     try {
@@ -760,18 +760,28 @@
     const video = $("#scan-video");
     video.srcObject = camera.stream;
     try { await video.play(); } catch { /* autoplay of a muted video is allowed */ }
-    camera.detector = await nativeDetector();
+    if (state.camera !== camera) return;
     $("#viewfinder").classList.add("live");
     $("#cam-stop").hidden = false;
     scanStatus("Point your camera at the QR code.");
-    camera.timer = setTimeout(() => scanFrame(camera), SCAN_INTERVAL_MS);
+    // Frames are read in the page (scan.js): they are never uploaded.
+    camera.scanner = window.QrScan.watch(video, {
+      interval: SCAN_INTERVAL_MS,
+      onFound: (text) => codeFound(camera, text),
+      onError: (error) => scanStatus("Still looking… (" + error.message + ")"),
+    });
+    camera.scanner.ready.catch(() => {
+      if (state.camera !== camera) return;
+      stopCamera();
+      scanStatus("This browser cannot read QR codes from the camera. Paste a link or choose a picture instead.");
+    });
   }
 
   function stopCamera() {
     const camera = state.camera;
     state.camera = null;
     if (camera) {
-      clearTimeout(camera.timer);
+      if (camera.scanner) camera.scanner.stop();
       if (camera.stream) camera.stream.getTracks().forEach((t) => t.stop());
     }
     const video = $("#scan-video");
@@ -794,7 +804,8 @@
     return new Promise((resolve) => canvas.toBlob(resolve, type, 0.88));
   }
 
-  /** The text of the QR code in an image, decoded by the wallet service (zxing-cpp); null if none. */
+  /** The text of the QR code in an uploaded picture, decoded by the wallet service (zxing-cpp); null
+   *  if none. Camera frames are never sent: scan.js reads them in the page. */
   async function decodeOnServer(blob) {
     try {
       const answer = await api("POST", "/decode-qr", { body: blob, headers: { "Content-Type": blob.type || "image/jpeg" } });
@@ -805,32 +816,11 @@
     }
   }
 
-  async function scanFrame(camera) {
+  async function codeFound(camera, text) {
     if (state.camera !== camera) return;
-    const video = $("#scan-video");
-    let found = null;
-    try {
-      if (video.readyState >= 2 && video.videoWidth > 0) {
-        if (camera.detector) {
-          const codes = await camera.detector.detect(video);
-          found = codes.length ? codes[0].rawValue : null;
-        } else {
-          const blob = await frameBlob(video, video.videoWidth, video.videoHeight);
-          if (blob && state.camera === camera) found = await decodeOnServer(blob);
-        }
-      }
-    } catch (error) {
-      if (error.status === 401) return;
-      scanStatus("Still looking… (" + error.message + ")");
-    }
-    if (state.camera !== camera) return;
-    if (found) {
-      stopCamera();
-      scanStatus("QR code found.");
-      await openUri(found);
-      return;
-    }
-    camera.timer = setTimeout(() => scanFrame(camera), SCAN_INTERVAL_MS);
+    stopCamera();
+    scanStatus("QR code found.");
+    await openUri(text);
   }
 
   async function imageBlobForUpload(file) {

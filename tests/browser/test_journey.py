@@ -2,11 +2,11 @@
 
 The issuer console awards a badge and shows the offer's QR code and PIN; the wallet (a
 phone-sized page) scans it with its camera, which is Chromium's fake camera playing a Y4M
-video of that QR code, asks for the PIN and accepts; the employer's page shows a request QR
-code, the wallet scans it and shares the badge, and the page shows it valid, its issuer named
-as what it calls itself (no issuer registry is configured, so the name is only the issuer's
-claim, and the page is not green). Then the issuer revokes the badge, and a second
-presentation shows it revoked.
+video of that QR code, read in the page (no frame goes to the service's decoder), asks for
+the PIN and accepts; the employer's page shows a request QR code, the wallet scans it and
+shares the badge, and the page shows it valid, its issuer named as what it calls itself (no
+issuer registry is configured, so the name is only the issuer's claim, and the page is not
+green). Then the issuer revokes the badge, and a second presentation shows it revoked.
 
 Chromium reads the fake camera's video file given at launch, so every scan launches its
 own Chromium with a fresh video; the wallet's session (an HttpOnly cookie) goes from one to
@@ -38,7 +38,13 @@ from browser_support import (  # noqa: E402
     phone,
     screenshot_folders,
 )
-from playwright.async_api import Page, Playwright, async_playwright, expect  # noqa: E402
+from playwright.async_api import (  # noqa: E402
+    BrowserContext,
+    Page,
+    Playwright,
+    async_playwright,
+    expect,
+)
 from y4m import qr_video  # noqa: E402
 
 from web.web_support import running_service  # noqa: E402
@@ -53,6 +59,15 @@ EVIDENCE = ("Air-quality dashboard",
 PIN_LEARNER = ("ada", "correct horse battery")
 # How every page names an issuer no registry lists.
 CLAIMED = f"calls itself {ISSUER}; not in your trusted issuers"
+DECODE_QR = "/wallet/api/decode-qr"
+
+
+def decoder_requests(context: BrowserContext) -> list[str]:
+    """The requests ``context`` makes to the service's QR decoder, from now on: a camera scan
+    reads its frames in the page, so there must be none."""
+    seen: list[str] = []
+    context.on("request", lambda r: seen.append(r.url) if DECODE_QR in r.url else None)
+    return seen
 
 
 async def ask_for_a_badge(verifier: Page) -> dict[str, Any]:
@@ -76,9 +91,11 @@ async def scan_and_share(pw: Playwright, base: str, payload: str, video: Path,
     """Scan a request's QR code with the wallet's camera and share the matching badge."""
     async with chromium(pw, qr_video(payload, video)) as browser:
         context = await phone(browser, base, state)
+        decodes = decoder_requests(context)
         wallet = watch.page(await context.new_page(), "wallet")
         await wallet.goto(base + "/wallet/#/scan")
         await expect(wallet.locator("#view-request")).to_be_visible(timeout=WAIT)
+        assert decodes == [], "a camera frame left the page"
         await expect(wallet.locator("#request-matches")).to_contain_text(BADGE)
         await expect(wallet.locator("#request-matches .issuer-claim")).to_contain_text(
             f"calls itself {ISSUER}")
@@ -152,6 +169,7 @@ async def test_issue_scan_accept_present_revoke(tmp_path: Path,
         # --- The wallet: a new account, then the camera reads the offer. --------------------
         async with chromium(pw, qr_video(offer["offer_uri"], tmp_path / "offer.y4m")) as cam:
             context = await phone(cam, base)
+            decodes = decoder_requests(context)
             wallet = watch.page(await context.new_page(), "wallet")
             await wallet.goto(base + "/wallet/")
             await wallet.get_by_role("tab", name="Create").click()
@@ -164,6 +182,9 @@ async def test_issue_scan_accept_present_revoke(tmp_path: Path,
             await shots.take(wallet, "wallet-empty")
             await wallet.locator('#tabbar a[data-nav="scan"]').click()
             await expect(wallet.locator("#view-offer")).to_be_visible(timeout=WAIT)
+            # The camera's frames were read in the page (scan.js), never uploaded.
+            assert decodes == [], "a camera frame left the page"
+            assert await wallet.evaluate("() => window.QrScan.frames") >= 1
             # The offer names the badge itself (with its picture), and the issuer by its
             # display name.
             items = wallet.locator("#offer-items")

@@ -1,6 +1,7 @@
-"""The wallet's other paths, in Debian's Chromium: a QR code read from a picture, a wrong PIN
-then the right one, importing a baked badge, a pasted request link declined (the employer's
-page says so), an encrypted backup downloaded, restored under a new name, and unlocking."""
+"""The wallet's other paths, in Debian's Chromium: the camera read in the page (no frame
+uploaded), a QR code read from a picture by the service, a wrong PIN then the right one,
+importing a baked badge, a pasted request link declined (the employer's page says so), an
+encrypted backup downloaded, restored under a new name, and unlocking."""
 
 from __future__ import annotations
 
@@ -18,12 +19,13 @@ if not CHROMIUM.exists():
 
 from aiohttp import ClientSession  # noqa: E402
 from browser_support import DESK, WAIT, Watch, chromium, phone, screenshot_folders  # noqa: E402
-from playwright.async_api import async_playwright, expect  # noqa: E402
+from playwright.async_api import Page, async_playwright, expect  # noqa: E402
 from y4m import qr_image  # noqa: E402
 
 from web.web_support import bearer, running_service  # noqa: E402
 
 LEARNER = ("grace", "a long and happy passphrase")
+DECODE_QR = "/wallet/api/decode-qr"
 RESTORED = ("grace-restored", "another long passphrase")
 BACKUP_PASSPHRASE = "backup passphrase 2026"
 
@@ -33,6 +35,36 @@ async def post(http: ClientSession, url: str, api_key: str, body: dict[str, Any]
         answer = await response.json()
         assert response.status == 201, answer
         return answer
+
+
+async def time_in_page_reads(wallet: Page, picture: Path, payload: str,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    """Read the live camera (no QR code) and the QR picture in the page ten times each, and
+    print how long a read takes; the picture must read as ``payload``."""
+    png = base64.b64encode(picture.read_bytes()).decode("ascii")
+    timing = await wallet.evaluate("""async (png) => {
+        const image = new Image();
+        image.src = "data:image/png;base64," + png;
+        await image.decode();
+        const video = document.querySelector("#scan-video");
+        const time = async (source) => {
+            let text = await window.QrScan.read(source);
+            const start = performance.now();
+            for (let i = 0; i < 10; i++) text = await window.QrScan.read(source);
+            return [(performance.now() - start) / 10, text];
+        };
+        const [miss, none] = await time(video);
+        const [hit, text] = await time(image);
+        return { miss, none, hit, text, size: [video.videoWidth, video.videoHeight],
+                 native: "BarcodeDetector" in window };
+    }""", png)
+    assert timing["text"] == payload, timing
+    assert timing["none"] is None, timing
+    with capsys.disabled():
+        reader = "BarcodeDetector" if timing["native"] else "zxing-wasm"
+        width, height = timing["size"]
+        print(f"\nin-page QR read ({reader}): {timing['miss']:.1f} ms a {width}x{height} camera "
+              f"frame without a code, {timing['hit']:.1f} ms a 640x480 picture of one")
 
 
 async def test_picture_pin_import_decline_backup_restore_unlock(
@@ -49,6 +81,9 @@ async def test_picture_pin_import_decline_backup_restore_unlock(
                 "criteria": {"narrative": "Passed the practical and written assessments."}}})
 
         context = await phone(browser, base)
+        # Every request to the service's QR decoder: only a chosen picture goes there.
+        decodes: list[str] = []
+        context.on("request", lambda r: decodes.append(r.url) if DECODE_QR in r.url else None)
         wallet = watch.page(await context.new_page(), "wallet")
         await wallet.goto(base + "/wallet/")
         await expect(wallet.get_by_role("tab", name="Unlock")).to_have_attribute(
@@ -64,6 +99,8 @@ async def test_picture_pin_import_decline_backup_restore_unlock(
         await wallet.get_by_role("button", name="Create wallet").click()
         await expect(wallet.locator("#badges-empty")).to_be_visible(timeout=WAIT)
         await wallet.get_by_role("link", name="Wallet", exact=True).click()
+        # The account page fills its DID in after the page shows: wait for it.
+        await expect(wallet.locator("#account-did")).to_contain_text("did:key:", timeout=WAIT)
         did = (await wallet.locator("#account-did").text_content() or "").strip()
         assert did.startswith("did:key:"), did
 
@@ -74,8 +111,17 @@ async def test_picture_pin_import_decline_backup_restore_unlock(
         qr_image(offer["offer_uri"]).save(picture)
         await wallet.get_by_role("link", name="Scan", exact=True).click()
         await expect(wallet.locator("#view-scan")).to_be_visible()
-        await wallet.locator("#scan-file").set_input_files(picture)
+        # The camera (Chromium's test pattern, no QR code) is read in the page: frame after
+        # frame, and none of them is sent to the service.
+        await wallet.wait_for_function("() => window.QrScan.frames >= 3", timeout=WAIT)
+        assert decodes == []
+        await time_in_page_reads(wallet, picture, offer["offer_uri"], capsys)
+        # A chosen picture is still read by the service.
+        async with wallet.expect_request(
+                lambda r: r.url.endswith(DECODE_QR) and r.method == "POST"):
+            await wallet.locator("#scan-file").set_input_files(picture)
         await expect(wallet.locator("#view-offer")).to_be_visible(timeout=WAIT)
+        assert decodes == [base + DECODE_QR]
         pin = offer["tx_code"]
         await wallet.get_by_label("PIN").fill("000000" if pin != "000000" else "111111")
         await wallet.get_by_role("button", name="Accept badge").click()

@@ -190,12 +190,18 @@ _MEDIA_TYPES = {
     ".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
     ".ico": "image/x-icon", ".json": "application/json", ".txt": "text/plain",
     ".webmanifest": "application/manifest+json", ".woff2": "font/woff2",
+    ".wasm": "application/wasm",
 }
 # A static file: path segments without a leading dot (so no "..", no hidden files), and a
 # known extension, so that a static route never shadows an API route of another method.
 _STATIC_PATH = (r"(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}/){0,3}[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}"
                 r"\.(?:" + "|".join(sorted(s.lstrip(".") for s in _MEDIA_TYPES)) + ")")
-_PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+# 'wasm-unsafe-eval': the wallet compiles its vendored QR code reader (wallet_demo/vendor/,
+# zxing-wasm) so that camera frames are read in the page, never uploaded. It admits
+# WebAssembly compilation only, not eval(), new Function() or inline script: the pages still
+# run only this origin's scripts. (The console and verifier pages share this policy.)
+_PAGE_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
+             "style-src 'self' 'unsafe-inline'; "
              "img-src 'self' data: https: blob:; media-src 'self' blob: mediastream:; "
              "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
              "frame-ancestors 'none'")
