@@ -1,9 +1,10 @@
 """Sign and verify throughput per cryptosuite, next to Digital Bazaar's Node libraries.
 
-    python benchmarks/bench_proofs.py [--seconds 3]
+    python benchmarks/bench_proofs.py [--seconds 3] [--rich N]
 
 The credential is a realistic Open Badge (issuer profile, achievement with criteria and an
-image URL, one evidence, one result). "sign" is vcbadges.issue (fill, structural check, sign);
+image URL, one evidence, one result); ``--rich N`` adds N alignments and N pieces of evidence.
+"sign" is vcbadges.issue (fill, structural check, sign);
 "verify" is the whole vcbadges.verify report (safe-mode document check, OB 3.0 schema, proof,
 issuer, validity). The Node figures come from `node tests/interop/dbvc.mjs bench` on the same
 credential and key in the same run (vc.issue and vc.verifyCredential with one shared loader);
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from vcbadges import issue, verify
+from vcbadges.credentials.obv3 import Alignment, Evidence
 from vcbadges.credentials.sample import sample_badge
 from vcbadges.primitives.keys import Ed25519SigningKey, P256SigningKey, SigningKey
 
@@ -60,9 +62,27 @@ def node_rates(unsigned: dict[str, Any], suite: str, key: SigningKey, seconds: f
     return result
 
 
+def enriched(badge: dict[str, Any], n: int) -> dict[str, Any]:
+    """The badge with ``n`` alignments on its achievement and ``n`` more pieces of evidence,
+    the shape of a badge from a competency framework with a portfolio behind it."""
+    if n == 0:
+        return badge
+    achievement = badge["credentialSubject"]["achievement"]
+    achievement["alignment"] = [
+        Alignment(target_name=f"Competency {i}", target_url=f"https://framework.example/c/{i}",
+                  target_code=f"C-{i}", target_framework="Example Framework",
+                  target_type="CFItem").to_json() for i in range(n)]
+    badge["evidence"] = badge.get("evidence", []) + [
+        Evidence(id=f"https://portfolio.example/items/{i}", name=f"Work sample {i}",
+                 narrative="Reviewed by two assessors.").to_json() for i in range(n)]
+    return badge
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--rich", type=int, default=0, metavar="N",
+                        help="add N alignments and N pieces of evidence to the badge")
     args = parser.parse_args()
     keys: dict[str, SigningKey] = {"Ed25519": Ed25519SigningKey.generate(),
                                    "P-256": P256SigningKey.generate()}
@@ -70,7 +90,8 @@ async def main() -> None:
     print(f"{'suite':<18}{'op':<8}{'vcbadges/s':>12}{'ms':>8}{'node/s':>10}{'ms':>8}{'ratio':>8}")
     for suite, algorithm in SUITES.items():
         key = keys[algorithm]
-        unsigned = sample_badge(issuer=key.controller, subject=subject).to_json()
+        unsigned = enriched(sample_badge(issuer=key.controller, subject=subject).to_json(),
+                            args.rich)
         signed = await issue(unsigned, key=key, cryptosuite=suite)
         report = await verify(signed)
         assert report.verified, report.to_json()
