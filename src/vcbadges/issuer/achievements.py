@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from vcbadges.storage.models import Achievement, Tenant
 __all__ = [
     "AchievementTemplate",
     "Recipient",
+    "MAX_RECIPIENT_NAME",
     "UNKNOWN_ACHIEVEMENT",
     "INVALID_ACHIEVEMENT",
     "create_achievement",
@@ -63,6 +65,9 @@ _CONTEXTS = ["https://www.w3.org/ns/credentials/v2",
 # Any scheme, then no white space: the shape an absolute IRI has.
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 _MAX_EMAIL = 254
+_MAX_ACHIEVEMENT_ID = 1000
+#: The longest recipient name an award takes (as the OpenID4VCI offer's ``recipient_name``).
+MAX_RECIPIENT_NAME = 200
 _LOADER = StaticLoader()
 
 
@@ -87,10 +92,13 @@ class AchievementTemplate:
 @dataclass(frozen=True)
 class Recipient:
     """Whom a badge is awarded to: a DID or other IRI the holder controls, or an e-mail
-    address, which the credential carries only as a salted SHA-256 hash."""
+    address, which the credential carries only as a salted SHA-256 hash; and optionally the
+    person's name, which it carries in clear, so that whoever is shown the badge sees whose
+    it is (an ``IdentityObject`` of type ``name``: see :mod:`vcbadges.issuer.recipients`)."""
 
     id: str | None = None
     email: str | None = None
+    name: str | None = None
 
     def __post_init__(self) -> None:
         if (self.id is None) == (self.email is None):
@@ -106,6 +114,13 @@ class Recipient:
                 or not all(self.email.split("@"))):
             raise CredentialError("the recipient email is not an e-mail address",
                                   code=INVALID_RECIPIENT)
+        if self.name is not None and (
+                not isinstance(self.name, str) or not self.name.strip()
+                or len(self.name) > MAX_RECIPIENT_NAME
+                or any(unicodedata.category(c) == "Cc" for c in self.name)):
+            raise CredentialError(f"the recipient name is 1 to {MAX_RECIPIENT_NAME} characters, "
+                                  "not blank, without control characters",
+                                  code=INVALID_RECIPIENT)
 
 
 def _subject(recipient: Recipient, achievement: Mapping[str, Any]) -> dict[str, Any]:
@@ -113,8 +128,14 @@ def _subject(recipient: Recipient, achievement: Mapping[str, Any]) -> dict[str, 
     if recipient.id is not None:
         subject["id"] = recipient.id
     subject["type"] = ["AchievementSubject"]
+    identifiers: list[dict[str, Any]] = []
     if recipient.email is not None:
-        subject["identifier"] = [IdentityObject.hashed_email(recipient.email).to_json()]
+        identifiers.append(IdentityObject.hashed_email(recipient.email).to_json())
+    if recipient.name is not None:
+        identifiers.append(IdentityObject(identity_hash=recipient.name,
+                                          identity_type="name").to_json())
+    if identifiers:
+        subject["identifier"] = identifiers
     subject["achievement"] = copy.deepcopy(dict(achievement))
     return subject
 
@@ -184,10 +205,11 @@ async def create_achievement(
     """Store a new template for the tenant and return it.
 
     ``achievement`` is an Open Badges ``Achievement`` object; ``type`` defaults to
-    ``["Achievement"]`` and ``id`` to ``urn:uuid:<template id>``. Raises ``CredentialError``
-    (code ``invalid_achievement``) for a bad slug or an achievement that would not make a
-    valid badge, and ``StorageError`` (``conflict``) when the tenant already has the slug.
-    Nothing is committed.
+    ``["Achievement"]`` and ``id`` to ``urn:uuid:<template id>`` (an absolute IRI of at most
+    1000 characters). Raises ``CredentialError`` (code ``invalid_achievement``) for a bad
+    slug, a bad id or an achievement that would not make a valid badge, and
+    ``StorageError`` (``conflict``) when the tenant already has the slug. Nothing is
+    committed.
     """
     slug = _slug(slug)
     if not isinstance(achievement, Mapping):
@@ -197,6 +219,13 @@ async def create_achievement(
     document = copy.deepcopy(dict(achievement))
     document.setdefault("id", f"urn:uuid:{row_id}")
     document.setdefault("type", ["Achievement"])
+    achievement_id = document["id"]
+    if (not isinstance(achievement_id, str) or len(achievement_id) > _MAX_ACHIEVEMENT_ID
+            or not _ABSOLUTE_IRI.match(achievement_id)):
+        # An employer asks for a badge by its achievement id (POST /verifier/requests),
+        # which takes absolute IRIs of at most this length: every template must be askable.
+        raise CredentialError(f"the achievement id must be an absolute IRI of at most "
+                              f"{_MAX_ACHIEVEMENT_ID} characters", code=INVALID_ACHIEVEMENT)
     await _check_template(document, loader or _LOADER)
     if await queries.get_achievement(session, tenant.id, slug) is not None:
         raise StorageError(f"an achievement with slug {slug!r} already exists", code="conflict")
@@ -249,7 +278,8 @@ async def issue_award(
 ) -> StoredCredential:
     """Award the tenant's achievement ``slug`` to ``recipient``: build the badge with
     :func:`award_credential` and issue it with
-    :func:`~vcbadges.issuer.issuance.issue_for_tenant` (same options, same errors).
+    :func:`~vcbadges.issuer.issuance.issue_for_tenant` (same options, same errors), which
+    keeps the recipient's e-mail address, if any, sealed with the record.
 
     Raises ``CredentialError`` with code ``unknown_achievement`` when the tenant has no such
     template. Nothing is committed.
@@ -262,4 +292,5 @@ async def issue_award(
     unsigned = award_credential(template, recipient, issuer=issuer_profile(tenant), now=when)
     return await issue_for_tenant(session, tenant, unsigned, keystore=keystore,
                                   base_url=base_url, suite=suite, purposes=purposes,
-                                  loader=loader, now=when, format=format)
+                                  loader=loader, now=when, format=format,
+                                  recipient_email=recipient.email)

@@ -49,14 +49,13 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time as day_time
 from multiprocessing.connection import wait as wait_for_connections
 from pathlib import Path
 from typing import IO, Any, Final, Literal, TypeAlias
 
 from vcbadges._api import issue
-from vcbadges.credentials.obv3 import IdentityObject
 from vcbadges.errors import CredentialError, StatusError, StorageError, VCBadgesError
 from vcbadges.issuer.achievements import (
     AchievementTemplate,
@@ -67,6 +66,7 @@ from vcbadges.issuer.achievements import (
 )
 from vcbadges.issuer.issuance import DEFAULT_PURPOSES
 from vcbadges.issuer.keystore import KeyStore
+from vcbadges.issuer.recipients import seal_email
 from vcbadges.issuer.status import DEFAULT_LIST_SIZE, StatusPurpose, revoke, status_list_url
 from vcbadges.issuer.tenants import signing_key, tenant_by_name
 from vcbadges.primitives.dates import format_datetime, parse_datetime, utcnow
@@ -147,8 +147,9 @@ class BulkRow:
     """One badge to issue.
 
     ``row_id`` is the row's idempotency key within its job (at most 200 characters).
-    ``recipient`` is a DID (the credential subject's ``id``) or an e-mail address (stored as
-    a salted SHA-256 ``IdentityObject``, never in clear). ``name`` is added as an
+    ``recipient`` is a DID (the credential subject's ``id``) or an e-mail address (in the
+    credential as a salted SHA-256 ``IdentityObject``, never in clear; the issuer keeps it
+    sealed with its record). ``name`` (at most 200 characters) is added as an
     ``identifier`` of type ``name`` (in clear), ``narrative`` as the subject's narrative, and
     ``valid_until`` (an RFC 3339 date-time with offset, or a date meaning the end of that day
     in UTC) as the credential's ``validUntil``.
@@ -498,6 +499,7 @@ class _Pending:
     credential_id: str
     unsigned: dict[str, Any]  # The badge without id, validity and status: award_credential's.
     valid_until: str | None
+    email: str | None = None  # The recipient's address, to keep sealed with the record.
     claims: list[tuple[uuid.UUID, int]] = field(default_factory=list)
     attempts: int = 0
 
@@ -538,6 +540,7 @@ class _IssueJob:
         job: str,
         achievement: dict[str, Any],
         issuer: dict[str, Any],
+        keystore: KeyStore,
         base_url: str,
         purposes: tuple[StatusPurpose, ...],
         list_size: int,
@@ -555,6 +558,7 @@ class _IssueJob:
                                             created_at=now or utcnow())
         self.achievement_id: str = achievement["id"]
         self.issuer = issuer
+        self.keystore = keystore
         self.pools = [_IndexPool(db, tenant, p, list_size, base_url) for p in purposes]
         self.batch_size = batch_size
         self.signer = signer
@@ -647,19 +651,18 @@ class _IssueJob:
                 raise _RowError("recipient must be a DID or an e-mail address")
         except CredentialError:
             raise _RowError("recipient must be a DID or an e-mail address") from None
+        try:
+            who = replace(who, name=_text(row.name, "name"))
+        except CredentialError as exc:
+            raise _RowError(exc.message) from None
         valid_until = _valid_until(row.valid_until, start)
         unsigned = award_credential(self.template, who, issuer=self.issuer, now=start)
-        subject = unsigned["credentialSubject"]
-        name = _text(row.name, "name")
-        if name is not None:
-            identity = IdentityObject(identity_hash=name, identity_type="name").to_json()
-            subject["identifier"] = [*subject.get("identifier", []), identity]
         narrative = _text(row.narrative, "narrative")
         if narrative is not None:
-            subject["narrative"] = narrative
+            unsigned["credentialSubject"]["narrative"] = narrative
         return _Pending(row_id=row_id, digest=_row_digest(self.achievement_id, row),
                         credential_id=f"urn:uuid:{uuid.uuid4()}", unsigned=unsigned,
-                        valid_until=valid_until)
+                        valid_until=valid_until, email=who.email)
 
     async def _submit(self, rows: list[_Pending]) -> _Batch:
         """Draw status indexes for the rows, build their documents and start signing."""
@@ -699,8 +702,10 @@ class _IssueJob:
                 self._settle([pending], claimed=set(), tried=False)
                 self._finish(pending.row_id, FAILED, error=text)
         rows = list(texts)
+        sealed = {p: await seal_email(self.keystore, self.tenant.id, p.credential_id, p.email)
+                  for p in rows if p.email is not None}
         with self.signer.paused():
-            claimed, recorded = await self._write(rows, texts, batch.when)
+            claimed, recorded = await self._write(rows, texts, sealed, batch.when)
         self._settle(rows, claimed=claimed, tried=True)
         complete = {p for p in rows if all(c in claimed for c in p.claims)}
         for p in rows:
@@ -728,7 +733,8 @@ class _IssueJob:
         return retry
 
     async def _write(
-        self, rows: list[_Pending], texts: dict[_Pending, str], when: datetime
+        self, rows: list[_Pending], texts: dict[_Pending, str], sealed: dict[_Pending, bytes],
+        when: datetime,
     ) -> tuple[set[tuple[uuid.UUID, int]], set[str]]:
         """The transaction of a batch; returns the indexes claimed and the rows recorded.
 
@@ -753,7 +759,8 @@ class _IssueJob:
                                                       mine)
             await queries.insert_credentials(
                 session, tenant_id,
-                [(p.credential_id, p.unsigned["credentialSubject"].get("id"), texts[p])
+                [(p.credential_id, p.unsigned["credentialSubject"].get("id"), texts[p],
+                  sealed.get(p))
                  for p in rows if p in whole and p.row_id in recorded],
                 when)
         return claimed, recorded
@@ -851,9 +858,9 @@ async def bulk_issue(
     signer = _Signer(key, suite, workers)
     try:
         job_state = _IssueJob(
-            db, tenant, job=job, achievement=template, issuer=issuer, base_url=base_url,
-            purposes=chosen, list_size=list_size, batch_size=batch_size, signer=signer,
-            total=total, on_progress=on_progress, on_result=on_result, now=now)
+            db, tenant, job=job, achievement=template, issuer=issuer, keystore=keystore,
+            base_url=base_url, purposes=chosen, list_size=list_size, batch_size=batch_size,
+            signer=signer, total=total, on_progress=on_progress, on_result=on_result, now=now)
         await _probe(job_state, key, suite)
         await job_state.run(rows)
     except BaseException:

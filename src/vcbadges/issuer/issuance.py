@@ -26,6 +26,7 @@ from typing import Any, Literal
 from vcbadges._api import issue, issue_jwt
 from vcbadges.errors import CredentialError, StorageError, UnsupportedCryptosuite
 from vcbadges.issuer.keystore import KeyStore
+from vcbadges.issuer.recipients import seal_email
 from vcbadges.issuer.status import (
     DEFAULT_LIST_SIZE,
     StatusPurpose,
@@ -54,7 +55,9 @@ _MAX_PAGE = 1000
 
 @dataclass(frozen=True)
 class StoredCredential:
-    """An issued credential as stored: ``document`` is the exact text that was issued."""
+    """An issued credential as stored: ``document`` is the exact text that was issued;
+    ``recipient_email_sealed`` the address an award was made to, sealed (see
+    :mod:`vcbadges.issuer.recipients`), or None."""
 
     id: str
     tenant_id: uuid.UUID
@@ -62,6 +65,7 @@ class StoredCredential:
     document: str
     subject: str | None
     issued_at: datetime
+    recipient_email_sealed: bytes | None = None
 
     def json(self) -> dict[str, Any]:
         """The document parsed (a Data Integrity credential); ``ValueError`` for a VC-JWT."""
@@ -74,7 +78,8 @@ class StoredCredential:
     def _of(cls, row: Credential) -> StoredCredential:
         return cls(id=row.id, tenant_id=row.tenant_id,
                    format="jwt" if row.format == "jwt" else "di", document=row.document,
-                   subject=row.subject, issued_at=row.issued_at)
+                   subject=row.subject, issued_at=row.issued_at,
+                   recipient_email_sealed=row.recipient_email_sealed)
 
 
 #: The status entries a credential gets unless the caller chooses: both, so that any
@@ -107,6 +112,7 @@ async def issue_for_tenant(
     loader: DocumentLoader | None = None,
     now: datetime | None = None,
     format: Literal["di", "jwt", "vc+jwt"] = "di",
+    recipient_email: str | None = None,
 ) -> StoredCredential:
     """Sign ``credential`` as the tenant, with status entries, and store it.
 
@@ -118,7 +124,8 @@ async def issue_for_tenant(
     keys, ecdsa-rdfc-2019 for P-256). ``format`` ``"jwt"`` (OB 3.0 VC-JWT) or ``"vc+jwt"``
     (VC-JOSE) signs a compact JWT instead of adding a Data Integrity proof (see
     :func:`vcbadges.issue_jwt`); ``suite`` must then be None, and the stored document is the
-    token. The input is not modified.
+    token. ``recipient_email``, the address an award was made to (which the credential holds
+    only hashed), is kept with the record, sealed by ``keystore``. The input is not modified.
 
     Raises ``CredentialError`` for a credential that already carries status or a proof, an
     issuer other than the tenant, or an invalid Open Badge (``JSONLDError`` for terms the
@@ -182,8 +189,11 @@ async def issue_for_tenant(
         # thousands of them in one bulk transaction slow PostgreSQL down).
         await queries.release_indexes(session, tenant.id, credential_id, claimed)
         raise
+    sealed = (None if recipient_email is None
+              else await seal_email(keystore, tenant.id, credential_id, recipient_email))
     row = Credential(tenant_id=tenant.id, id=credential_id, subject=_subject_id(document),
-                     format="di" if format == "di" else "jwt", document=text, issued_at=when)
+                     format="di" if format == "di" else "jwt", document=text, issued_at=when,
+                     recipient_email_sealed=sealed)
     session.add(row)
     await queries.flush(session, conflict=f"a credential with id {credential_id} was already "
                                           "issued")

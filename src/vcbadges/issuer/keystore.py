@@ -1,14 +1,19 @@
-"""Issuer signing keys at rest: wrapped by a key store, never stored in clear.
+"""Issuer secrets at rest: signing keys and recipients' personal data, never stored in clear.
 
 :class:`KeyStore` is the whole interface the issuer needs: ``wrap`` a signing key into an
-opaque blob for the database and ``unwrap`` it again. Both are async, so that a key store
-backed by a KMS or an HSM (a network call) fits the same interface later.
+opaque blob for the database and ``unwrap`` it again, and ``seal`` / ``unseal`` personal data
+the issuer keeps beside a credential (a recipient's e-mail address, which the credential
+itself carries only hashed). All are async, so that a key store backed by a KMS or an HSM (a
+network call) fits the same interface later.
 
 :class:`MasterKeyStore` is the built-in one: AES-256-GCM under one 32-byte service master
 key. The associated data binds each blob to its tenant and verification method, so a blob
 copied into another tenant's row (or under another key id) fails to decrypt instead of
-letting that tenant sign with someone else's key. The master key comes from a file created
-with mode 0600 on first start, or from an environment value that the caller passes in.
+letting that tenant sign with someone else's key. Sealed data is encrypted under a second key
+derived from the master key (HKDF-SHA256), so that no blob of one kind can ever be taken for
+the other, and bound to the context the caller names (whose record it is). The master key
+comes from a file created with mode 0600 on first start, or from an environment value that
+the caller passes in.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from vcbadges.errors import KeyFormatError, StorageError
 from vcbadges.primitives.keyfile import dump_key, load_key
@@ -44,6 +51,8 @@ _VERSION = b"\x01"
 _NONCE_SIZE = 12
 _KEY_ID_SIZE = 4
 _AAD_LABEL = b"vcbadges signing key v1"
+_SEALING_KEY_INFO = b"vcbadges sealed records v1"
+_SEALED_AAD_LABEL = b"vcbadges sealed record v1"
 
 
 class KeyStore(Protocol):
@@ -59,6 +68,15 @@ class KeyStore(Protocol):
 
     async def unwrap(self, blob: bytes, *, tenant_id: str, verification_method: str) -> SigningKey:
         """Return the key in ``blob``; raise ``StorageError`` if it cannot be recovered."""
+        ...
+
+    async def seal(self, data: bytes, *, context: str) -> bytes:
+        """Return an opaque blob holding ``data``, bound to ``context`` (whose record it is)."""
+        ...
+
+    async def unseal(self, blob: bytes, *, context: str) -> bytes:
+        """Return the data in ``blob``; raise ``StorageError`` if it cannot be recovered, or
+        was sealed under another ``context``."""
         ...
 
 
@@ -142,20 +160,23 @@ def _read_master_key(path: Path) -> bytes:
 
 
 class MasterKeyStore:
-    """AES-256-GCM key wrapping under one service master key.
+    """AES-256-GCM key wrapping and record sealing under one service master key.
 
-    A blob is ``version (1) || key id (4) || nonce (12) || ciphertext+tag``. The plaintext is
-    the key in vcbadges' key-file form (PKCS#8 plus its verification method and public key,
-    checked against each other on load). The key id is derived from the master key, so a
-    blob made under another master key is reported as such rather than as damaged.
+    A blob is ``version (1) || key id (4) || nonce (12) || ciphertext+tag``. The plaintext of
+    a wrapped key is the key in vcbadges' key-file form (PKCS#8 plus its verification method
+    and public key, checked against each other on load); a sealed record's is the caller's
+    bytes. The key id is derived from the master key, so a blob made under another master
+    key is reported as such rather than as damaged.
     """
 
-    __slots__ = ("_aead", "_key_id")
+    __slots__ = ("_aead", "_key_id", "_sealing")
 
     def __init__(self, master_key: bytes) -> None:
         if len(master_key) != MASTER_KEY_SIZE:
             raise ValueError(f"the master key must be {MASTER_KEY_SIZE} bytes")
         self._aead = AESGCM(master_key)
+        self._sealing = AESGCM(HKDF(algorithm=SHA256(), length=MASTER_KEY_SIZE, salt=None,
+                                    info=_SEALING_KEY_INFO).derive(master_key))
         self._key_id = hashlib.sha256(b"vcbadges master key id\x00" + master_key).digest()[
             :_KEY_ID_SIZE]
 
@@ -174,20 +195,9 @@ class MasterKeyStore:
         return _VERSION + self._key_id + nonce + sealed
 
     async def unwrap(self, blob: bytes, *, tenant_id: str, verification_method: str) -> SigningKey:
-        header = 1 + _KEY_ID_SIZE + _NONCE_SIZE
-        if len(blob) <= header or blob[:1] != _VERSION:
-            raise StorageError("the stored signing key is not in a known format",
-                               code="key_unwrap_failed")
-        if blob[1:1 + _KEY_ID_SIZE] != self._key_id:
-            raise StorageError("the stored signing key was wrapped under another master key",
-                               code="wrong_master_key")
-        nonce, sealed = blob[1 + _KEY_ID_SIZE:header], blob[header:]
-        try:
-            plaintext = self._aead.decrypt(nonce, sealed, self._aad(tenant_id, verification_method))
-        except InvalidTag:
-            raise StorageError("the stored signing key does not belong to this tenant and "
-                               "verification method, or is damaged",
-                               code="key_unwrap_failed") from None
+        plaintext = self._decrypt(
+            self._aead, blob, self._aad(tenant_id, verification_method), "signing key",
+            "does not belong to this tenant and verification method", "key_unwrap_failed")
         try:
             key = load_key(plaintext, passphrase=None)
         except KeyFormatError as exc:
@@ -197,3 +207,31 @@ class MasterKeyStore:
             raise StorageError("the stored signing key names another verification method",
                                code="key_unwrap_failed")
         return key
+
+    @staticmethod
+    def _sealed_aad(context: str) -> bytes:
+        return _SEALED_AAD_LABEL + b"\x00" + context.encode("utf-8")
+
+    async def seal(self, data: bytes, *, context: str) -> bytes:
+        nonce = secrets.token_bytes(_NONCE_SIZE)
+        return (_VERSION + self._key_id + nonce
+                + self._sealing.encrypt(nonce, data, self._sealed_aad(context)))
+
+    async def unseal(self, blob: bytes, *, context: str) -> bytes:
+        return self._decrypt(self._sealing, blob, self._sealed_aad(context), "sealed record",
+                             "belongs to another record", "unseal_failed")
+
+    def _decrypt(self, aead: AESGCM, blob: bytes, aad: bytes, what: str, elsewhere: str,
+                 code: str) -> bytes:
+        """The plaintext of a ``version || key id || nonce || ciphertext`` blob."""
+        header = 1 + _KEY_ID_SIZE + _NONCE_SIZE
+        if len(blob) <= header or blob[:1] != _VERSION:
+            raise StorageError(f"the stored {what} is not in a known format", code=code)
+        if blob[1:1 + _KEY_ID_SIZE] != self._key_id:
+            raise StorageError(f"the stored {what} was made under another master key",
+                               code="wrong_master_key")
+        try:
+            return aead.decrypt(blob[1 + _KEY_ID_SIZE:header], blob[header:], aad)
+        except InvalidTag:
+            raise StorageError(f"the stored {what} {elsewhere}, or is damaged",
+                               code=code) from None

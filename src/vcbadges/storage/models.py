@@ -233,7 +233,12 @@ class Achievement(Base):
 
 
 class Credential(Base):
-    """An issued credential, kept exactly as issued (JSON text, or the compact JWT)."""
+    """An issued credential, kept exactly as issued (JSON text, or the compact JWT).
+
+    ``recipient_email_sealed`` is the e-mail address an award was made to, sealed by the
+    issuer's key store (the credential carries it only as a salted hash): the issuer can
+    show whom it awarded the badge to without the address lying in the database in clear.
+    """
 
     __tablename__ = "credentials"
     __table_args__ = (
@@ -248,6 +253,7 @@ class Credential(Base):
     format: Mapped[str] = mapped_column(String(8))
     document: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column(default=_utcnow)
+    recipient_email_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class StatusList(Base):

@@ -83,6 +83,8 @@ __all__ = [
     "purge_bulk_jobs",
     "get_achievement",
     "list_achievements",
+    "catalog_tenants",
+    "catalog_achievements",
     "add_challenge",
     "use_challenge",
     "delete_expired_challenges",
@@ -445,6 +447,24 @@ async def list_achievements(
     return result.scalars().all()
 
 
+# --- the service's catalog (public by design: who issues here, and which badges) ----------
+
+
+async def catalog_tenants(session: Session, *, limit: int) -> Sequence[Tenant]:
+    """Every tenant, oldest first, at most ``limit``: the verifier's catalog names them."""
+    result = await session.execute(select(Tenant).order_by(Tenant.created_at, Tenant.id)
+                                   .limit(limit))
+    return result.scalars().all()
+
+
+async def catalog_achievements(session: Session, *, limit: int) -> Sequence[Achievement]:
+    """Every tenant's achievement templates, oldest first, at most ``limit``."""
+    result = await session.execute(select(Achievement)
+                                   .order_by(Achievement.created_at, Achievement.id)
+                                   .limit(limit))
+    return result.scalars().all()
+
+
 # --- verifier challenges (not tenant data: any verifier client may ask for one) ---------
 
 
@@ -553,10 +573,11 @@ async def record_bulk_rows(
 async def insert_credentials(
     session: Session,
     tenant_id: uuid.UUID,
-    rows: Sequence[tuple[str, str | None, str]],
+    rows: Sequence[tuple[str, str | None, str, bytes | None]],
     now: datetime,
 ) -> None:
-    """Insert Data Integrity credentials given as ``(id, subject, document text)``.
+    """Insert Data Integrity credentials given as ``(id, subject, document text, sealed
+    recipient e-mail)``.
 
     Ids must be new (a bulk job draws fresh UUIDs): a duplicate is a database error that
     aborts the transaction.
@@ -565,8 +586,8 @@ async def insert_credentials(
         return
     await session.execute(insert(_CREDENTIALS), [
         {"tenant_id": tenant_id, "id": credential_id, "subject": subject, "format": "di",
-         "document": document, "issued_at": now}
-        for credential_id, subject, document in rows
+         "document": document, "issued_at": now, "recipient_email_sealed": sealed}
+        for credential_id, subject, document, sealed in rows
     ])
 
 

@@ -7,6 +7,8 @@ base64 ``data:image/…`` URLs. Nothing here verifies anything: the employer's p
 display only for a credential whose issuer signed it (see
 :func:`vcbadges.oid4vp.response.handle_response`), and the issuer's name here is what the
 credential calls its issuer, which the pages present as a claim unless a registry lists it.
+The subject's name is the one the signed credential gives its subject (see
+:func:`vcbadges.issuer.recipients.subject_name`), so that an employer sees whose badge it is.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from vcbadges.errors import JSONInputError
+from vcbadges.issuer.recipients import subject_name
 from vcbadges.oid4vp.response import checked_credential
 from vcbadges.primitives.jsonlimits import loads_strict
 
@@ -80,11 +83,13 @@ def describe_credential(view: Mapping[str, Any]) -> dict[str, Any]:
     """What a person needs to see of one Open Badge credential object, taken as it is (no
     JWT or envelope in it is opened):
 
-    ``{"name", "issuer", "issuer_name", "image"?, "achievement", "achievement_id"?,
-    "description"?, "criteria"?: {"id"?, "narrative"?}, "evidence": [{"id"?, "name"?,
-    "narrative"?, "description"?}]}``. ``issuer_name`` is the name the credential gives its
-    issuer, not a confirmed one. Links are https only and images https or base64
-    ``data:image/…`` URLs, so a page may use them as they are; missing texts are None.
+    ``{"name", "issuer", "issuer_name", "subject_name"?, "image"?, "achievement",
+    "achievement_id"?, "description"?, "criteria"?: {"id"?, "narrative"?}, "evidence":
+    [{"id"?, "name"?, "narrative"?, "description"?}]}``. ``issuer_name`` is the name the
+    credential gives its issuer, not a confirmed one; ``subject_name`` the name it gives its
+    subject (an unhashed ``IdentityObject`` of type ``name``), when it gives one. Links are
+    https only and images https or base64 ``data:image/…`` URLs, so a page may use them as
+    they are; missing texts are None.
     """
     subject = _first(view.get("credentialSubject"))
     achievement = subject.get("achievement")
@@ -98,6 +103,9 @@ def describe_credential(view: Mapping[str, Any]) -> dict[str, Any]:
         "issuer_name": issuer_name,
         "achievement": display_text(achievement.get("name")),
     }
+    named = display_text(subject_name(view))
+    if named is not None:
+        out["subject_name"] = named
     if isinstance(achievement.get("id"), str):
         out["achievement_id"] = achievement["id"]
     image = display_image(achievement.get("image")) or display_image(view.get("image"))

@@ -6,15 +6,19 @@ every read or change goes through that tenant, so a credential of another tenant
 request, make one call into :mod:`vcbadges.issuer`, and answer with JSON.
 
 - ``POST /credentials/issue``: ``{"credential": {...}, "options": {...}}`` (an unsigned
-  credential) or ``{"award": {"achievement": slug, "recipient": {"id"|"email": ...}},
-  "options": {...}}``; options ``format`` (``di``, ``jwt``, ``vc+jwt``), ``cryptosuite``,
-  ``statusPurposes`` and ``bake`` (``png``, ``svg``). Answers ``201
-  {"verifiableCredential": ...}`` (and ``bakedImage``, a data URL).
+  credential) or ``{"award": {"achievement": slug, "recipient": {"id"|"email": ...,
+  "name"?: ...}}, "options": {...}}``; options ``format`` (``di``, ``jwt``, ``vc+jwt``),
+  ``cryptosuite``, ``statusPurposes`` and ``bake`` (``png``, ``svg``). Answers ``201
+  {"verifiableCredential": ...}`` (and ``bakedImage``, a data URL). The recipient's name
+  goes into the badge in clear (an ``IdentityObject`` of type ``name``), the e-mail
+  address only hashed.
 - ``POST /credentials/status``: VC-API ``{"credentialId", "credentialStatus": {"type",
   "statusPurpose"}, "status": bool}``; also ``credentialStatus: [{"type", "status":
   "revoked"|"suspended"|"unsuspended"}]``. An optional ``reason`` goes to the audit record.
 - ``GET /credentials`` and ``GET /credentials/{id}``: the tenant's credentials, as issued,
-  with their status and status history.
+  with their status and status history, and ``recipient`` ``{"name"?, "email"?, "id"?}``:
+  the name the badge gives its subject, the e-mail address of an award (which the badge
+  holds only hashed; the issuer keeps it sealed), the subject's id.
 - ``GET /status/{list_id}``: public; the signed ``BitstringStatusListCredential``, with
   ``Cache-Control``, a weak ``ETag`` and ``304`` answers to ``If-None-Match``.
 - ``POST /achievements``, ``GET /achievements``, ``GET /achievements/{slug}``: templates.
@@ -34,6 +38,7 @@ from typing import Any, Literal, cast
 from aiohttp import web
 
 from vcbadges.issuer.achievements import (
+    MAX_RECIPIENT_NAME,
     AchievementTemplate,
     Recipient,
     create_achievement,
@@ -43,7 +48,7 @@ from vcbadges.issuer.achievements import (
 )
 from vcbadges.issuer.images import bake_badge
 from vcbadges.issuer.issuance import StoredCredential, issue_for_tenant, list_credentials
-from vcbadges.issuer.records import credential_record
+from vcbadges.issuer.records import credential_record, recipient_of
 from vcbadges.issuer.status import StatusPurpose, set_status, status_list_url
 from vcbadges.issuer.tenants import display_name_of
 from vcbadges.proofs.di import SUITES
@@ -141,9 +146,16 @@ def _unsigned_credential(value: Any, options: Any) -> dict[str, Any]:
 
 
 def _recipient(value: Any) -> Recipient:
-    if not isinstance(value, dict) or set(value) not in ({"id"}, {"email"}):
-        raise _invalid('award.recipient is {"id": "did:..."} or {"email": "..."}')
-    return Recipient(id=value.get("id"), email=value.get("email"))
+    if not isinstance(value, dict) or set(value) - {"name"} not in ({"id"}, {"email"}):
+        raise _invalid('award.recipient is {"id": "did:..."} or {"email": "..."}, with an '
+                       'optional "name"')
+    name = value.get("name")
+    if name is not None and (not isinstance(name, str)
+                             or not 0 < len(name.strip()) <= MAX_RECIPIENT_NAME):
+        raise _invalid(f"award.recipient.name is a string of 1 to {MAX_RECIPIENT_NAME} "
+                       "characters")
+    return Recipient(id=value.get("id"), email=value.get("email"),
+                     name=None if name is None else name.strip())
 
 
 def _issued(stored: StoredCredential, options: IssueOptions, title: str) -> dict[str, Any]:
@@ -255,8 +267,12 @@ async def update_status(request: web.Request) -> web.Response:
 # --- reading back ------------------------------------------------------------------------
 
 
-def _summary(stored: StoredCredential) -> dict[str, Any]:
+async def _summary(request: web.Request, stored: StoredCredential) -> dict[str, Any]:
+    """A credential's summary; ``subject`` (its subject's id) stays for older clients beside
+    ``recipient``, which says whom it was awarded to in words."""
+    recipient = await recipient_of(stored, request.config_dict[KEYSTORE])
     return {"id": stored.id, "format": stored.format, "subject": stored.subject,
+            "recipient": recipient.to_json(),
             "issuedAt": stored.issued_at.isoformat().replace("+00:00", "Z")}
 
 
@@ -265,7 +281,7 @@ async def credentials(request: web.Request) -> web.Response:
     limit, offset = page(request)
     async with reading(request) as session:
         found = await list_credentials(session, caller.tenant, limit=limit, offset=offset)
-    return web.json_response({"credentials": [_summary(c) for c in found],
+    return web.json_response({"credentials": [await _summary(request, c) for c in found],
                               "limit": limit, "offset": offset})
 
 
@@ -280,7 +296,7 @@ async def credential(request: web.Request) -> web.Response:
         raise _not_found("credential")
     stored = record.credential
     return web.json_response({
-        **_summary(stored),
+        **await _summary(request, stored),
         "verifiableCredential": stored.json() if stored.format == "di" else stored.document,
         "credentialStatus": record.status,
         "statusEvents": [e.to_json() for e in record.events],

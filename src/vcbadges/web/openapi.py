@@ -75,6 +75,9 @@ def _body(schema: dict[str, Any], examples: dict[str, Any] | None = None) -> dic
     return body
 
 
+_RECIPIENT_NAME = {"type": "string", "minLength": 1, "maxLength": 200,
+                   "description": "the recipient's name, put in the badge in clear as an "
+                                  "IdentityObject of type name"}
 _OB_CONTEXTS = ["https://www.w3.org/ns/credentials/v2",
                 "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 _ISSUE_EXAMPLES = {
@@ -95,7 +98,7 @@ _ISSUE_EXAMPLES = {
         "options": {"format": "di"}},
     "award": {
         "award": {"achievement": "explorer",
-                  "recipient": {"email": "learner@example.org"}},
+                  "recipient": {"email": "learner@example.org", "name": "Ada Lovelace"}},
         "options": {"bake": "svg"}},
 }
 
@@ -172,10 +175,11 @@ _SCHEMAS: dict[str, Any] = {
                     "achievement": {"type": "string", "description": "a template's slug"},
                     "recipient": {"oneOf": [
                         {"type": "object", "required": ["id"], "additionalProperties": False,
-                         "properties": {"id": {"type": "string"}}},
+                         "properties": {"id": {"type": "string"}, "name": _RECIPIENT_NAME}},
                         {"type": "object", "required": ["email"],
                          "additionalProperties": False,
-                         "properties": {"email": {"type": "string"}}},
+                         "properties": {"email": {"type": "string"},
+                                        "name": _RECIPIENT_NAME}},
                     ]},
                 },
             },
@@ -220,10 +224,23 @@ _SCHEMAS: dict[str, Any] = {
                        "credentialStatus": {"type": "array", "items": {"type": "object"}}},
     },
     "CredentialSummary": {
-        "type": "object", "required": ["id", "format", "issuedAt"],
+        "type": "object", "required": ["id", "format", "recipient", "issuedAt"],
         "properties": {"id": {"type": "string"}, "format": {"enum": ["di", "jwt"]},
-                       "subject": {"type": ["string", "null"]},
+                       "subject": {"type": ["string", "null"],
+                                   "description": "the subject's id (see recipient.id)"},
+                       "recipient": _ref("CredentialRecipient"),
                        "issuedAt": {"type": "string"}},
+    },
+    "CredentialRecipient": {
+        "type": "object", "additionalProperties": False,
+        "description": "whom the credential was awarded to, as far as the issuer knows",
+        "properties": {
+            "name": {"type": "string", "description": "the name the credential gives its "
+                                                      "subject (an IdentityObject of type "
+                                                      "name)"},
+            "email": {"type": "string", "description": "the address the award was made to; "
+                                                       "the credential holds it only hashed"},
+            "id": {"type": "string", "description": "the subject's id (a DID)"}},
     },
     "AchievementTemplate": {
         "type": "object", "required": ["slug", "achievement"],
@@ -448,8 +465,28 @@ _OID4VC_SCHEMAS: dict[str, Any] = {
     "PresentationRequestOptions": {
         "type": "object", "additionalProperties": False,
         "properties": {
-            "achievement": {"type": "string", "description": "an achievement id (IRI)"},
-            "issuer": {"type": "string", "description": "an issuer id (IRI)"},
+            "achievement": {"type": "string", "description": "an achievement id (IRI), "
+                                                             "such as one of the catalog's"},
+            "issuer": {"type": "string", "description": "an issuer id (IRI), such as one of "
+                                                        "the catalog's"},
+        },
+    },
+    "CatalogIssuer": {
+        "type": "object", "required": ["id", "name"],
+        "properties": {"id": {"type": "string", "description": "the issuer id its badges "
+                                                               "carry (a DID)"},
+                       "name": {"type": "string"}},
+    },
+    "Catalog": {
+        "type": "object", "required": ["achievements", "issuers"],
+        "properties": {
+            "achievements": {"type": "array", "items": {
+                "type": "object", "required": ["id", "name", "issuer"],
+                "properties": {"id": {"type": "string",
+                                      "description": "the achievement id its badges carry"},
+                               "name": {"type": "string"},
+                               "issuer": _ref("CatalogIssuer")}}},
+            "issuers": {"type": "array", "items": _ref("CatalogIssuer")},
         },
     },
     "CreatedPresentationRequest": {
@@ -507,6 +544,8 @@ _OID4VC_SCHEMAS: dict[str, Any] = {
         "properties": {
             "name": {"type": ["string", "null"]}, "issuer": {"type": ["string", "null"]},
             "issuer_name": {"type": ["string", "null"]}, "image": {"type": "string"},
+            "subject_name": {"type": "string",
+                             "description": "the name the credential gives its subject"},
             "achievement": {"type": ["string", "null"]}, "achievement_id": {"type": "string"},
             "description": {"type": "string"},
             "criteria": {"type": "object", "properties": {"id": {"type": "string"},
@@ -650,6 +689,11 @@ def _oid4vc_paths() -> dict[str, Any]:
                      **_json(_ref("CreatedPresentationRequest"))},
              **_problems(400, 413, 415)}, tag="verifier",
             content={JSON: {"schema": _ref("PresentationRequestOptions")}})},
+        "/verifier/catalog": {"get": _op(
+            "This service's issuers and achievements by name, for choosing what to ask for "
+            "(public; cached briefly)", "getCatalog",
+            {"200": {"description": "Achievements and issuers, each sorted by name",
+                     **_json(_ref("Catalog"))}}, tag="verifier")},
         "/verifier/requests/{request_id}/qr.svg": {"get": _op(
             "The QR code of a pending presentation request", "getPresentationRequestQr",
             _svg("QR code"), tag="verifier",
@@ -817,7 +861,15 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
         "/issuer/credentials/{credential_id}": {"get": _op(
             "One of the tenant's credentials, with its status and status history",
             "getCredential",
-            {"200": {"description": "The credential as issued", **_json({"type": "object"})},
+            {"200": {"description": "The credential as issued", **_json({"allOf": [
+                _ref("CredentialSummary"),
+                {"type": "object",
+                 "required": ["verifiableCredential", "credentialStatus", "statusEvents"],
+                 "properties": {
+                     "verifiableCredential": {"oneOf": [_ref("Credential"),
+                                                        {"type": "string"}]},
+                     "credentialStatus": {"type": "object"},
+                     "statusEvents": {"type": "array", "items": {"type": "object"}}}}]})},
              **_problems(401, 404)}, tag="issuer", secured=True,
             parameters=[_path_param("credential_id", "the credential id")])},
         "/issuer/status/{list_id}": {"get": _op(

@@ -10,6 +10,8 @@
   ``holderMustBeSubject`` (default true; VC-API leaves verification options open) set to
   false accepts credentials about someone other than the presentation's holder.
 - ``POST /challenges``: ``{"challenge": "..."}``, single use.
+- ``GET /catalog``: this service's issuers and achievements by name, for choosing what to
+  ask for (:mod:`vcbadges.web.catalog`).
 
 Both verify routes answer with the verification report (``report.to_json()``): ``200`` when
 it is verified, ``400`` when it is not. A request that is not a verification request at all
@@ -31,6 +33,7 @@ from vcbadges.issuer.challenges import consume_challenge, create_challenge, with
 from vcbadges.report import PresentationReport, VerificationReport
 from vcbadges.web.auth import writing
 from vcbadges.web.bodies import read_object
+from vcbadges.web.catalog import add_catalog_route
 from vcbadges.web.keys import DOCUMENTS, ISSUER_REGISTRIES, RESOLVER, SETTINGS, VERIFIED_LISTS
 from vcbadges.web.problems import ProblemError
 
@@ -115,4 +118,5 @@ def create_verifier_app() -> web.Application:
     app.router.add_post("/credentials/verify", verify_credential)
     app.router.add_post("/presentations/verify", verify_presentation)
     app.router.add_post("/challenges", challenges)
+    add_catalog_route(app)
     return app
