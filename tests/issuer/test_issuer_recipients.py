@@ -124,7 +124,7 @@ async def test_an_email_award_keeps_the_address_sealed_with_the_record(db, new_t
     assert b"Ada Lovelace" in stored  # The name is in the badge, in clear, as intended.
 
 
-@pytest.mark.parametrize("achievement_id", ["x:", "urn:" + "a" * 997, 42])
+@pytest.mark.parametrize("achievement_id", ["x:", "urn:x\n", "urn:" + "a" * 997, 42])
 async def test_templates_have_ids_a_presentation_request_can_name(db, new_tenant,
                                                                   achievement_id):
     tenant, _ = await new_tenant("acme")

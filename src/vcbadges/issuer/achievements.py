@@ -221,7 +221,7 @@ async def create_achievement(
     document.setdefault("type", ["Achievement"])
     achievement_id = document["id"]
     if (not isinstance(achievement_id, str) or len(achievement_id) > _MAX_ACHIEVEMENT_ID
-            or not _ABSOLUTE_IRI.match(achievement_id)):
+            or not _ABSOLUTE_IRI.fullmatch(achievement_id)):
         # An employer asks for a badge by its achievement id (POST /verifier/requests),
         # which takes absolute IRIs of at most this length: every template must be askable.
         raise CredentialError(f"the achievement id must be an absolute IRI of at most "
