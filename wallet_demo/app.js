@@ -7,6 +7,10 @@
  * A badge's issuer name is whatever its signer wrote: the pages present it as confirmed only
  * when the service's issuer registries list the issuer (the report's issuer_trust check),
  * and as "calls itself …" everywhere else.
+ *
+ * Learners see words, not protocol: a verifier or issuer by the host of its address (and as
+ * this service's own page when it is one), keys said as what they are, and every failure of
+ * the wallet API as a sentence that says what to do.
  */
 "use strict";
 
@@ -23,6 +27,7 @@
     pending: null,      // the last scan result: an offer or a request
     done: null,         // what the "done" view shows
     deepLink: null,     // a URI handed to the wallet in the address (#open=…)
+    scanProblem: null,  // what the scan view says went wrong, once it opens
     camera: null,       // {stream, scanner}: scanner reads frames in the page (scan.js)
     renderToken: 0,
     backupUrl: null,
@@ -73,12 +78,16 @@
     return letters || "?";
   }
 
-  function hostOf(value) {
+  /** The host of the http(s) address in ``value`` (a URL, or a client id such as
+   * ``redirect_uri:https://…``), said as ``own`` too when it is this service: the wallet,
+   * the issuers' and the employers' pages share one origin. */
+  function siteOf(value, own) {
     const match = String(value || "").match(/https?:\/\/[^\s/?#]+/);
-    if (match) {
-      try { return new URL(match[0]).host; } catch { /* not a URL */ }
-    }
-    return "";
+    if (!match) return "";
+    try {
+      const url = new URL(match[0]);
+      return url.origin === location.origin ? `${url.host} (${own})` : url.host;
+    } catch { return ""; }
   }
 
   /** An http(s) URL (or, for images, a data:image URL) that is safe to put in a page. */
@@ -184,6 +193,7 @@
       validFrom: doc.validFrom || doc.issuanceDate || "",
       validUntil: doc.validUntil || doc.expirationDate || "",
       holder: text(subject.id),
+      subjectName: text(display.subject_name),
       credentialId: text(doc.id),
     };
   }
@@ -317,6 +327,20 @@
     return { kind: "bad", title: "Not valid", text: problem ? problem.message : "" };
   }
 
+  /** One word for what a verifier would find, as the wallet API's ``standing`` says it:
+   * ``valid``, ``revoked``, ``suspended``, ``expired``, ``invalid``, or ``unknown`` when a
+   * check could not be made. */
+  function standingOf(report) {
+    if (!report) return "unknown";
+    if (report.verified) return "valid";
+    const failed = new Map((report.checks || [])
+      .filter((c) => c.outcome === "failed" && !ADVISORY.has(c.id)).map((c) => [c.id, c.code]));
+    if (failed.get("status_revocation") === "revoked") return "revoked";
+    if (failed.get("status_suspension") === "suspended") return "suspended";
+    if (failed.get("validity") === "expired") return "expired";
+    return failed.size || (report.errors || []).length ? "invalid" : "unknown";
+  }
+
   function verdictBox(node, report) {
     const v = verdictOf(report);
     node.className = "verdict " + v.kind;
@@ -387,6 +411,38 @@
     $("#busy-text").textContent = message;
     box.hidden = false;
     try { return await work(); } finally { box.hidden = true; }
+  }
+
+  /** What went wrong with a scan, an offer or a request, in a sentence that says what to do,
+   * from the wallet API's problem type (``error.kind``) and, for a failed exchange, the
+   * other party's error code. ``what`` is "offer", "request" or "" (not known). */
+  function problemWords(error, what = "") {
+    const who = { offer: "the issuer", request: "the employer" }[what] || "whoever showed you the code";
+    const code = text(error.body.error);
+    switch (error.kind) {
+      case "exchange-failed":
+        if (code === "unavailable") {
+          return what === "request"
+            ? "This code was already answered, or it has expired. Ask the employer to show a new one."
+            : `This code was already used, or it has expired. Ask ${who} for a new one.`;
+        }
+        if (code === "invalid_grant") return "That PIN was not accepted. Check it and try again; after a few wrong tries the offer stops working.";
+        if (/^fetch_(scheme_not_allowed|blocked_address)$/.test(text(error.body.code))) {
+          return `This code leads to an address the wallet does not connect to (it is not secure, or not on the internet). Ask ${who} for a new one.`;
+        }
+        if (code === "invalid_request") return `This code cannot be used: it is incomplete, or asks for something this wallet cannot do. Ask ${who} for a new one.`;
+        return `${who.charAt(0).toUpperCase() + who.slice(1)} turned it down. Ask them for a new code.`;
+      case "fetch-failed": return `The service of ${who} could not be reached. Check your connection and try again in a moment.`;
+      case "unsupported-uri": return "This QR code is not a badge offer or a request for a badge. Scan the code the issuer or the employer shows you.";
+      case "not-found": return "This offer or request is no longer open in the wallet. Scan the code again.";
+      case "invalid-request": return `This code could not be read. Scan it again, or ask ${who} for a new one.`;
+      case "cannot-answer": return "The badge you chose is not what was asked for. Choose another one.";
+      case "no-qr-code": return "No QR code was found in that picture. Try a sharper, closer one.";
+      case "image-too-large": return "That picture is too large. Try a smaller one.";
+      case "unsupported-media-type": return "That file is not a picture the wallet can read. Choose a PNG or JPEG picture.";
+      case "body-too-large": return "That file is too large.";
+      default: return error.message;
+    }
   }
 
   function formError(form, message) {
@@ -579,6 +635,17 @@
 
   // --- badge list ---------------------------------------------------------------------------------
 
+  // How the list marks a badge a verifier would turn down (a valid one is not marked).
+  const STANDING_LABELS = {
+    revoked: "Revoked", suspended: "Suspended", expired: "Expired", invalid: "Does not check out",
+    unknown: "Could not be checked",
+  };
+
+  function standingMark(standing) {
+    const label = STANDING_LABELS[standing];
+    return label ? el("p", { class: "badge-standing " + standing }, icon(standing === "unknown" ? "alert" : "x"), label) : null;
+  }
+
   /** A badge in a list; its issuer is a claim unless ``report`` (its verification) says a
    * registry lists it. */
   function badgeCard(item, { link = true, report = null } = {}) {
@@ -588,6 +655,7 @@
       el("div", { class: "badge-text" },
         el("p", { class: "badge-name" }, name),
         el("p", { class: "badge-issuer" }, issuerLine(issuerOf(report, item.issuer_name))),
+        standingMark(item.standing),
         item.added_at ? el("p", { class: "badge-date" }, "Added " + formatDate(item.added_at)) : null),
       link ? icon("next", "icon chev") : null);
     card.style.setProperty("--hue", String(hueOf(name)));
@@ -598,17 +666,44 @@
     const token = ++state.renderToken;
     show("badges");
     const list = $("#badge-list");
+    let items;
     try {
       const data = await api("GET", "/credentials");
       if (token !== state.renderToken) return;
-      const items = (data.credentials || []).slice().sort((a, b) => String(b.added_at || "").localeCompare(String(a.added_at || "")));
-      list.replaceChildren(...items.map((item) => el("li", {}, badgeCard(item))));
+      items = (data.credentials || []).slice().sort((a, b) => String(b.added_at || "").localeCompare(String(a.added_at || "")));
+      list.replaceChildren(...items.map((item) => el("li", { "data-id": item.id }, badgeCard(item))));
       $("#badges-empty").hidden = items.length > 0;
       $("#badges-count").textContent = items.length
         ? `${items.length} badge${items.length === 1 ? "" : "s"} · ${state.session.username}` : "";
     } catch (error) {
       if (error.status !== 401) toast(error.message);
+      return;
     }
+    await markStandings(items, token);
+  }
+
+  /** Mark the badges a verifier would turn down. The list does not say how each badge
+   * stands, so each one's detail (checked afresh, status included) is read, two at a
+   * time, and its card redrawn when it is revoked, suspended, expired or not valid, or when
+   * a registry lists its issuer. */
+  async function markStandings(items, token) {
+    const list = $("#badge-list");
+    const queue = items.filter((item) => !item.standing);
+    list.setAttribute("aria-busy", "true");
+    await Promise.all([0, 1].map(async () => {
+      while (queue.length && token === state.renderToken) {
+        const item = queue.shift();
+        try {
+          const detail = await api("GET", "/credentials/" + encodeURIComponent(item.id));
+          const standing = standingOf(detail.report);
+          const li = $(`#badge-list li[data-id="${CSS.escape(item.id)}"]`);
+          if ((standing !== "valid" || issuerOf(detail.report).listed) && li && token === state.renderToken) {
+            li.replaceChildren(badgeCard({ ...item, standing }, { report: detail.report }));
+          }
+        } catch { /* left unmarked */ }
+      }
+    }));
+    if (token === state.renderToken) list.removeAttribute("aria-busy");
   }
 
   // --- badge detail -------------------------------------------------------------------------------
@@ -650,7 +745,7 @@
       el("div", {},
         el("p", { class: "party-name" }, issuerLine(issuer)),
         view.issuerUrl ? link(view.issuerUrl) : null,
-        view.issuerId ? el("p", { class: "party-id" }, view.issuerId) : null))));
+        view.issuerId ? el("p", { class: "party-id" }, "Its digital ID, which signed the badge: ", view.issuerId) : null))));
     if (view.tags.length) parts.push(el("ul", { class: "tags", "aria-label": "Tags" }, view.tags.map((t) => el("li", {}, t))));
     return parts;
   }
@@ -659,6 +754,7 @@
     const token = ++state.renderToken;
     show("detail");
     $("#detail-title").textContent = "Loading…";
+    $("#detail-subject").hidden = true;
     $("#detail-issuer").textContent = "";
     $("#detail-image").replaceChildren();
     $("#detail-body").replaceChildren();
@@ -681,6 +777,8 @@
     $("#detail-image").replaceChildren(badgeImage(view.image, view.name));
     const issuer = issuerOf(data.report, view.issuerName);
     $("#detail-title").textContent = view.name;
+    $("#detail-subject").textContent = view.subjectName ? "Awarded to " + view.subjectName : "";
+    $("#detail-subject").hidden = !view.subjectName;
     $("#detail-issuer").replaceChildren(issuerLine(issuer));
     document.title = `${view.name} · Badge Wallet`;
     verdictBox($("#detail-verdict"), data.report);
@@ -690,9 +788,9 @@
       ["Type", view.achievementType],
       ["Valid from", view.validFrom && formatDate(view.validFrom)],
       ["Valid until", view.validUntil && formatDate(view.validUntil)],
-      ["Format", data.format || ""],
+      ["Signed as", FORMATS[data.format] || data.format || ""],
       ["Badge ID", view.credentialId],
-      ["Held by", view.holder],
+      ["Held by", view.holder === state.session.did ? `This wallet's key (${view.holder})` : view.holder],
       ["Checked", data.report && data.report.checked_at ? new Date(data.report.checked_at).toLocaleString() : ""],
     ].filter(([, value]) => value);
     $("#detail-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
@@ -701,6 +799,13 @@
     $("#detail-delete").dataset.id = id;
     $("#detail-delete").dataset.name = view.name;
   }
+
+  // How a badge is signed, for the technical details.
+  const FORMATS = {
+    ldp_vc: "A Data Integrity proof inside the badge (ldp_vc)",
+    jwt_vc_json: "A JSON Web Token (jwt_vc_json)",
+    json: "Not signed by this wallet's rules (an Open Badges 2.0 or other JSON badge)",
+  };
 
   async function deleteBadge() {
     const button = $("#detail-delete");
@@ -729,8 +834,10 @@
 
   function showScan() {
     show("scan");
-    formError($("#view-scan .card"), "");
-    $("#scan-error").hidden = true;
+    const problem = state.scanProblem;
+    state.scanProblem = null;
+    $("#scan-error").textContent = problem || "";
+    $("#scan-error").hidden = !problem;
     startCamera();
   }
 
@@ -843,16 +950,14 @@
         return decodeOnServer(await imageBlobForUpload(file));
       });
       if (!text) {
-        box.textContent = "No QR code was found in that picture. Try a sharper, closer one.";
-        box.hidden = false;
+        scanProblem("No QR code was found in that picture. Try a sharper, closer one.");
         return;
       }
       stopCamera();
       await openUri(text);
     } catch (error) {
       if (error.status === 401) return;
-      box.textContent = error instanceof ApiError ? error.message : "That file could not be read as a picture.";
-      box.hidden = false;
+      scanProblem(error instanceof ApiError ? problemWords(error) : "That file could not be read as a picture.");
     }
   }
 
@@ -868,23 +973,38 @@
       else throw new ApiError(400, { title: "This QR code is not a badge offer or request." });
     } catch (error) {
       if (error.status === 401) return;
-      if (location.hash !== "#/scan") go("#/scan");
-      const box = $("#scan-error");
-      box.textContent = "This code could not be used: " + error.message;
-      box.hidden = false;
+      scanProblem(problemWords(error, uriKind(value)));
       scanStatus("Try again, or use another code.");
-      $("#cam-start").focus();
     }
+  }
+
+  /** What a scanned URI offers, as far as its form tells: "offer", "request" or "". */
+  function uriKind(uri) {
+    if (/^openid-credential-offer:|[?&]credential_offer(_uri)?=/i.test(uri)) return "offer";
+    if (/^openid4vp:|[?&]request_uri=/i.test(uri)) return "request";
+    return "";
+  }
+
+  /** Say what went wrong at the top of the scan view, scrolled into sight (clear of the top
+   * and tab bars) and announced; from another view, once the scan view opens. */
+  function scanProblem(message) {
+    state.scanProblem = message;
+    if (location.hash !== "#/scan") { go("#/scan"); return; }
+    state.scanProblem = null;
+    const box = $("#scan-error");
+    box.textContent = message;
+    box.hidden = false;
+    box.scrollIntoView({ block: "nearest" });
   }
 
   // --- offer consent ---------------------------------------------------------------------------------
 
-  function partyBlock(name, id) {
-    // A bare host name gets a building, not "initials" such as "10" for 10.0.0.1.
-    const host = !/\s/.test(name) && /[.:]/.test(name);
+  /** A party known by its site (``name`` from siteOf): a building, not "initials" such as
+   * "10" for 10.0.0.1; ``detail`` says more in words. */
+  function partyBlock(name, detail) {
     return [
-      el("div", { class: "avatar", "aria-hidden": "true" }, host ? icon("building") : initials(name)),
-      el("div", {}, el("p", { class: "party-name" }, name), id && id !== name ? el("p", { class: "party-id" }, id) : null),
+      el("div", { class: "avatar", "aria-hidden": "true" }, icon("building")),
+      el("div", {}, el("p", { class: "party-name" }, name), detail ? el("p", { class: "party-id" }, detail) : null),
     ];
   }
 
@@ -892,18 +1012,17 @@
     const offer = state.pending;
     // The connection vouches for the host; the name is what the issuer calls itself.
     const issuer = offer.issuer || {};
-    const host = hostOf(issuer.id) || text(issuer.id) || "An issuer";
-    $("#offer-party").replaceChildren(...partyBlock(host, text(issuer.name) ? "Calls itself " + issuer.name : issuer.id));
+    $("#offer-party").replaceChildren(...partyBlock(siteOf(issuer.id, "this service") || "An issuer",
+      text(issuer.name) ? "Calls itself " + issuer.name : "Gives no name"));
     // The offer names the badge (its achievement's name, description and image); an
-    // issuer that says nothing of it gets "A badge" and the kind of credential.
+    // issuer that says nothing of it gets "A badge".
     const items = (offer.credentials || []).map((c) => {
       const name = text(c.name) || "A badge";
       const li = el("li", {},
         el("span", { class: "offer-art" }, badgeImage(c.image, name)),
         el("div", {},
           el("span", { class: "offer-name" }, name),
-          text(c.description) ? el("small", { class: "offer-desc" }, c.description) : null,
-          el("small", {}, formatName(c.format))));
+          text(c.description) ? el("small", { class: "offer-desc" }, c.description) : null));
       li.style.setProperty("--hue", String(hueOf(name)));
       return li;
     });
@@ -928,10 +1047,6 @@
     }
     show("offer");
     if (pin) input.focus({ preventScroll: true });
-  }
-
-  function formatName(format) {
-    return { ldp_vc: "Signed badge (Data Integrity)", jwt_vc_json: "Signed badge (JWT)" }[format] || (format ? "Format: " + format : "");
   }
 
   async function acceptOffer(event) {
@@ -971,10 +1086,10 @@
         formError(form, `The badge did not pass its checks, so it was not added. ${v.text}`);
       } else if (offer.tx_code && error.body.error === "invalid_grant") {
         input.setAttribute("aria-invalid", "true");
-        formError(form, "That PIN was not accepted. Check it and try again; after a few wrong tries the offer stops working.");
+        formError(form, problemWords(error, "offer"));
         input.select();
       } else {
-        formError(form, error.message);
+        formError(form, problemWords(error, "offer"));
       }
     }
   }
@@ -983,10 +1098,10 @@
 
   function showRequest() {
     const request = state.pending;
-    const verifier = request.verifier || {};
-    const name = verifier.name || hostOf(verifier.response_uri) || hostOf(verifier.client_id) || verifier.client_id || "Someone";
-    $("#request-party").replaceChildren(...partyBlock(name, verifier.client_id));
-    const asks = (request.asks || []).map((ask) => el("li", {}, String(ask)));
+    $("#request-party").replaceChildren(...partyBlock(verifierName(request.verifier),
+      "Sees the badge you choose, once you share it"));
+    const asks = (request.asks || []).map((ask, _, all) => el("li", {},
+      all.length === 1 ? askWords(String(ask), request.matches || []) : String(ask)));
     $("#request-asks").replaceChildren(...(asks.length ? asks : [el("li", {}, "A badge")]));
     const matches = request.matches || [];
     const canAnswer = Boolean(request.can_answer) && matches.length > 0;
@@ -1008,6 +1123,22 @@
     show("request");
   }
 
+  /** The one thing a request asks for, with the achievement and the issuer it names by
+   * their identifiers said instead as the matching badges name them (every match has that
+   * achievement and that issuer); as the service wrote it when the matches differ or none. */
+  function askWords(ask, matches) {
+    const only = (key) => {
+      const names = new Set(matches.map((m) => text(m[key])));
+      return names.size === 1 && !names.has("") ? [...names][0] : "";
+    };
+    const badge = only("name");
+    const issuer = only("issuer_name");
+    let line = ask;
+    if (badge) line = line.replace(/ for the achievement \S+/, ` for the achievement “${badge}”`);
+    if (issuer) line = line.replace(/ issued by \S+/, ` from the issuer that calls itself ${issuer}`);
+    return line;
+  }
+
   // What the holder is told before sharing a badge that the verifier will turn down.
   const STANDING_WARNINGS = {
     revoked: "Revoked by its issuer: the other side will see that.",
@@ -1024,8 +1155,7 @@
     if (!request || request.kind !== "request") { go("#/"); return; }
     const chosen = $$('input[name="credential"]:checked', form).map((input) => input.value);
     if (!chosen.length) { formError(form, "Choose the badge to share."); return; }
-    const verifier = request.verifier || {};
-    const name = verifier.name || hostOf(verifier.response_uri) || "the verifier";
+    const name = verifierName(request.verifier);
     try {
       const answer = await busy("Sharing your badge…", () =>
         api("POST", `/requests/${encodeURIComponent(request.handle)}/respond`, { json: { credential_ids: chosen } }));
@@ -1040,8 +1170,16 @@
       };
       go("#/done");
     } catch (error) {
-      if (error.status !== 401) formError(form, error.message);
+      if (error.status !== 401) formError(form, problemWords(error, "request"));
     }
+  }
+
+  /** Who asks: the host the answer goes to (a request names no one else a wallet can
+   * trust), said as this service's employer page when it is one. */
+  function verifierName(verifier) {
+    const v = verifier || {};
+    return siteOf(v.response_uri, "this service's employer page")
+      || siteOf(v.client_id, "this service's employer page") || "A website";
   }
 
   async function declineRequest() {
@@ -1193,7 +1331,7 @@
     $("#paste-form").addEventListener("submit", (event) => {
       event.preventDefault();
       const value = event.currentTarget.uri.value.trim();
-      if (!value) { $("#scan-error").textContent = "Paste the link first."; $("#scan-error").hidden = false; return; }
+      if (!value) { scanProblem("Paste the link first."); return; }
       stopCamera();
       openUri(value);
       event.currentTarget.reset();

@@ -73,7 +73,8 @@ class Shots:
         for folder in folders:
             folder.mkdir(parents=True, exist_ok=True)
 
-    async def take(self, page: Page, name: str) -> None:
+    async def take(self, page: Page, name: str) -> list[Path]:
+        """Take the picture; the files it was written to."""
         self.count += 1
         size = page.viewport_size
         assert size is not None
@@ -85,8 +86,10 @@ class Shots:
         finally:
             if height > size["height"]:
                 await page.set_viewport_size(size)
-        for folder in self.folders:
-            (folder / f"{self.count:02d}-{name}.png").write_bytes(data)
+        paths = [folder / f"{self.count:02d}-{name}.png" for folder in self.folders]
+        for path in paths:
+            path.write_bytes(data)
+        return paths
 
 
 class Watch:
@@ -131,3 +134,61 @@ def screenshot_folders(tmp_path: Path, name: str, capsys: pytest.CaptureFixture[
     with capsys.disabled():
         print(f"\nscreenshots: {', '.join(str(f) for f in folders)}")
     return Shots(folders)
+
+
+# --- widths and accessibility ----------------------------------------------------------------
+
+#: axe-core, from ``npm ci --prefix tests/browser``.
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+async def settled(page: Page) -> None:
+    """Wait until the page's finite animations are over (a view fading in would be checked
+    at part of its contrast); endless ones, such as a pulsing dot, go on."""
+    await page.wait_for_function(
+        "() => document.getAnimations().every((a) => a.playState !== 'running'"
+        " || a.effect.getComputedTiming().iterations === Infinity)", timeout=WAIT)
+
+
+async def sideways(page: Page, label: str) -> list[str]:
+    """``[]`` when the page does not scroll sideways, else what sticks out, and how far."""
+    wide = await page.evaluate("""() => {
+        const width = innerWidth;
+        if (document.scrollingElement.scrollWidth <= width) return null;
+        const out = [];
+        for (const node of document.querySelectorAll("body *")) {
+            const box = node.getBoundingClientRect();
+            // Its box, or text (a long word) running out of it.
+            if (box.width && Math.max(box.right, box.left + node.scrollWidth) > width + 1) {
+                out.push(node.tagName.toLowerCase() + (node.id ? "#" + node.id : "")
+                    + (typeof node.className === "string" && node.className
+                       ? "." + node.className.trim().split(/\\s+/).join(".") : "")
+                    + " to " + Math.round(Math.max(box.right, box.left + node.scrollWidth)) + " px");
+            }
+        }
+        return [document.scrollingElement.scrollWidth, width, out.slice(0, 5)];
+    }""")
+    if wide is None:
+        return []
+    return [f"{label}: {wide[0]} px wide at {wide[1]} px ({'; '.join(wide[2])})"]
+
+
+async def axe_violations(page: Page, label: str) -> list[str]:
+    """The serious and critical violations axe-core finds on the page as it is now, one line
+    each: rule, impact, what it says and the first elements concerned.
+
+    The script is run through the DevTools protocol, which the pages' Content-Security-Policy
+    (scripts from their own origin only) does not apply to."""
+    assert AXE.is_file(), "run `npm ci --prefix tests/browser` first"
+    await settled(page)
+    if not await page.evaluate("() => typeof window.axe === 'object'"):
+        await page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    found: list[dict[str, Any]] = await page.evaluate("""async () => {
+        const results = await window.axe.run(document, { resultTypes: ["violations"] });
+        return results.violations.map((v) => ({
+            id: v.id, impact: v.impact, help: v.help,
+            targets: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+        }));
+    }""")
+    return [f"{label}: {v['id']} ({v['impact']}) {v['help']}: {', '.join(v['targets'])}"
+            for v in found if v["impact"] in ("serious", "critical")]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -123,8 +124,13 @@ async def test_issue_scan_accept_present_revoke(tmp_path: Path,
     shots = screenshot_folders(tmp_path, "journey", capsys)
     watch = Watch()
 
-    async with running_service(tmp_path) as service, async_playwright() as pw, \
+    # No fetch settings: the wallet reaches this service at its own origin, and nothing else
+    # over plain http or at a loopback address, as after a plain `vcbadges serve`.
+    async with running_service(tmp_path, fetch_allow_http_hosts=frozenset(),
+                               fetch_allow_networks=()) as service, async_playwright() as pw, \
             chromium(pw) as desk:
+        assert service.settings.wallet_fetch_allow_http_hosts is None
+        assert service.settings.wallet_fetch_allow_networks is None
         base = service.url
         _, api_key = await service.tenant("riverside-college", display_name=ISSUER)
 
@@ -220,8 +226,10 @@ async def test_issue_scan_accept_present_revoke(tmp_path: Path,
             state = await context.storage_state()
             await context.close()
 
-        # The console saw the offer picked up.
+        # The console saw the offer delivered, and took its QR code and PIN off the screen.
         await expect(console.locator("#offer-picked")).to_be_visible(timeout=WAIT)
+        await expect(console.locator("#offer-qr")).to_be_hidden()
+        await expect(console.locator("#pin-box")).to_be_hidden()
         await shots.take(console, "console-delivered")
 
         # --- The employer asks; the wallet shares; the page says what is not confirmed. -------
@@ -255,10 +263,17 @@ async def test_issue_scan_accept_present_revoke(tmp_path: Path,
         row = console.locator("#issued-rows tr").first
         await expect(row).to_contain_text(BADGE)
         await expect(row.locator(".pill")).to_have_text("Active")
+        credential_id = await row.get_attribute("data-id")
+        # Revoking asks why; the reason goes to the badge's audit trail.
         await row.get_by_role("button", name="Revoke").click()
-        await row.get_by_role("button", name="Confirm").click()
+        await console.get_by_label("Reason").fill("Awarded by mistake")
+        await console.get_by_role("button", name="Revoke for good").click()
         await expect(console.locator("#issued-rows tr").first.locator(".pill")).to_have_text(
             "Revoked", timeout=WAIT)
+        record = await console.context.request.get(
+            f"{base}/issuer/credentials/{quote(credential_id or '', safe='')}",
+            headers={"Authorization": f"Bearer {api_key}"})
+        assert (await record.json())["statusEvents"][-1]["reason"] == "Awarded by mistake"
         await shots.take(console, "console-revoked")
 
         # --- A new presentation shows it revoked. ------------------------------------------

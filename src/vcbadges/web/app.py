@@ -226,6 +226,7 @@ _LANDING = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>vcbadges</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <style>
 body {{ font: 1rem/1.5 system-ui, sans-serif; margin: 0; color: #1b1f24; background: #f6f8fa; }}
 main {{ max-width: 40rem; margin: 0 auto; padding: 2rem 1rem; }}
@@ -264,7 +265,7 @@ async def landing(request: web.Request) -> web.Response:
     base_url = escape(request.config_dict[SETTINGS].base_url)
     response = web.Response(text=_LANDING.format(base_url=base_url), content_type="text/html")
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; "
         "form-action 'none'; frame-ancestors 'none'")
     return response
 

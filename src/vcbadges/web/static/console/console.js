@@ -1,7 +1,8 @@
 /* Issuer console: achievements, offers (QR code and PIN), bulk awards from a CSV file and
  * status changes, over the issuer API with the tenant's API key. The key is kept in
  * sessionStorage only: it is gone when the tab is closed, and it is sent only as an
- * Authorization header to this origin. */
+ * Authorization header to this origin. Badges are listed by whom they were awarded to (name,
+ * else e-mail address), never by a bare key; a revocation asks why, for the audit trail. */
 "use strict";
 
 (() => {
@@ -13,18 +14,21 @@
   const state = {
     achievements: [],
     selected: null,
-    offer: null,        // {offer_id, offer_uri, qr_svg, tx_code, expires_at, known: Set}
+    offer: null,        // {offer_id, offer_uri, qr_svg, tx_code, expires_at, known: Set, opened}
     offerTimer: 0,
     pollTimer: 0,
     rows: new Map(),    // credential id -> row data
     bulk: null,         // the bulk job last started or followed
     bulkTimer: 0,
+    revoking: null,     // {summary, button}: the badge the revoke dialog asks about
   };
 
   const $ = (s, root = document) => root.querySelector(s);
   const $$ = (s, root = document) => Array.from(root.querySelectorAll(s));
 
   const { el, duration, hueOf, medal, issuerWords } = window.vcbadgesUI;
+
+  const str = (value) => (typeof value === "string" ? value : "");
 
   function imageUrl(image) {
     const value = typeof image === "string" ? image : image && image.id;
@@ -137,6 +141,7 @@
 
   function disconnect() {
     sessionStorage.removeItem(KEY);
+    closeRevoke();
     stopOffer();
     clearTimeout(state.bulkTimer);
     state.bulk = null;
@@ -346,6 +351,9 @@
     const name = (state.selected && (state.selected.achievement || {}).name) || "the badge";
     $("#offer").hidden = false;
     $("#offer-qr").src = offer.qr_svg;
+    $(".qr-frame").hidden = false;
+    $("#offer-actions").hidden = false;
+    $(".link-text").hidden = false;
     $("#offer-title").textContent = "Scan with the wallet";
     $("#offer-for").textContent = `${name}${offer.recipient ? " for " + offer.recipient : ""}${offer.evidence ? ", with " + offer.evidence : ""}`;
     $("#pin-box").hidden = !offer.tx_code;
@@ -370,10 +378,33 @@
       node.classList.add("over");
       clearInterval(state.offerTimer);
       clearTimeout(state.pollTimer);
+      retireCode({ pin: true });
       return;
     }
     node.classList.remove("over");
     node.textContent = "Valid for " + duration(left);
+  }
+
+  /** Take a code that can no longer be used off the screen: the QR code and its link once a
+   * wallet has fetched the offer (an offer is served once), the PIN too once the badge is
+   * delivered or the offer expired, so that nobody copies them from the screen for nothing. */
+  function retireCode({ pin }) {
+    $(".qr-frame").hidden = true;
+    $("#offer-qr").removeAttribute("src");
+    $("#offer-actions").hidden = true;
+    $(".link-text").hidden = true;
+    if (pin) {
+      $("#pin-box").hidden = true;
+      $("#offer-pin").textContent = "";
+    }
+  }
+
+  /** Whether a wallet has fetched the offer: from then on its QR code answers 404 (as it
+   * does once the offer expired, which the countdown tells apart). */
+  async function offerOpened(offer) {
+    if (new Date(offer.expires_at).getTime() <= Date.now()) return false;
+    const response = await fetch(offer.qr_svg, { method: "HEAD", credentials: "omit", cache: "no-store" });
+    return response.status === 404;
   }
 
   async function pollPickup() {
@@ -384,12 +415,21 @@
       if (state.offer !== offer) return;
       const fresh = [...now].filter((id) => !offer.known.has(id));
       if (fresh.length) {
-        $("#offer-picked").hidden = false;
-        $("#offer-title").textContent = "Delivered";
         clearInterval(state.offerTimer);
+        retireCode({ pin: true });
+        $("#offer-title").textContent = "Delivered";
+        $("#offer-picked-text").textContent = offer.recipient
+          ? `Delivered to the wallet of ${offer.recipient}. The QR code and PIN cannot be used again.`
+          : "Delivered to the learner's wallet. The QR code and PIN cannot be used again.";
+        $("#offer-picked").hidden = false;
         $("#offer-expires").textContent = "";
         await loadIssued(new Set(fresh));
         return;
+      }
+      if (!offer.opened && await offerOpened(offer) && state.offer === offer) {
+        offer.opened = true;
+        retireCode({ pin: false });
+        $("#offer-title").textContent = "Opened in the learner's wallet";
       }
     } catch { /* try again */ }
     if (state.offer === offer) state.pollTimer = setTimeout(pollPickup, POLL_MS);
@@ -437,37 +477,49 @@
     return v.length > 34 ? v.slice(0, 20) + "…" + v.slice(-10) : v;
   }
 
+  /** Whom a badge was awarded to, in words: the recipient's name, else their e-mail address,
+   * else the key the badge names, said as what it is (``id`` is then the key itself). */
+  function recipientOf(summary) {
+    const recipient = summary.recipient && typeof summary.recipient === "object" ? summary.recipient : {};
+    const name = str(recipient.name);
+    const email = str(recipient.email);
+    const id = str(recipient.id) || str(summary.subject);
+    if (name) return { words: name, email };
+    if (email) return { words: email };
+    if (id.startsWith("did:key:")) return { words: "a wallet key", id };
+    if (id) return { words: id.startsWith("did:") ? "a digital ID" : "an identifier", id };
+    return { words: "someone not recorded" };
+  }
+
+  function recipientCell(recipient) {
+    if (recipient.id) {
+      return [el("span", {}, recipient.words.charAt(0).toUpperCase() + recipient.words.slice(1)),
+        el("span", { class: "sub recipient-key", title: recipient.id }, shortId(recipient.id))];
+    }
+    return [el("strong", {}, recipient.words), recipient.email ? el("span", { class: "sub" }, recipient.email) : null];
+  }
+
   function rowFor(summary, info, fresh) {
+    const recipient = recipientOf(summary);
+    const which = `${info.name} awarded to ${recipient.words}${recipient.id ? " " + shortId(recipient.id) : ""}`;
     const actions = el("div", { class: "actions" });
     const tr = el("tr", { class: fresh ? "fresh" : null, "data-id": summary.id },
-      el("td", {}, el("strong", {}, info.name), el("span", { class: "sub", title: summary.id }, shortId(summary.id))),
-      el("td", {}, el("span", { class: "sub", title: summary.subject || "" }, shortId(summary.subject || "—"))),
-      el("td", {}, summary.issuedAt ? new Date(summary.issuedAt).toLocaleString() : ""),
-      el("td", {}, el("span", { class: "pill " + info.status }, LABEL[info.status] || info.status)),
-      el("td", {}, actions));
+      el("td", { "data-label": "Badge" }, el("span", {}, el("strong", {}, info.name), el("span", { class: "sub", title: summary.id }, shortId(summary.id)))),
+      el("td", { "data-label": "Awarded to" }, el("span", {}, recipientCell(recipient))),
+      el("td", { "data-label": "Issued" }, summary.issuedAt ? new Date(summary.issuedAt).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : ""),
+      el("td", { "data-label": "Status" }, el("span", {}, el("span", { class: "pill " + info.status }, LABEL[info.status] || info.status))),
+      el("td", { class: "cell-actions" }, actions));
     if (info.status !== "revoked" && info.status !== "unknown") {
       if (info.purposes.includes("suspension")) {
         const resume = info.status === "suspended";
         actions.append(el("button", {
-          type: "button", class: "btn ghost small", "aria-label": `${resume ? "Resume" : "Suspend"} ${info.name} (${shortId(summary.id)})`,
-          onclick: () => changeStatus(summary, resume ? "unsuspended" : "suspended"),
+          type: "button", class: "btn ghost small", "aria-label": `${resume ? "Resume" : "Suspend"} ${which}`,
+          onclick: () => quickStatus(summary, resume ? "unsuspended" : "suspended"),
         }, resume ? "Resume" : "Suspend"));
       }
       if (info.purposes.includes("revocation")) {
-        const revoke = el("button", { type: "button", class: "btn danger small revoke", "aria-label": `Revoke ${info.name} (${shortId(summary.id)})` }, "Revoke");
-        revoke.addEventListener("click", () => {
-          if (revoke.classList.contains("confirm")) { changeStatus(summary, "revoked"); return; }
-          revoke.classList.add("confirm");
-          revoke.textContent = "Confirm revoke";
-          revoke.setAttribute("aria-label", `Confirm: revoke ${info.name} for good`);
-          setTimeout(() => {
-            if (revoke.isConnected && revoke.classList.contains("confirm")) {
-              revoke.classList.remove("confirm");
-              revoke.textContent = "Revoke";
-              revoke.setAttribute("aria-label", `Revoke ${info.name} (${shortId(summary.id)})`);
-            }
-          }, 6000);
-        });
+        const revoke = el("button", { type: "button", class: "btn danger small revoke", "aria-label": `Revoke ${which}` }, "Revoke");
+        revoke.addEventListener("click", () => askRevoke(summary, info, revoke));
         actions.append(revoke);
       }
     }
@@ -515,21 +567,65 @@
     $("#issued-empty").hidden = newest.length > 0;
   }
 
-  async function changeStatus(summary, status) {
-    try {
-      await api("POST", "/credentials/status", {
-        credentialId: summary.id,
-        credentialStatus: [{ type: "BitstringStatusListEntry", status }],
-        reason: "Changed in the issuer console",
-      });
-    } catch (error) {
-      if (error.status !== 401) flash(error.message, true);
-      return;
-    }
+  /** Change a badge's status (``reason`` goes to its audit trail), then redraw its row. */
+  async function changeStatus(summary, status, reason) {
+    await api("POST", "/credentials/status", {
+      credentialId: summary.id,
+      credentialStatus: [{ type: "BitstringStatusListEntry", status }],
+      reason,
+    });
     flash({ revoked: "The badge is revoked.", suspended: "The badge is suspended.", unsuspended: "The badge is active again." }[status]);
     const info = await detailOf(summary.id);
     const old = $(`tr[data-id="${CSS.escape(summary.id)}"]`);
     if (old) old.replaceWith(rowFor(summary, info, true));
+  }
+
+  /** Suspending and resuming undo each other: one press, no reason asked. */
+  async function quickStatus(summary, status) {
+    try {
+      await changeStatus(summary, status, "Changed in the issuer console");
+    } catch (error) {
+      if (error.status !== 401) flash(error.message, true);
+    }
+  }
+
+  function askRevoke(summary, info, button) {
+    const form = $("#revoke-form");
+    form.reset();
+    formError(form, "");
+    const recipient = recipientOf(summary);
+    $("#revoke-what").textContent = `${info.name}, awarded to ${recipient.words}${recipient.id ? " (" + shortId(recipient.id) + ")" : ""}.`;
+    state.revoking = { summary, button };
+    $("#revoke-dialog").showModal();
+    $("#revoke-reason").focus();
+  }
+
+  function closeRevoke() {
+    const dialog = $("#revoke-dialog");
+    if (dialog.open) dialog.close();
+  }
+
+  async function confirmRevoke(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const reason = form.reason.value.trim();
+    if (!reason) {
+      formError(form, "Say why the badge is revoked: the reason is kept with it.");
+      form.reason.focus();
+      return;
+    }
+    const { summary } = state.revoking || {};
+    if (!summary) { closeRevoke(); return; }
+    try {
+      await changeStatus(summary, "revoked", reason);
+    } catch (error) {
+      if (error.status === 401) closeRevoke();
+      else formError(form, error.message);
+      return;
+    }
+    state.revoking = null;
+    closeRevoke();
+    $("#issued-title").focus();
   }
 
   // --- award many: a bulk job --------------------------------------------------------------------
@@ -650,6 +746,15 @@
     $("#offer-form").addEventListener("submit", makeOffer);
     $("#copy-offer").addEventListener("click", copyOffer);
     $("#refresh-issued").addEventListener("click", () => loadIssued());
+    $("#revoke-form").addEventListener("submit", confirmRevoke);
+    $("#revoke-cancel").addEventListener("click", closeRevoke);
+    // However the dialog closes (Cancel, Escape, a revocation), focus goes back to the row
+    // it was opened from, or, when that row was redrawn, to the list's heading.
+    $("#revoke-dialog").addEventListener("close", () => {
+      const asked = state.revoking;
+      state.revoking = null;
+      if (asked && asked.button.isConnected) asked.button.focus();
+    });
     $("#bulk-form").addEventListener("submit", startBulk);
     $("#bulk-cancel").addEventListener("click", cancelBulk);
     $("#bulk-results").addEventListener("click", downloadBulkResults);

@@ -2,14 +2,16 @@
  * every second, and show what was proved in plain words. Everything shown from a
  * presentation is inserted as text, never as markup. "Verified" says the badge is intact,
  * current and shared by its owner; who the issuer is, is a verdict of its own: a name is
- * confirmed only by a registry the service trusts, and green means both. */
+ * confirmed only by a registry the service trusts, and green means both. A particular
+ * badge or issuer is chosen by name from the service's catalog, never typed as an
+ * identifier; identifiers are shown only under "Identifiers", each said as what it is. */
 "use strict";
 
 (() => {
   const VERIFIER = location.pathname.replace(/\/(index\.html)?$/, "") || "/verifier";
   const POLL_MS = 1000;
 
-  const state = { request: null, pollTimer: 0, clockTimer: 0 };
+  const state = { request: null, pollTimer: 0, clockTimer: 0, achievements: new Map() };
 
   const $ = (s, root = document) => root.querySelector(s);
 
@@ -54,6 +56,14 @@
 
   // Checks that are a verdict of their own, never a reason the badge is not valid.
   const ADVISORY = new Set(["issuer_trust"]);
+
+  // What is wrong with an answer as a whole, as a title.
+  const PROBLEMS = {
+    query_not_satisfied: "Not the badge asked for",
+    credential_query_mismatch: "Not the badge asked for",
+    unknown_credential_query: "An answer to another question",
+    too_many_presentations: "More than was asked for",
+  };
 
   // Warnings the service adds to a report, in plain words.
   const WARNINGS = {
@@ -130,6 +140,78 @@
     return counted.find((c) => c.outcome === "failed") || counted.find((c) => c.outcome === "error");
   }
 
+  // --- what to ask for: the catalog ------------------------------------------------------------
+
+  function option(value, label) {
+    return el("option", { value }, label);
+  }
+
+  /** The badges and issuers the service knows, by name, as choices; ``?achievement=`` and
+   * ``?issuer=`` in the address choose one (kept as a choice of its own when the catalog does
+   * not list it). Without any choice the page asks for any Open Badge. */
+  async function loadCatalog() {
+    let catalog = {};
+    try {
+      const response = await fetch(VERIFIER + "/catalog", { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" });
+      if (response.ok) catalog = (await response.json()) || {};
+    } catch { /* no catalog: any badge */ }
+    const achievements = (Array.isArray(catalog.achievements) ? catalog.achievements : [])
+      .filter((a) => a && text(a.id) && text(a.name));
+    const issuers = new Map();
+    for (const i of Array.isArray(catalog.issuers) ? catalog.issuers : []) {
+      if (i && text(i.id)) issuers.set(i.id, text(i.name));
+    }
+    // Badges grouped under their issuer's name.
+    const groups = new Map();
+    for (const a of achievements) {
+      const issuer = a.issuer && typeof a.issuer === "object" ? a.issuer : {};
+      const issuerId = text(issuer.id);
+      const issuerName = text(issuer.name) || issuers.get(issuerId) || "An issuer without a name";
+      if (issuerId && !issuers.has(issuerId)) issuers.set(issuerId, issuerName);
+      state.achievements.set(a.id, { name: a.name, issuer: issuerId, issuerName });
+      if (!groups.has(issuerName)) groups.set(issuerName, []);
+      groups.get(issuerName).push(option(a.id, a.name));
+    }
+    const achievementSelect = $("#want-achievement");
+    const issuerSelect = $("#want-issuer");
+    achievementSelect.append(...[...groups].map(([name, options]) => el("optgroup", { label: name }, options)));
+    issuerSelect.append(...[...issuers].map(([id, name]) => option(id, name || "An issuer without a name")));
+    const params = new URLSearchParams(location.search);
+    const wanted = [[achievementSelect, params.get("achievement"), "The badge named in the link"],
+      [issuerSelect, params.get("issuer"), "The issuer named in the link"]];
+    for (const [select, value, label] of wanted) {
+      if (!value) continue;
+      if (![...select.options].some((o) => o.value === value)) select.append(option(value, label));
+      select.value = value;
+    }
+    const choices = achievementSelect.options.length + issuerSelect.options.length > 2;
+    $("#narrow").hidden = !choices;
+    $("#any-badge").hidden = choices;
+    if (wanted.some(([, value]) => value)) $("#narrow").open = true;
+  }
+
+  /** A badge is asked for from the issuer it is listed under; another issuer drops it. */
+  function achievementChosen() {
+    const chosen = state.achievements.get($("#want-achievement").value);
+    if (chosen && chosen.issuer) $("#want-issuer").value = chosen.issuer;
+  }
+
+  function issuerChosen() {
+    const chosen = state.achievements.get($("#want-achievement").value);
+    if (chosen && chosen.issuer && chosen.issuer !== $("#want-issuer").value) $("#want-achievement").value = "";
+  }
+
+  /** What the request asks for, by the names shown in the choices. */
+  function askingWords(form) {
+    const label = (select) => (select.value ? select.options[select.selectedIndex].textContent : "");
+    const achievement = label(form.achievement);
+    const issuer = label(form.issuer);
+    if (achievement && issuer) return `Asking for “${achievement}” from ${issuer}.`;
+    if (achievement) return `Asking for “${achievement}”.`;
+    if (issuer) return `Asking for any badge from ${issuer}.`;
+    return "Asking for any Open Badge.";
+  }
+
   // --- requests and polling ------------------------------------------------------------------------
 
   async function post(path, body) {
@@ -159,8 +241,8 @@
     const error = $(".form-error", form);
     error.hidden = true;
     const body = {};
-    const achievement = form.achievement.value.trim();
-    const issuer = form.issuer.value.trim();
+    const achievement = form.achievement.value;
+    const issuer = form.issuer.value;
     if (achievement) body.achievement = achievement;
     if (issuer) body.issuer = issuer;
     let request;
@@ -174,10 +256,7 @@
     stop();
     state.request = { ...request, body };
     $("#request-qr").src = request.qr_svg;
-    const parts = [];
-    if (achievement) parts.push("achievement " + achievement);
-    if (issuer) parts.push("issuer " + issuer);
-    $("#asking").textContent = parts.length ? "Asking for a badge with " + parts.join(" and ") + "." : "Asking for any Open Badge.";
+    $("#asking").textContent = askingWords(form);
     $("#waiting-status").replaceChildren(el("span", { class: "pulse", "aria-hidden": "true" }), " Waiting for the wallet…");
     showOnly("waiting");
     $("#waiting-title").focus({ preventScroll: true });
@@ -254,6 +333,7 @@
       image: display.image,
       description: text(display.description),
       achievementId: text(display.achievement_id),
+      subjectName: text(display.subject_name),
       criteria: criteria && typeof criteria === "object" ? criteria : null,
       evidence: (Array.isArray(display.evidence) ? display.evidence : []).filter((e) => e && typeof e === "object"),
       id: text(summary.id),
@@ -286,17 +366,22 @@
         text(e.narrative) ? el("p", { class: "muted" }, e.narrative) : null,
         e.id ? link(e.id, "Open the evidence") : null))));
     }
+    // The identifiers, for whoever needs to quote them, each said as what it is.
     const facts = [
-      ["Issuer ID", view.issuerId],
-      ["Achievement ID", view.achievementId],
-      ["Shared by", presentation.holder || ""],
-      ["Badge ID", view.id],
+      ["The issuer's digital ID", view.issuerId],
+      ["The achievement's ID", view.achievementId],
+      ["Shared from the wallet key", text(presentation.holder)],
+      ["The badge's ID", view.id],
     ].filter(([, v]) => v);
-    body.push(el("dl", { class: "facts" }, facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])));
+    if (facts.length) {
+      body.push(el("details", { class: "ids" }, el("summary", {}, "Identifiers"),
+        el("dl", { class: "facts" }, facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]))));
+    }
     const card = el("article", { class: "card badge", "aria-label": "Badge: " + view.name },
       el("div", { class: "badge-art" }, badgeArt(view.image, view.name)),
       el("div", { class: "badge-main" },
         el("h2", { class: "badge-name" }, view.name),
+        view.subjectName ? el("p", { class: "awarded" }, "Awarded to ", el("strong", {}, view.subjectName)) : null,
         issuerLine(view.issuer, { class: "badge-issuer" }),
         stateChip(report),
         ...body));
@@ -410,7 +495,7 @@
     if (result.problems && result.problems.length) {
       groups.push(el("div", { class: "check-group" }, el("h3", {}, "Problems with the answer"),
         el("ul", { class: "checks" }, result.problems.map((p) => el("li", {},
-          el("span", { class: "mark failed" }, icon("x")), el("div", {}, el("p", { class: "check-title" }, p.code), el("p", { class: "check-text" }, p.message)))))));
+          el("span", { class: "mark failed" }, icon("x")), el("div", {}, el("p", { class: "check-title" }, PROBLEMS[p.code] || "Not what was asked for"), el("p", { class: "check-text" }, p.message)))))));
     }
     $("#all-checks").replaceChildren(...groups);
     $("#all-checks").parentElement.hidden = !groups.length;
@@ -431,12 +516,9 @@
     $("#ask-form").addEventListener("submit", ask);
     $("#cancel").addEventListener("click", again);
     $("#again").addEventListener("click", again);
-    const params = new URLSearchParams(location.search);
-    if (params.get("achievement") || params.get("issuer")) {
-      $("#want-achievement").value = params.get("achievement") || "";
-      $("#want-issuer").value = params.get("issuer") || "";
-      $("#narrow").open = true;
-    }
+    $("#want-achievement").addEventListener("change", achievementChosen);
+    $("#want-issuer").addEventListener("change", issuerChosen);
+    loadCatalog();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
