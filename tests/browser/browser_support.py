@@ -159,11 +159,12 @@ async def sideways(page: Page, label: str) -> list[str]:
         for (const node of document.querySelectorAll("body *")) {
             const box = node.getBoundingClientRect();
             // Its box, or text (a long word) running out of it.
-            if (box.width && Math.max(box.right, box.left + node.scrollWidth) > width + 1) {
+            const right = Math.max(box.right, box.left + node.scrollWidth);
+            if (box.width && right > width + 1) {
                 out.push(node.tagName.toLowerCase() + (node.id ? "#" + node.id : "")
                     + (typeof node.className === "string" && node.className
                        ? "." + node.className.trim().split(/\\s+/).join(".") : "")
-                    + " to " + Math.round(Math.max(box.right, box.left + node.scrollWidth)) + " px");
+                    + " to " + Math.round(right) + " px");
             }
         }
         return [document.scrollingElement.scrollWidth, width, out.slice(0, 5)];

@@ -203,6 +203,12 @@ async def test_issue_scan_accept_present_revoke(tmp_path: Path,
                 " return i && i.complete && i.naturalWidth > 0; }")
             await expect(wallet.locator("#offer-party")).to_contain_text(f"Calls itself {ISSUER}")
             await expect(wallet.locator("#offer-pin")).to_be_visible()
+            # The wallet has fetched the offer: the console takes the spent QR code off the
+            # screen, and keeps the PIN the learner is about to type.
+            await expect(console.locator("#offer-title")).to_have_text(
+                "Opened in the learner's wallet", timeout=WAIT)
+            await expect(console.locator("#offer-qr")).to_be_hidden()
+            await expect(console.locator("#offer-pin")).to_have_text(pin)
             await wallet.get_by_label("PIN").fill(pin)
             await shots.take(wallet, "wallet-offer")
             await wallet.get_by_role("button", name="Accept badge").click()
