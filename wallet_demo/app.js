@@ -804,7 +804,7 @@
   const FORMATS = {
     ldp_vc: "A Data Integrity proof inside the badge (ldp_vc)",
     jwt_vc_json: "A JSON Web Token (jwt_vc_json)",
-    json: "Not signed by this wallet's rules (an Open Badges 2.0 or other JSON badge)",
+    json: "Open Badges 2.0, or other JSON (json)",
   };
 
   async function deleteBadge() {
