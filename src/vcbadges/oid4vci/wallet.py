@@ -13,7 +13,9 @@ All network access goes through the injected ``fetch`` (GET) and ``post`` callab
 ``SafeFetcher.get`` as ``fetch`` so that every URL taken from an offer is read under the
 SSRF policy. URLs the wallet *sends* data to (the token, nonce and credential endpoints) are
 checked here too: https only, plain http only for ``allow_http_hosts`` (pass the fetcher
-policy's ``allow_http_hosts``).
+policy's ``allow_http_hosts``) and for the URLs ``http_allowed`` accepts (a wallet inside a
+service passes one that accepts exactly that service's own origin, which it reaches without
+loosening its fetch policy).
 
 The offer is untrusted input ("Credential Offer" security considerations): its issuer is
 checked against the metadata fetched from that issuer's own well-known URL, and nothing is
@@ -29,7 +31,7 @@ an issuer answer that is not what the spec says. ``FetchError`` from ``fetch`` p
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -71,6 +73,9 @@ __all__ = [
 
 _SCHEMES = ("openid-credential-offer", "https", "http")
 
+#: Says whether a URL may be used over plain http beyond ``allow_http_hosts``.
+_HttpAllowed = Callable[[str], bool]
+
 
 def _invalid(description: str) -> ProtocolError:
     return ProtocolError("invalid_request", description)
@@ -78,6 +83,16 @@ def _invalid(description: str) -> ProtocolError:
 
 def _bad_response(description: str) -> ProtocolError:
     return ProtocolError("invalid_response", description, status=502)
+
+
+def _url(value: Any, what: str, allow_http_hosts: Collection[str],
+         http_allowed: _HttpAllowed | None) -> str:
+    """``check_url`` (an ``invalid_request``), with plain http also for what
+    ``http_allowed`` accepts."""
+    hosts = allow_http_hosts
+    if http_allowed is not None and isinstance(value, str) and http_allowed(value):
+        hosts = {*allow_http_hosts, urlsplit(value).hostname or ""}
+    return check_url(value, what=what, error="invalid_request", allow_http_hosts=hosts)
 
 
 @dataclass(frozen=True)
@@ -88,7 +103,8 @@ class OfferReference:
     offer_uri: str | None = None
 
 
-def parse_offer_uri(uri: str, *, allow_http_hosts: Collection[str] = ()) -> OfferReference:
+def parse_offer_uri(uri: str, *, allow_http_hosts: Collection[str] = (),
+                    http_allowed: _HttpAllowed | None = None) -> OfferReference:
     """Read an ``openid-credential-offer://`` URI (or an https link with the same query).
 
     Exactly one of ``credential_offer`` (the JSON, "Sending Credential Offer by Value") and
@@ -115,9 +131,8 @@ def parse_offer_uri(uri: str, *, allow_http_hosts: Collection[str] = ()) -> Offe
     assert by_reference is not None
     if len(by_reference) != 1:
         raise _invalid("credential_offer_uri is repeated")
-    return OfferReference(offer_uri=check_url(
-        by_reference[0], what="credential_offer_uri", error="invalid_request",
-        allow_http_hosts=allow_http_hosts))
+    return OfferReference(offer_uri=_url(by_reference[0], "credential_offer_uri",
+                                         allow_http_hosts, http_allowed))
 
 
 def _first_display(value: Any) -> dict[str, Any] | None:
@@ -215,12 +230,13 @@ def _string_list(value: Any) -> list[str] | None:
     return None
 
 
-def _check_offer(offer: Any, allow_http_hosts: Collection[str]) -> tuple[str, str, Any]:
+def _check_offer(offer: Any, allow_http_hosts: Collection[str],
+                 http_allowed: _HttpAllowed | None) -> tuple[str, str, Any]:
     """The issuer, pre-authorized code and tx_code object of a Credential Offer object."""
     if not isinstance(offer, dict):
         raise _invalid("the credential offer is not a JSON object")
-    issuer = check_url(offer.get("credential_issuer"), what="credential_issuer",
-                       error="invalid_request", allow_http_hosts=allow_http_hosts)
+    issuer = _url(offer.get("credential_issuer"), "credential_issuer", allow_http_hosts,
+                  http_allowed)
     if urlsplit(issuer).query:
         raise _invalid("credential_issuer must not have a query")
     ids = _string_list(offer.get("credential_configuration_ids"))
@@ -242,7 +258,7 @@ def _check_offer(offer: Any, allow_http_hosts: Collection[str]) -> tuple[str, st
 
 async def _token_endpoint(
     fetch: Fetch, metadata: dict[str, Any], issuer: str, grant: dict[str, Any],
-    allow_http_hosts: Collection[str],
+    allow_http_hosts: Collection[str], http_allowed: _HttpAllowed | None,
 ) -> str:
     """The token endpoint, from the metadata of the Authorization Server the issuer names."""
     servers = metadata.get("authorization_servers")
@@ -256,8 +272,7 @@ async def _token_endpoint(
         if hint is not None and hint not in listed:
             raise _invalid("the offer's authorization_server is not one the issuer lists")
         server = hint if isinstance(hint, str) else listed[0]
-    server = check_url(server, what="the authorization server", error="invalid_request",
-                       allow_http_hosts=allow_http_hosts)
+    server = _url(server, "the authorization server", allow_http_hosts, http_allowed)
     as_metadata = await _get_json(fetch, authorization_server_metadata_url(server),
                                   "the authorization server metadata")
     if not isinstance(as_metadata, dict) or as_metadata.get("issuer") != server:
@@ -267,12 +282,13 @@ async def _token_endpoint(
     if isinstance(grant_types, list) and PRE_AUTHORIZED_GRANT not in grant_types:
         raise _invalid("the authorization server does not support the pre-authorized code "
                        "grant")
-    return check_url(as_metadata.get("token_endpoint"), what="token_endpoint",
-                     error="invalid_request", allow_http_hosts=allow_http_hosts)
+    return _url(as_metadata.get("token_endpoint"), "token_endpoint", allow_http_hosts,
+                http_allowed)
 
 
 async def resolve_offer(
-    uri: str, *, fetch: Fetch, allow_http_hosts: Collection[str] = ()
+    uri: str, *, fetch: Fetch, allow_http_hosts: Collection[str] = (),
+    http_allowed: _HttpAllowed | None = None,
 ) -> ResolvedOffer:
     """Read the offer behind ``uri`` and its issuer's metadata, and check them.
 
@@ -281,22 +297,21 @@ async def resolve_offer(
     equal the offer's, compared as strings) and the Authorization Server metadata (RFC 8414).
     Every offered configuration must be in the metadata.
     """
-    reference = parse_offer_uri(uri, allow_http_hosts=allow_http_hosts)
+    reference = parse_offer_uri(uri, allow_http_hosts=allow_http_hosts,
+                                http_allowed=http_allowed)
     offer: Any = reference.offer
     if reference.offer_uri is not None:
         offer = await _get_json(fetch, reference.offer_uri, "the credential offer")
-    issuer, code, tx_code = _check_offer(offer, allow_http_hosts)
+    issuer, code, tx_code = _check_offer(offer, allow_http_hosts, http_allowed)
     metadata = await _get_json(fetch, credential_issuer_metadata_url(issuer),
                                "the credential issuer metadata")
     if not isinstance(metadata, dict) or metadata.get("credential_issuer") != issuer:
         raise _invalid("the issuer metadata does not belong to the offer's credential_issuer")
-    credential_endpoint = check_url(metadata.get("credential_endpoint"),
-                                    what="credential_endpoint", error="invalid_request",
-                                    allow_http_hosts=allow_http_hosts)
+    credential_endpoint = _url(metadata.get("credential_endpoint"), "credential_endpoint",
+                               allow_http_hosts, http_allowed)
     nonce_endpoint = metadata.get("nonce_endpoint")
     if nonce_endpoint is not None:
-        nonce_endpoint = check_url(nonce_endpoint, what="nonce_endpoint",
-                                   error="invalid_request", allow_http_hosts=allow_http_hosts)
+        nonce_endpoint = _url(nonce_endpoint, "nonce_endpoint", allow_http_hosts, http_allowed)
     supported = metadata.get("credential_configurations_supported")
     if not isinstance(supported, dict):
         raise _invalid("the issuer metadata has no credential_configurations_supported")
@@ -307,7 +322,8 @@ async def resolve_offer(
             raise _invalid(f"the offered configuration {cid!r} is not in the issuer metadata")
         configurations[cid] = config
     grant = offer["grants"][PRE_AUTHORIZED_GRANT]
-    token_url = await _token_endpoint(fetch, metadata, issuer, grant, allow_http_hosts)
+    token_url = await _token_endpoint(fetch, metadata, issuer, grant, allow_http_hosts,
+                                      http_allowed)
     return ResolvedOffer(
         offer=offer, credential_issuer=issuer, issuer_metadata=metadata,
         token_endpoint=token_url, credential_endpoint=credential_endpoint,

@@ -19,8 +19,10 @@ Identifier Prefix and Verifier Metadata Management", "Response Mode direct_post"
 - the ``client_id`` in the QR code equals the Request Object's ("Request URI Response");
 - ``response_type`` is ``vp_token``, ``response_mode`` is ``direct_post``, ``response_uri``
   is present (and ``redirect_uri`` is not), is https (plain http only for
-  ``allow_http_hosts``), and is the URL the ``redirect_uri:`` Client Identifier names, so
-  the presentation can only go to the party the holder is shown;
+  ``allow_http_hosts`` and for the URLs ``http_allowed`` accepts: a wallet inside a service
+  passes one that accepts exactly that service's own origin), and is the URL the
+  ``redirect_uri:`` Client Identifier names, so the presentation can only go to the party
+  the holder is shown;
 - ``nonce`` is present (and ``nonce`` and ``state`` use URL-safe characters);
 - ``dcql_query`` is present and well-formed, ``scope`` is not used, and ``transaction_data``
   (unsupported) is refused with ``invalid_transaction_data`` as the spec requires;
@@ -35,7 +37,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -77,9 +79,22 @@ _URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+")
 _SCHEMES = ("openid4vp", "https", "http")
 _JSON_PARAMS = ("dcql_query", "client_metadata")
 
+# Says whether a URL may be used over plain http beyond ``allow_http_hosts``.
+_HttpAllowed = Callable[[str], bool]
+
 
 def _invalid(description: str, error: str = "invalid_request") -> ProtocolError:
     return ProtocolError(error, description)
+
+
+def _url(value: Any, what: str, allow_http_hosts: Collection[str],
+         http_allowed: _HttpAllowed | None) -> str:
+    """``check_url`` (an ``invalid_request``), with plain http also for what
+    ``http_allowed`` accepts."""
+    hosts = allow_http_hosts
+    if http_allowed is not None and isinstance(value, str) and http_allowed(value):
+        hosts = {*allow_http_hosts, urlsplit(value).hostname or ""}
+    return check_url(value, what=what, error="invalid_request", allow_http_hosts=hosts)
 
 
 @dataclass(frozen=True)
@@ -190,6 +205,7 @@ def validate_request(
     *,
     expected_client_id: str | None = None,
     allow_http_hosts: Collection[str] = (),
+    http_allowed: _HttpAllowed | None = None,
     request_uri: str | None = None,
     now: datetime | None = None,
 ) -> PresentationRequest:
@@ -211,8 +227,8 @@ def validate_request(
         raise _invalid("response_mode must be direct_post")
     if "redirect_uri" in params:
         raise _invalid("redirect_uri must not be present with direct_post")
-    response_uri = check_url(params.get("response_uri"), what="response_uri",
-                             error="invalid_request", allow_http_hosts=allow_http_hosts)
+    response_uri = _url(params.get("response_uri"), "response_uri", allow_http_hosts,
+                        http_allowed)
     if client_id != CLIENT_ID_PREFIX + response_uri:
         raise _invalid("client_id does not name the response_uri (redirect_uri prefix)")
     nonce = params.get("nonce")
@@ -254,6 +270,7 @@ async def resolve_request(
     *,
     fetch: Fetch,
     allow_http_hosts: Collection[str] = (),
+    http_allowed: _HttpAllowed | None = None,
     now: datetime | None = None,
 ) -> PresentationRequest:
     """Read the request an ``openid4vp://`` URI carries, by reference (``request_uri``,
@@ -272,8 +289,7 @@ async def resolve_request(
     if reference is not None:
         if "request" in outer:
             raise _invalid("request and request_uri must not both be present")
-        url = check_url(reference, what="request_uri", error="invalid_request",
-                        allow_http_hosts=allow_http_hosts)
+        url = _url(reference, "request_uri", allow_http_hosts, http_allowed)
         response = await fetch(url, accept="application/oauth-authz-req+jwt")
         if not 200 <= response.status < 300:
             raise _invalid(f"the request object could not be read (HTTP {response.status})",
@@ -284,13 +300,15 @@ async def resolve_request(
             raise _invalid("the request object is not a JWT") from exc
         _, claims = read_request_object(text)
         return validate_request(claims, expected_client_id=expected,
-                                allow_http_hosts=allow_http_hosts, request_uri=url, now=now)
+                                allow_http_hosts=allow_http_hosts, http_allowed=http_allowed,
+                                request_uri=url, now=now)
     if "request" in outer:
         _, claims = read_request_object(outer["request"])
         return validate_request(claims, expected_client_id=expected,
-                                allow_http_hosts=allow_http_hosts, now=now)
+                                allow_http_hosts=allow_http_hosts, http_allowed=http_allowed,
+                                now=now)
     return validate_request(_params_from_query(outer), allow_http_hosts=allow_http_hosts,
-                            now=now)
+                            http_allowed=http_allowed, now=now)
 
 
 def _check_binding(request: PresentationRequest, fmt: str, presentation: Any) -> None:

@@ -8,6 +8,8 @@ cores (``vcbadges.issuer``) use its models, its :data:`Session` type and the sta
   :class:`PostgresConfig` from the URL; each gives an engine and session factories.
 - :mod:`~vcbadges.storage.models`: the tables and the portable column types.
 - :mod:`~vcbadges.storage.migrate`: :func:`upgrade` / :func:`downgrade` through Alembic.
+- :mod:`~vcbadges.storage.public_urls`: the public URLs the service has used (imported here so
+  that its table is part of the models' metadata wherever they are used).
 """
 
 from vcbadges.storage.db import (
@@ -18,6 +20,7 @@ from vcbadges.storage.db import (
     database_config,
 )
 from vcbadges.storage.migrate import current_revision, downgrade, heads, upgrade
+from vcbadges.storage.public_urls import public_urls, record_public_url
 
 __all__ = [
     "DatabaseConfig",
@@ -29,4 +32,6 @@ __all__ = [
     "downgrade",
     "current_revision",
     "heads",
+    "public_urls",
+    "record_public_url",
 ]

@@ -39,7 +39,8 @@ from vcbadges.issuer.keystore import MasterKeyStore, load_or_create_master_key
 from vcbadges.issuer.publish import MAX_STALENESS, StatusListPublisher
 from vcbadges.issuer.tenants import is_tenant_name
 from vcbadges.net.fetcher import FetchPolicy, SafeFetcher
-from vcbadges.storage import DatabaseConfig, database_config, upgrade
+from vcbadges.primitives.dates import utcnow
+from vcbadges.storage import DatabaseConfig, database_config, record_public_url, upgrade
 from vcbadges.storage.protocol_state import SQLProtocolStore
 from vcbadges.verifier.listcache import VerifiedListCache
 from vcbadges.verifier.registry import IssuerRegistries
@@ -47,6 +48,7 @@ from vcbadges.wallet import SQLWalletStore
 from vcbadges.web.auth import reading
 from vcbadges.web.bulk import add_bulk_routes, bulk_jobs_ctx
 from vcbadges.web.documents import OwnDocumentsFirst
+from vcbadges.web.exchanges import WALLET_EXCHANGES, WalletExchanges, own_origin_policy
 from vcbadges.web.issuer import create_issuer_app
 from vcbadges.web.keys import (
     BULK_JOBS,
@@ -136,11 +138,23 @@ def keystore_for(settings: Settings) -> MasterKeyStore:
                                                     env_value=settings.master_key))
 
 
+async def _record_public_url(db: DatabaseConfig, base_url: str) -> None:
+    """Record the public URL the service starts under (see :mod:`vcbadges.web.documents`
+    for why), and say so when it is not the one the service used last."""
+    async with db.sessionmaker()() as session, session.begin():
+        earlier = await record_public_url(session, base_url, utcnow())
+    if earlier is not None:
+        log.info("the public URL changed from %s to %s; badges issued under the earlier "
+                 "public URLs are still read as this service's own", earlier, base_url)
+
+
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The database: migrated to the newest schema at start, disposed at cleanup."""
+    """The database: migrated to the newest schema at start (and told the public URL),
+    disposed at cleanup."""
     db = database_for(app[SETTINGS])
     try:
         await upgrade(db)
+        await _record_public_url(db, app[SETTINGS].base_url)
         app[DB] = db
         if app[SETTINGS].demo_tenant:
             await _demo_tenant(app)
@@ -151,8 +165,9 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def fetcher_ctx(app: web.Application) -> AsyncIterator[None]:
     """The SafeFetcher of verification and the DID resolver that reads through it (this
-    service's own documents from its database first), and the wallet's SafeFetcher (the
-    same one unless the wallet's fetch policy differs)."""
+    service's own documents from its database first), the wallet's SafeFetcher (the same
+    one unless the wallet's fetch policy differs), and the wallet's exchanges: that
+    fetcher, and one for this service's own origin only."""
     settings = app[SETTINGS]
     policy = FetchPolicy(allow_http_hosts=settings.fetch_allow_http_hosts,
                          allow_networks=settings.fetch_allow_networks,
@@ -164,8 +179,13 @@ async def fetcher_ctx(app: web.Application) -> AsyncIterator[None]:
         app[FETCHER] = fetcher
         app[WALLET_FETCHER] = fetcher if wallet_policy == policy else (
             await stack.enter_async_context(SafeFetcher(wallet_policy)))
+        own = await stack.enter_async_context(
+            SafeFetcher(own_origin_policy(settings.base_url, wallet_policy)))
+        app[WALLET_EXCHANGES] = WalletExchanges(base_url=settings.base_url, own=own,
+                                                others=app[WALLET_FETCHER])
         documents = OwnDocumentsFirst(base_url=settings.base_url, db=app[DB],
                                       publisher=app[STATUS_LISTS], remote=fetcher)
+        await documents.refresh()
         app[DOCUMENTS] = documents
         app[RESOLVER] = network_resolver(documents)
         app[VERIFIED_LISTS] = VerifiedListCache()

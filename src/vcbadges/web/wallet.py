@@ -19,14 +19,16 @@ its SHA-256); it is returned by every session answer. A missing or wrong token i
 csrf-token-invalid`` (no session at all is ``401``). Creating an account, signing in and
 restoring need no token: there is no session yet.
 
-OpenID4VC. The wallet talks to issuers and verifiers through the wallet's
-:class:`~vcbadges.net.fetcher.SafeFetcher` (``get`` and ``post`` are the cores' ``fetch`` and
-``post``), so every URL an offer or a request names passes the SSRF policy: the wallet's
-fetch policy (``Settings.wallet_fetch_allow_*``), which may differ from the one of
-verification. Credentials are verified as everywhere else in the service: through
-``DOCUMENTS`` (this service's own status lists and DID documents from the database, the
-rest under the verification policy) with the process's ``VERIFIED_LISTS``. A scanned offer
-or request is kept server side under a random ``handle`` (in ``protocol_state``, sealed under
+OpenID4VC. The wallet talks to issuers and verifiers through
+:class:`~vcbadges.web.exchanges.WalletExchanges` (``get`` and ``post`` are the cores' ``fetch``
+and ``post``): this service's own origin (scheme, host and port of its public URL) exactly,
+so that it works with no settings, and every other URL an offer or a request names under the
+SSRF policy of the wallet's :class:`~vcbadges.net.fetcher.SafeFetcher`, the wallet's fetch
+policy (``Settings.wallet_fetch_allow_*``), which may differ from the one of verification.
+Credentials are verified as everywhere else in the service: through ``DOCUMENTS`` (this
+service's own status lists and DID documents from the database, the rest under the
+verification policy) with the process's ``VERIFIED_LISTS``. A scanned offer or request is
+kept server side under a random ``handle`` (in ``protocol_state``, sealed under
 the account's data key, so only that account can use it, for 10 minutes). An offered
 credential is verified (signature, issuer, status, and that it names this wallet's DID)
 before it is stored; one that does not pass is not stored (``422 credential-not-verified``
@@ -90,6 +92,7 @@ from vcbadges.wallet.throttle import SignInThrottle, TooManySignIns
 from vcbadges.web.auth import reading, writing
 from vcbadges.web.bodies import read_object
 from vcbadges.web.display import credential_display, display_image, display_text
+from vcbadges.web.exchanges import WALLET_EXCHANGES
 from vcbadges.web.keys import (
     CLOCK,
     DB,
@@ -99,7 +102,6 @@ from vcbadges.web.keys import (
     RESOLVER,
     SETTINGS,
     VERIFIED_LISTS,
-    WALLET_FETCHER,
     WALLET_SESSION_KEY,
     WALLET_STORE,
     WALLET_UNLOCKS,
@@ -686,8 +688,8 @@ async def _describe_request(request: web.Request, found: PresentationRequest,
 
 
 async def scan(request: web.Request) -> web.Response:
-    fetcher = request.config_dict[WALLET_FETCHER]
-    allow_http = fetcher.policy.allow_http_hosts
+    exchanges = request.config_dict[WALLET_EXCHANGES]
+    allow_http, own = exchanges.allow_http_hosts, exchanges.is_own
     async with _opened(request) as opened:
         body = await read_object(request)
         uri = body.get("uri")
@@ -697,11 +699,13 @@ async def scan(request: web.Request) -> web.Response:
         kind = _kind_of(uri)
         try:
             if kind == "offer":
-                resolved = await resolve_offer(uri, fetch=fetcher.get, allow_http_hosts=allow_http)
+                resolved = await resolve_offer(uri, fetch=exchanges.get,
+                                               allow_http_hosts=allow_http, http_allowed=own)
                 handle = await _keep(request, opened.wallet, _PENDING_OFFER, asdict(resolved))
                 answer = _describe_offer(resolved, handle)
             else:
-                found = await resolve_request(uri, fetch=fetcher.get, allow_http_hosts=allow_http,
+                found = await resolve_request(uri, fetch=exchanges.get, allow_http_hosts=allow_http,
+                                              http_allowed=own,
                                               now=request.config_dict[CLOCK].now())
                 handle = await _keep(request, opened.wallet, _PENDING_REQUEST, asdict(found))
                 answer = await _describe_request(request, found, opened.wallet, handle)
@@ -711,7 +715,7 @@ async def scan(request: web.Request) -> web.Response:
 
 
 async def accept(request: web.Request) -> web.Response:
-    fetcher = request.config_dict[WALLET_FETCHER]
+    exchanges = request.config_dict[WALLET_EXCHANGES]
     async with _opened(request) as opened:
         wallet = opened.wallet
         body = await read_object(request)
@@ -721,7 +725,7 @@ async def accept(request: web.Request) -> web.Response:
             raise _invalid("tx_code is the PIN, a string")
         resolved = ResolvedOffer(**await _kept(request, wallet, _PENDING_OFFER, consume=False))
         try:
-            issued = await accept_offer(resolved, key=wallet.holder_key, post=fetcher.post,
+            issued = await accept_offer(resolved, key=wallet.holder_key, post=exchanges.post,
                                         tx_code=tx_code, now=request.config_dict[CLOCK].now())
         except (ProtocolError, FetchError) as exc:
             raise _exchange_problem(exc) from None
@@ -781,7 +785,8 @@ async def respond_to_request(request: web.Request) -> web.Response:
                                "request", str(exc)) from None
         await _kept(request, wallet, _PENDING_REQUEST, consume=True)
         try:
-            reply = await respond(found, vp_token, post=request.config_dict[WALLET_FETCHER].post)
+            reply = await respond(found, vp_token,
+                                  post=request.config_dict[WALLET_EXCHANGES].post)
         except (ProtocolError, FetchError) as exc:
             raise _exchange_problem(exc) from None
     answer: dict[str, Any] = {"outcome": "sent"}
@@ -796,7 +801,7 @@ async def decline_request(request: web.Request) -> web.Response:
         found = PresentationRequest(**await _kept(request, opened.wallet, _PENDING_REQUEST,
                                                   consume=True))
         try:
-            await decline(found, post=request.config_dict[WALLET_FETCHER].post)
+            await decline(found, post=request.config_dict[WALLET_EXCHANGES].post)
         except (ProtocolError, FetchError) as exc:
             raise _exchange_problem(exc) from None
     return web.json_response({"outcome": "declined"}, headers=_NO_STORE)
