@@ -1,10 +1,13 @@
 """``vcbadges bulk issue`` and ``vcbadges bulk revoke``: bulk jobs from CSV files.
 
 cli.py adds these commands with :func:`add_bulk_commands`. They use the service's settings
-(``VCBADGES_DATA_DIR``, ``VCBADGES_DATABASE_URL``, ``VCBADGES_MASTER_KEY``,
+(``VCBADGES_DATA_DIR`` or ``--data-dir``, ``VCBADGES_DATABASE_URL``, ``VCBADGES_MASTER_KEY``,
 ``VCBADGES_PUBLIC_URL`` ...), so a job issues into the same database, with the same keys and
-status list URLs, as ``vcbadges serve``. Progress goes to stderr: a bar redrawn in place on a
-terminal, a line every few seconds otherwise (a log file).
+status list URLs, as ``vcbadges serve``; they say where that is, and stop when the service's
+data directory is not there rather than start an empty one. ``bulk issue`` records the public
+URL it issues under, so that the service recognises those status lists as its own. Progress
+goes to stderr: a bar redrawn in place on a terminal, a line every few seconds otherwise (a
+log file).
 
 Exit codes, as for the rest of the command line: 0 when every row was issued (or revoked)
 or skipped, 1 when some rows failed (see the result CSV), 2 for a usage or I/O error. An
@@ -32,7 +35,8 @@ from vcbadges.issuer.bulk import (
     bulk_revoke_csv,
     default_job_key,
 )
-from vcbadges.storage import upgrade
+from vcbadges.primitives.dates import utcnow
+from vcbadges.storage import DatabaseConfig, record_public_url, upgrade
 from vcbadges.web.app import database_for, keystore_for
 from vcbadges.web.settings import Settings
 
@@ -146,6 +150,7 @@ def add_bulk_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     issue.add_argument("--base-url", help="public URL of the service, for the status list "
                                           "URLs in the badges (default: VCBADGES_PUBLIC_URL)")
     issue.add_argument("--quiet", action="store_true", help="no progress bar")
+    _data_dir_option(issue)
     issue.set_defaults(run=run_bulk_issue)
 
     revoke = sub.add_parser(
@@ -159,12 +164,36 @@ def add_bulk_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
                         help="the result CSV (default: FILE with .result.csv)")
     revoke.add_argument("--reason", help="the reason recorded for rows without their own")
     revoke.add_argument("--quiet", action="store_true", help="no progress bar")
+    _data_dir_option(revoke)
     revoke.set_defaults(run=run_bulk_revoke)
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="the data directory of the service (default: VCBADGES_DATA_DIR, "
+                             "else ./vcbadges-data); it must exist")
 
 
 def _error(message: str) -> int:
     sys.stderr.write(f"vcbadges: {message}\n")
     return EXIT_USAGE
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The service's settings (``--data-dir`` first); ``ValueError`` when its data directory
+    is missing (see :meth:`Settings.missing_storage`) or a setting is bad."""
+    settings = Settings.from_env(os.environ,
+                                 data_dir=Path(args.data_dir) if args.data_dir else None)
+    problem = settings.missing_storage()
+    if problem is not None:
+        raise ValueError(f"{problem}: run this where vcbadges serve keeps its data, or give "
+                         "--data-dir DIR (or VCBADGES_DATA_DIR)")
+    return settings
+
+
+async def _record(db: DatabaseConfig, base_url: str) -> None:
+    async with db.sessionmaker()() as session, session.begin():
+        await record_public_url(session, base_url, utcnow())
 
 
 def _result_path(args: argparse.Namespace) -> Path:
@@ -190,7 +219,7 @@ async def run_bulk_issue(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 0 or args.batch_size < 1:
         return _error("--workers must not be negative and --batch-size must be positive")
     try:
-        settings = Settings.from_env(os.environ)
+        settings = _settings(args)
         achievement = _achievement(args.achievement)
         db = database_for(settings)
     except (OSError, ValueError) as exc:
@@ -200,6 +229,7 @@ async def run_bulk_issue(args: argparse.Namespace) -> int:
     label = args.achievement if isinstance(achievement, str) else str(achievement.get("id"))
     job = args.job or default_job_key(label, args.file)
     err = sys.stderr
+    err.write(f"vcbadges: using {settings.storage_location()}\n")
     if not args.base_url and settings.public_url is None:
         err.write(f"vcbadges: warning: VCBADGES_PUBLIC_URL is not set; the badges' status "
                   f"lists will be announced at {base_url}\n")
@@ -208,6 +238,7 @@ async def run_bulk_issue(args: argparse.Namespace) -> int:
     try:
         keystore = keystore_for(settings)
         await upgrade(db)
+        await _record(db, base_url)
         summary: BulkResult = await bulk_issue_csv(
             db, args.tenant, args.file, result, achievement=achievement, keystore=keystore,
             base_url=base_url, job=job, workers=args.workers, batch_size=args.batch_size,
@@ -243,12 +274,13 @@ async def run_bulk_issue(args: argparse.Namespace) -> int:
 async def run_bulk_revoke(args: argparse.Namespace) -> int:
     """``vcbadges bulk revoke``; returns the exit code."""
     try:
-        settings = Settings.from_env(os.environ)
+        settings = _settings(args)
         db = database_for(settings)
     except ValueError as exc:
         return _error(str(exc))
     result = _result_path(args)
     err = sys.stderr
+    err.write(f"vcbadges: using {settings.storage_location()}\n")
     err.write(f"results in {result}\n")
     bar = None if args.quiet else ProgressBar("revoking")
     try:

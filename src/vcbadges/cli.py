@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import getpass
+import ipaddress
 import json
 import logging
 import multiprocessing
@@ -19,10 +20,11 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -30,16 +32,25 @@ from vcbadges._api import issue, issue_jwt, present, verify
 from vcbadges.bulkcli import add_bulk_commands
 from vcbadges.credentials.baking import bake_png, bake_svg, unbake
 from vcbadges.credentials.sample import sample_badge
-from vcbadges.errors import JSONInputError, KeyFormatError, VCBadgesError
+from vcbadges.errors import (
+    FetchError,
+    JSONInputError,
+    KeyFormatError,
+    StatusError,
+    StorageError,
+    VCBadgesError,
+)
 from vcbadges.issuer.hosting import DEMO_TENANT
 from vcbadges.issuer.keystore import KeyStore
 from vcbadges.issuer.status import StatusChange, StatusPurpose, set_status, status_list_url
 from vcbadges.issuer.tenants import create_tenant, tenant_by_name
+from vcbadges.net.fetcher import FetchPolicy, FetchResponse
 from vcbadges.net.ondemand import OnDemandFetcher
 from vcbadges.primitives.jsonlimits import loads_strict
-from vcbadges.primitives.keyfile import read_key_file, write_key_file
+from vcbadges.primitives.keyfile import MIN_PASSPHRASE, read_key_file, write_key_file
 from vcbadges.primitives.keys import SigningKey, generate_key
 from vcbadges.proofs.di import SUITES
+from vcbadges.proofs.jose import looks_like_jwt
 from vcbadges.report import Check, Outcome, PresentationReport, VerificationReport
 from vcbadges.storage import DatabaseConfig, upgrade
 from vcbadges.verifier.registry import IssuerRegistries
@@ -61,18 +72,21 @@ def _fail(message: str) -> NoReturn:
     raise UsageError(message)
 
 
-def _passphrase(*, confirm: bool) -> bytes:
+def _passphrase(*, new: bool) -> bytes:
+    """The passphrase of a key file; for a ``new`` one, asked twice and at least
+    :data:`MIN_PASSPHRASE` characters long (the wallet's minimum)."""
     value = os.environ.get(PASSPHRASE_ENV)
-    if value:
-        return value.encode("utf-8")
-    if not sys.stdin.isatty():
-        _fail(f"a passphrase is needed: set {PASSPHRASE_ENV} or run in a terminal")
-    first = getpass.getpass("Key passphrase: ")
-    if confirm and getpass.getpass("Repeat passphrase: ") != first:
-        _fail("the passphrases do not match")
-    if not first:
-        _fail("the passphrase is empty")
-    return first.encode("utf-8")
+    if not value:
+        if not sys.stdin.isatty():
+            _fail(f"a passphrase is needed: set {PASSPHRASE_ENV} or run in a terminal")
+        value = getpass.getpass("Key passphrase: ")
+        if new and getpass.getpass("Repeat passphrase: ") != value:
+            _fail("the passphrases do not match")
+        if not value:
+            _fail("the passphrase is empty")
+    if new and len(value) < MIN_PASSPHRASE:
+        _fail(f"the passphrase of a new key file needs at least {MIN_PASSPHRASE} characters")
+    return value.encode("utf-8")
 
 
 def _read_text(path: str) -> str:
@@ -97,7 +111,7 @@ def _load_key(path: str) -> SigningKey:
         encrypted = json.loads(file.read_bytes()).get("encrypted") is not False
     except (ValueError, AttributeError, OSError):
         encrypted = True  # Let the key-file reader report what is wrong with it.
-    return read_key_file(file, passphrase=_passphrase(confirm=False) if encrypted else None)
+    return read_key_file(file, passphrase=_passphrase(new=False) if encrypted else None)
 
 
 def _print_json(value: Any) -> None:
@@ -108,11 +122,37 @@ _MARKS = {Outcome.PASSED: "ok", Outcome.FAILED: "FAILED", Outcome.ERROR: "ERROR"
           Outcome.SKIPPED: "skipped"}
 
 
+# Where the OB 3.0 structure says the start of validity is missing (VCDM 2.0, VCDM 1.1).
+_START_OF_VALIDITY = ("validFrom", "issuanceDate")
+
+
+def _schema_issues(rep: VerificationReport | PresentationReport) -> list[dict[str, Any]]:
+    schema = next((c for c in rep.checks if c.id == "schema"), None)
+    issues = schema.detail.get("issues") if schema is not None else None
+    return [i for i in issues if isinstance(i, dict)] if isinstance(issues, list) else []
+
+
+def _check_lines(check: Check, issues: list[dict[str, Any]]) -> list[str]:
+    """The lines of one check: its message, every schema problem, and what the report does
+    not say in words when the start of validity is missing (its check passes then)."""
+    message = check.message
+    if check.id == "schema" and len(issues) > 1:
+        message = f"{len(issues)} problems"
+    if check.id == "validity" and check.code == "ok":
+        missing = [i["path"] for i in issues if i.get("path") in _START_OF_VALIDITY]
+        if missing:
+            message = f"no {missing[0]}: the credential does not say from when it is valid"
+    lines = [f"[{_MARKS[check.outcome]:>7}] {check.id:<20} {check.code}: {message}"]
+    if check.id == "schema" and len(issues) > 1:
+        lines += [f"{'':30}{i.get('path') or '(document)'}: {i.get('message')}" for i in issues]
+    return lines
+
+
 def _print_report(rep: VerificationReport | PresentationReport, indent: str = "") -> None:
     verdict = "VALID" if rep.verified else "NOT VALID"
     kind = "presentation" if isinstance(rep, PresentationReport) else "credential"
     out = sys.stdout
-    out.write(f"{indent}{verdict}: {kind} {rep.document_id or ''}\n")
+    out.write(f"{indent}{verdict}: {kind} {rep.document_id or '(no id)'}\n")
     if isinstance(rep, VerificationReport) and rep.credential:
         c = rep.credential
         for label, key in (("badge", "name"), ("achievement", "achievement"),
@@ -120,9 +160,10 @@ def _print_report(rep: VerificationReport | PresentationReport, indent: str = ""
             if c.get(key):
                 out.write(f"{indent}  {label:<12}{c[key]}\n")
         out.write(f"{indent}  {_issuer_line(rep)}\n")
+    issues = _schema_issues(rep)
     for check in rep.checks:
-        out.write(f"{indent}  [{_MARKS[check.outcome]:>7}] {check.id:<20} {check.code}: "
-                  f"{check.message}\n")
+        for line in _check_lines(check, issues):
+            out.write(f"{indent}  {line}\n")
     for warning in rep.warnings:
         out.write(f"{indent}  warning: {warning.code}: {warning.message}\n")
     if isinstance(rep, PresentationReport):
@@ -149,7 +190,7 @@ async def _cmd_keys_new(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists():
         _fail(f"{out} already exists; refusing to overwrite a key file")
-    passphrase = None if args.unencrypted else _passphrase(confirm=True)
+    passphrase = None if args.unencrypted else _passphrase(new=True)
     try:
         write_key_file(out, key, passphrase=passphrase, unencrypted=args.unencrypted)
     except OSError as exc:
@@ -162,13 +203,19 @@ async def _cmd_issue(args: argparse.Namespace) -> int:
     credential = _read_json(args.credential)
     if not isinstance(credential, dict):
         _fail("the credential must be a JSON object")
+    if "proof" in credential:
+        _fail(f"{args.credential} is signed already (it has a proof); issue signs an unsigned "
+              "credential")
+    if args.suite and args.format != "di":
+        _fail("--suite applies to Data Integrity proofs, not to JWTs")
     key = _load_key(args.key)
-    if args.format == "di":
-        _print_json(await issue(credential, key=key, cryptosuite=args.suite))
-    else:
-        if args.suite:
-            _fail("--suite applies to Data Integrity proofs, not to JWTs")
-        sys.stdout.write(await issue_jwt(credential, key=key, format=args.format) + "\n")
+    try:
+        if args.format == "di":
+            _print_json(await issue(credential, key=key, cryptosuite=args.suite))
+        else:
+            sys.stdout.write(await issue_jwt(credential, key=key, format=args.format) + "\n")
+    except ValueError as exc:  # A suite for another kind of key.
+        _fail(str(exc))
     return EXIT_OK
 
 
@@ -188,10 +235,98 @@ def _trust_list(path: str) -> TrustList:
         _fail(exc.message)
 
 
+def _host_and_port(entry: str) -> tuple[str, int | None]:
+    """``HOST``, ``HOST:PORT`` or ``[IPv6]:PORT`` (a bare IPv6 address is a host)."""
+    try:
+        return str(ipaddress.ip_address(entry)), None
+    except ValueError:
+        pass
+    try:
+        parts = urlsplit("//" + entry)
+        port = parts.port
+    except ValueError:
+        _fail(f"{entry!r} is not HOST or HOST:PORT")
+    if not parts.hostname or parts.path or parts.query or parts.username is not None:
+        _fail(f"{entry!r} is not HOST or HOST:PORT")
+    return parts.hostname.rstrip("."), port
+
+
+def _http_allowance(entries: Iterable[str]) -> dict[str, frozenset[int] | None]:
+    """The hosts plain http may reach, each with the ports it may reach them at (None: any)."""
+    allowed: dict[str, frozenset[int] | None] = {}
+    for entry in entries:
+        if not entry.strip():
+            continue
+        host, port = _host_and_port(entry.strip().lower())
+        known = allowed.get(host, frozenset())
+        allowed[host] = None if port is None or known is None else known | {port}
+    return allowed
+
+
+def _allowed_networks(entries: Iterable[str]) -> tuple[ipaddress.IPv4Network |
+                                                       ipaddress.IPv6Network, ...]:
+    networks = []
+    for entry in entries:
+        if entry.strip():
+            try:
+                networks.append(ipaddress.ip_network(entry.strip()))
+            except ValueError as exc:
+                _fail(f"{entry.strip()!r} is not a network (CIDR): {exc}")
+    return tuple(networks)
+
+
+def _split(value: str | None) -> list[str]:
+    return (value or "").split(",")
+
+
+class _HttpPorts:
+    """Verification's fetcher, reading plain http only at the ports named for a host: the
+    fetch policy allows plain http per host, and ``--allow-http-host HOST:PORT`` means that
+    one service. The final URL after redirects is held to the same rule."""
+
+    def __init__(self, fetcher: OnDemandFetcher,
+                 ports: Mapping[str, frozenset[int] | None]) -> None:
+        self._fetcher = fetcher
+        self._ports = ports
+
+    def _check(self, url: str) -> None:
+        try:
+            parts = urlsplit(url)
+            port = parts.port or 80
+        except ValueError:
+            return  # The fetcher refuses it.
+        ports = self._ports.get((parts.hostname or "").rstrip("."))
+        if parts.scheme.lower() == "http" and ports is not None and port not in ports:
+            raise FetchError(f"{parts.hostname}: plain http is allowed only at port "
+                             f"{', '.join(str(p) for p in sorted(ports))}",
+                             code="fetch_scheme_not_allowed")
+
+    async def get(self, url: str, *, accept: str = "application/json") -> FetchResponse:
+        self._check(url)
+        response = await self._fetcher.get(url, accept=accept)
+        self._check(response.url)
+        return response
+
+    async def get_json(self, url: str, *, accept: str = "application/json") -> Any:
+        return (await self.get(url, accept=accept)).json()
+
+
+def _unread_status_lists(rep: VerificationReport | PresentationReport) -> bool:
+    subs = rep.credentials if isinstance(rep, PresentationReport) else []
+    return any(c.code == "status_list_unreachable" for c in rep.checks) or any(
+        _unread_status_lists(sub) for sub in subs)
+
+
 async def _cmd_verify(args: argparse.Namespace) -> int:
     data = _read_bytes(args.file)
-    fetcher = OnDemandFetcher()
-    registries = IssuerRegistries.from_locations(args.registry, fetcher=fetcher)
+    http = _http_allowance([*_split(os.environ.get("VCBADGES_FETCH_ALLOW_HTTP_HOSTS")),
+                            *args.allow_http_host])
+    networks = _allowed_networks([*_split(os.environ.get("VCBADGES_FETCH_ALLOW_NETWORKS")),
+                                  *args.allow_network])
+    fetcher = OnDemandFetcher(FetchPolicy(allow_http_hosts=frozenset(http),
+                                          allow_networks=networks))
+    source = _HttpPorts(fetcher, http)
+    registries = IssuerRegistries.from_locations(args.registry, fetcher=source)
     if args.trust:
         # Read now, so that a bad trust list is a usage error; consulted first, as the
         # user's own list is the most authoritative.
@@ -200,7 +335,7 @@ async def _cmd_verify(args: argparse.Namespace) -> int:
         registries = IssuerRegistries.combine(trusted, registries)
     try:
         rep = await verify(data, challenge=args.challenge, domain=args.domain,
-                           registries=registries, fetcher=fetcher,
+                           registries=registries, fetcher=source,
                            holder_must_be_subject=not args.no_holder_binding)
     finally:
         await fetcher.close()
@@ -210,6 +345,10 @@ async def _cmd_verify(args: argparse.Namespace) -> int:
         _print_json(rep.to_json())
     else:
         _print_report(rep)
+    if _unread_status_lists(rep) and not (http or networks):
+        sys.stderr.write("vcbadges: a status list could not be read; for a badge of a local "
+                         "or development service, allow it with --allow-http-host HOST[:PORT] "
+                         "and --allow-network CIDR\n")
     return EXIT_OK if rep.verified else EXIT_INVALID
 
 
@@ -225,11 +364,27 @@ async def _cmd_present(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _signed_credential(path: str) -> str:
+    """The text of a signed credential (JSON with a proof, or a compact JWT) to bake."""
+    text = _read_text(path).strip()
+    if looks_like_jwt(text):
+        return text
+    document = _read_json(path)
+    if not isinstance(document, dict):
+        _fail(f"{path} is not a credential (a JSON object or a JWT)")
+    if "proof" not in document:
+        _fail(f"{path} is not signed (it has no proof); sign it with vcbadges issue first")
+    return text
+
+
 async def _cmd_bake(args: argparse.Namespace) -> int:
     image = _read_bytes(args.image)
-    credential = _read_text(args.credential).strip()
-    baked = (bake_svg(image, credential) if image.lstrip()[:1] == b"<"
-             else bake_png(image, credential))
+    credential = _signed_credential(args.credential)
+    try:
+        baked = (bake_svg(image, credential) if image.lstrip()[:1] == b"<"
+                 else bake_png(image, credential))
+    except VCBadgesError as exc:
+        _fail(f"cannot bake {args.image}: {exc.message}")
     out = Path(args.out)
     if out.exists():
         _fail(f"{out} already exists; refusing to overwrite it")
@@ -365,18 +520,39 @@ async def _cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _existing_service(args: argparse.Namespace, *, create: bool = False) -> Settings:
+    """The settings of the service a command works on: its data directory must be there
+    (see :meth:`Settings.missing_storage`) unless ``create`` says to start a new one."""
+    settings = _settings(data_dir=Path(args.data_dir) if args.data_dir else None)
+    problem = settings.missing_storage()
+    if problem is not None and not create:
+        more = "; or add --create to start a new one" if args.command == "tenant" else ""
+        _fail(f"{problem}: run this where vcbadges serve keeps its data, or give --data-dir "
+              f"DIR (or VCBADGES_DATA_DIR){more}")
+    return settings
+
+
 async def _cmd_tenant_create(args: argparse.Namespace) -> int:
-    async with _service_storage(_settings()) as (db, keystore):
-        async with db.sessionmaker()() as session, session.begin():
-            try:
+    settings = _existing_service(args, create=args.create)
+    taken = f"there is already a tenant named {args.name!r} in {settings.database_location()}"
+    async with _service_storage(settings) as (db, keystore):
+        try:
+            async with db.sessionmaker()() as session, session.begin():
+                if await tenant_by_name(session, args.name) is not None:
+                    _fail(taken)
                 tenant, api_key = await create_tenant(session, args.name, keystore=keystore,
                                                       did_web_host=args.did_web,
                                                       display_name=args.display_name)
-            except ValueError as exc:
-                _fail(str(exc))
+        except ValueError as exc:
+            _fail(str(exc))
+        except StorageError as exc:
+            if exc.code != "conflict":  # Created by someone else at the same moment.
+                raise
+            _fail(taken)
     out = sys.stdout
     shown = f" ({tenant.display_name})" if tenant.display_name else ""
     out.write(f"tenant {tenant.name}{shown}: {tenant.did}\n")
+    out.write(f"stored in {settings.storage_location()}\n")
     if tenant.did_web_host is not None:
         out.write(f"serve its DID document at https://{tenant.did_web_host}/{tenant.name}"
                   "/did.json (vcbadges serve does, at /<tenant>/did.json)\n")
@@ -391,16 +567,25 @@ _STATUS_DONE = {"revoke": "revoked", "suspend": "suspended", "unsuspend": "unsus
 
 
 async def _cmd_status(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = _existing_service(args)
     purpose, value = _STATUS_ACTIONS[args.action]
     async with _service_storage(settings) as (db, _):
         async with db.sessionmaker()() as session, session.begin():
             tenant = await tenant_by_name(session, args.tenant)
             if tenant is None:
-                _fail(f"there is no tenant named {args.tenant!r}")
-            change: StatusChange = await set_status(
-                session, tenant, args.credential_id, purpose=purpose, value=value,
-                actor="cli", reason=args.reason)
+                _fail(f"there is no tenant named {args.tenant!r} in "
+                      f"{settings.database_location()}")
+            try:
+                change: StatusChange = await set_status(
+                    session, tenant, args.credential_id, purpose=purpose, value=value,
+                    actor="cli", reason=args.reason)
+            except (StorageError, StatusError) as exc:
+                if exc.code == "not_found":
+                    _fail(f"tenant {args.tenant!r} has no credential {args.credential_id!r} in "
+                          f"{settings.database_location()}")
+                if exc.code == "no_status_entry":
+                    _fail(exc.message)
+                raise
     where = (f"{status_list_url(settings.base_url, change.status_list.id)} "
              f"index {change.index}")
     if change.changed:
@@ -408,7 +593,14 @@ async def _cmd_status(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(f"{args.credential_id} was already {_STATUS_DONE[args.action]} "
                          f"({where})\n")
+    sys.stdout.write(f"in {settings.database_location()}\n")
     return EXIT_OK
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="the data directory of the service (default: VCBADGES_DATA_DIR, "
+                             "else ./vcbadges-data); it must exist")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -450,6 +642,13 @@ def _parser() -> argparse.ArgumentParser:
     ver.add_argument("--no-holder-binding", action="store_true",
                      help="accept a presentation whose holder is not the subject of its "
                           "credentials")
+    ver.add_argument("--allow-http-host", action="append", default=[], metavar="HOST[:PORT]",
+                     help="read status lists and DID documents over plain http from HOST (at "
+                          "PORT only, when given), e.g. a local vcbadges serve; repeatable "
+                          "(also VCBADGES_FETCH_ALLOW_HTTP_HOSTS, comma separated)")
+    ver.add_argument("--allow-network", action="append", default=[], metavar="CIDR",
+                     help="allow the private or loopback addresses of CIDR, e.g. "
+                          "127.0.0.1/32; repeatable (also VCBADGES_FETCH_ALLOW_NETWORKS)")
     ver.set_defaults(run=_cmd_verify)
 
     pre = sub.add_parser("present", help="sign a presentation of credentials")
@@ -493,6 +692,10 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--did-web", metavar="HOST",
                         help="issue as did:web:HOST:NAME (the service hosts its DID document) "
                              "instead of did:key")
+    _data_dir_option(create)
+    create.add_argument("--create", action="store_true",
+                        help="start a new data directory (database and master key) if there "
+                             "is none yet")
     create.set_defaults(run=_cmd_tenant_create)
 
     status = sub.add_parser("status", help="revoke, suspend or unsuspend an issued credential")
@@ -501,6 +704,7 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--tenant", default=DEMO_TENANT,
                         help=f"the issuing tenant (default: {DEMO_TENANT})")
     status.add_argument("--reason", help="why (kept in the audit record)")
+    _data_dir_option(status)
     status.set_defaults(run=_cmd_status)
     return parser
 

@@ -107,8 +107,9 @@ async def test_tenant_create_and_status_commands(service_env: Service, client: C
     did = out.split(": ", 1)[1].split("\n", 1)[0]
     assert did.startswith("did:key:")
 
-    assert await _cli("tenant", "create", "registrar") == 1
-    assert capsys.readouterr().err.startswith("vcbadges: conflict: ")
+    assert await _cli("tenant", "create", "registrar") == 2
+    assert capsys.readouterr().err.startswith(
+        "vcbadges: there is already a tenant named 'registrar' in ")
     assert await _cli("tenant", "create", "Not A Slug") == 2
     assert capsys.readouterr().err.count("\n") == 1
     assert await _cli("tenant", "create", "webby", "--did-web", "badges.example.edu") == 0
@@ -136,10 +137,13 @@ async def test_tenant_create_and_status_commands(service_env: Service, client: C
 
     assert await _cli("status", "revoke", credential["id"], "--tenant", "registrar") == 0
     assert "was already revoked" in capsys.readouterr().out
-    assert await _cli("status", "revoke", "urn:uuid:unknown", "--tenant", "registrar") == 1
-    assert capsys.readouterr().err == "vcbadges: not_found: no such credential\n"
+    assert await _cli("status", "revoke", "urn:uuid:unknown", "--tenant", "registrar") == 2
+    assert capsys.readouterr().err == ("vcbadges: tenant 'registrar' has no credential "
+                                       "'urn:uuid:unknown' in the database of "
+                                       "VCBADGES_DATABASE_URL\n")
     assert await _cli("status", "revoke", credential["id"], "--tenant", "nobody") == 2
-    assert capsys.readouterr().err == "vcbadges: there is no tenant named 'nobody'\n"
+    assert capsys.readouterr().err == ("vcbadges: there is no tenant named 'nobody' in the "
+                                       "database of VCBADGES_DATABASE_URL\n")
     assert await _cli("status", "unrevoke", credential["id"]) == 2
 
 

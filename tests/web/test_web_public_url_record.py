@@ -5,15 +5,29 @@ recorded by another process after it started."""
 
 from __future__ import annotations
 
+import asyncio
+import csv
 import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from aiohttp import ClientSession, web
-from web_support import LEARNER, badge, bound_socket, check, issue, running_service, verify
+from web_support import (
+    LEARNER,
+    MASTER_KEY_TEXT,
+    badge,
+    bearer,
+    bound_socket,
+    check,
+    issue,
+    running_service,
+    verify,
+)
 
+from vcbadges.cli import main
 from vcbadges.storage import public_urls, record_public_url
 from vcbadges.web.app import create_app
 from vcbadges.web.documents import OwnDocumentsFirst
@@ -75,3 +89,37 @@ async def test_two_services_on_one_database_read_each_others_lists_as_their_own(
         finally:
             await runner.cleanup()
             sock.close()
+
+
+async def test_a_bulk_job_under_another_url_records_it(tmp_path: Path, client: ClientSession,
+                                                       monkeypatch: pytest.MonkeyPatch):
+    elsewhere = "https://bulk.example.test"
+    async with running_service(tmp_path, fetch_allow_http_hosts=frozenset(),
+                               fetch_allow_networks=()) as service:
+        _, api_key = await service.tenant("acme")
+        async with client.post(service.url + "/issuer/achievements", headers=bearer(api_key),
+                               json={"slug": "first", "achievement": {
+                                   "name": "First", "description": "d",
+                                   "criteria": {"narrative": "c"}}}) as response:
+            assert response.status == 201
+        for name in ("VCBADGES_DATABASE_URL", "VCBADGES_DATABASE_SCHEMA", "VCBADGES_PUBLIC_URL"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("VCBADGES_DATABASE_URL", service.settings.database)
+        if service.settings.database_schema:
+            monkeypatch.setenv("VCBADGES_DATABASE_SCHEMA", service.settings.database_schema)
+        monkeypatch.setenv("VCBADGES_MASTER_KEY", MASTER_KEY_TEXT)
+        rows = tmp_path / "rows.csv"
+        rows.write_text(f"row_id,recipient\n1,{LEARNER}\n", encoding="utf-8")
+        code = await asyncio.to_thread(main, [
+            "bulk", "issue", str(rows), "--achievement", "first", "--tenant", "acme",
+            "--base-url", elsewhere, "--workers", "0", "--quiet"])
+        assert code == 0
+        with (tmp_path / "rows.result.csv").open(encoding="utf-8") as handle:
+            (row,) = csv.DictReader(handle)
+        async with client.get(f"{service.url}/issuer/credentials/{quote(row['credential_id'])}",
+                              headers=bearer(api_key)) as response:
+            credential = (await response.json())["verifiableCredential"]
+        assert credential["credentialStatus"][0]["statusListCredential"].startswith(elsewhere)
+        status, report = await verify(client, service, credential)
+        assert status == 200, report
+        assert check(report, "status_revocation") == ("passed", "not_revoked")

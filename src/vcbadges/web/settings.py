@@ -36,6 +36,8 @@ class Settings:
 
     ``public_url`` is the origin other parties use to reach this service (status list URLs,
     did:web documents and OpenID4VC metadata embed it); it defaults to the listening address.
+    The service records every public URL it starts under, so that it still reads the status
+    lists of badges issued under an earlier one as its own.
     ``status_list_max_age`` (seconds) is the ``Cache-Control: max-age`` of status list
     credentials: how long a verifier may keep using a list before it sees a revocation.
     ``challenge_ttl`` (seconds) is how long a verifier challenge stays usable.
@@ -51,7 +53,8 @@ class Settings:
     its database. ``wallet_fetch_allow_http_hosts`` and ``wallet_fetch_allow_networks``
     loosen what the wallet's OpenID4VC exchanges may reach (issuers and verifiers named by
     codes a signed-in holder scanned); ``None`` (the default) means the same as the
-    verification allowances.
+    verification allowances. The wallet never needs them for this service itself, which it
+    reaches at exactly the origin of ``base_url`` (see :mod:`vcbadges.web.exchanges`).
 
     ``issuer_registries`` are the files and https URLs of the issuer registries (registry
     documents or lists of registries of the Digital Credentials Consortium, or trust lists)
@@ -101,11 +104,49 @@ class Settings:
     def database(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite+aiosqlite:///{(self.data_dir / 'vcbadges.db').resolve()}"
+        return f"sqlite+aiosqlite:///{self.database_path.resolve()}"
 
     @property
     def master_key_path(self) -> Path:
         return self.data_dir / "master.key"
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite file in the data directory (used when no database URL is set)."""
+        return self.data_dir / "vcbadges.db"
+
+    def database_location(self) -> str:
+        """Where the service's database is, in words."""
+        if self.database_url:
+            return "the database of VCBADGES_DATABASE_URL"
+        return f"the data directory {self.data_dir.resolve()}"
+
+    def storage_location(self) -> str:
+        """Where the service's database and master key are, in words."""
+        if self.database_url is None and self.master_key is None:
+            return self.database_location()
+        master_key = ("VCBADGES_MASTER_KEY" if self.master_key
+                      else str(self.master_key_path.resolve()))
+        return f"{self.database_location()} with the master key of {master_key}"
+
+    def missing_storage(self) -> str | None:
+        """What of an existing service's storage is missing (the data directory, its
+        database, its master key), or None.
+
+        ``vcbadges serve`` creates them on first start. Commands that work on an existing
+        service (``tenant``, ``status``, ``bulk``) ask this first, so that one run in another
+        folder stops instead of starting a new, empty service there (and a new master key
+        beside an existing database would make its tenants' keys unreadable).
+        """
+        where = self.data_dir.resolve()
+        uses_dir = self.database_url is None or self.master_key is None
+        if uses_dir and not self.data_dir.is_dir():
+            return f"there is no data directory {where}"
+        if self.database_url is None and not self.database_path.is_file():
+            return f"the data directory {where} holds no database (vcbadges.db)"
+        if self.master_key is None and not self.master_key_path.is_file():
+            return f"the data directory {where} holds no master key (master.key)"
+        return None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: object) -> Settings:
