@@ -185,3 +185,17 @@ def test_the_reading_knows_every_definition_of_an_interpreted_term_in_the_bundle
             elif term[:1].islower():
                 # Another name for an interpreted property would hide it from the checks.
                 assert iri not in interpreted_iris, (path.name, term, iri)
+
+
+async def test_validity_says_when_a_credential_states_no_period_and_needs_one() -> None:
+    key = Ed25519SigningKey.from_seed(bytes(range(32)))
+    badge = sample_badge(issuer=key.controller, subject="did:example:learner",
+                         valid_from=ISSUED).to_json()
+    badge.pop("validFrom")
+    timeless = await add_proof(badge, key=key, loader=StaticLoader(), now=ISSUED)
+    check = (await verify(timeless, now=NOW)).check("validity")
+    assert (check.outcome.value, check.message) == ("passed", "states no validity period")
+    old = dict(badge, **{"@context": [VC_V1, *badge["@context"][1:]]})
+    undated = await add_proof(old, key=key, loader=StaticLoader(), now=ISSUED)
+    check = (await verify(undated, now=NOW)).check("validity")
+    assert (check.outcome.value, check.code) == ("failed", "missing_valid_from")

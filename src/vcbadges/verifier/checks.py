@@ -136,10 +136,21 @@ async def issuer_listing_check(issuer: str, claimed: str | None, options: Verify
 
 
 def validity_check(document: dict[str, Any], now: datetime, skew: timedelta) -> Check:
+    """The credential is valid now, by the dates its data model defines.
+
+    VCDM 1.1 requires ``issuanceDate``; VCDM 2.0 makes both dates optional, so a credential
+    that states none is valid at any time, and the message says so rather than claiming a
+    period it does not have.
+    """
     try:
         start, end = vcdm.validity_window(document)
+        version = vcdm.version_of(document)
     except VCBadgesError as exc:
         return from_error(r.VALIDITY, exc)
+    if start is None and version == "1.1":
+        return failed(r.VALIDITY, r.MISSING_VALID_FROM, "a VCDM 1.1 credential needs issuanceDate")
+    if start is None and end is None:
+        return Check(r.VALIDITY, Outcome.PASSED, r.OK, "states no validity period")
     if start is not None and is_before(now, start, skew):
         return failed(r.VALIDITY, r.NOT_YET_VALID, f"not valid before {start.isoformat()}")
     if end is not None and is_after(now, end, skew):

@@ -80,7 +80,13 @@ from vcbadges.oid4vp.dcql import OPEN_BADGE_TYPE, credential_view
 from vcbadges.primitives.jsonlimits import loads_strict
 from vcbadges.primitives.keys import Algorithm
 from vcbadges.proofs.jose import looks_like_jwt
-from vcbadges.report import ISSUER_TRUST, Outcome, PresentationReport, VerificationReport
+from vcbadges.report import (
+    ADVISORY_CHECKS,
+    ISSUER_TRUST,
+    Outcome,
+    PresentationReport,
+    VerificationReport,
+)
 from vcbadges.storage import queries
 from vcbadges.wallet import (
     CredentialRecord,
@@ -651,8 +657,9 @@ def _standing(report: VerificationReport) -> str:
     check could not be made, such as a status list that could not be read)."""
     if report.verified:
         return "valid"
+    # Whether a registry lists the issuer is a verdict of its own, never the badge's standing.
     failures = {check.id: check.code for check in report.checks
-                if check.outcome is Outcome.FAILED}
+                if check.outcome is Outcome.FAILED and check.id not in ADVISORY_CHECKS}
     for check_id, code, word in _STANDINGS:
         if failures.get(check_id) == code:
             return word
