@@ -53,7 +53,9 @@ async def wallet_with_account(browser: Browser, base: str, watch: Watch) -> tupl
 
 
 async def paste_import(wallet: Page, credential: Any) -> None:
-    await wallet.goto(wallet.url.split("#")[0] + "#/more")
+    # A hash change, not goto: Playwright may take the page to be on #/more already.
+    await wallet.evaluate("location.hash = '#/more'")
+    await expect(wallet.locator("#import-text")).to_be_visible(timeout=WAIT)
     await wallet.locator("#import-text").fill(json.dumps(credential))
     await wallet.get_by_role("button", name="Import").click()
     await expect(wallet.locator("#done-title")).to_have_text("Badge imported", timeout=WAIT)
