@@ -29,6 +29,13 @@ only: what the holder keeps is what the signed credential says.
 The store never holds the code itself, only its SHA-256. The PIN is stored as a SHA-256 too;
 six digits are no secret against someone who can read the store, so the PIN's protection is
 the attempt limit ("Transaction Code Guessing"), enforced by the token endpoint.
+
+What became of an offer (:func:`offer_progress`) is read, never written as it happens: the
+fetch that opens an offer is the atomic consumption of its entry, and an offer record kept
+beside it (never consumed, kept :data:`RECORD_RETENTION` past the offer's expiry) tells
+that consumption apart from an offer that never existed or expired. A state written by a
+second step could lag behind the step, or be lost with its process; a state read off the
+step itself cannot, in any number of processes.
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
 from vcbadges.errors import ProtocolError
@@ -49,14 +56,24 @@ from vcbadges.oid4vci.metadata import (
     credential_offer_url,
     issuer_identifier,
 )
-from vcbadges.oid4vci.store import OFFER, PRE_AUTHORIZED_CODE, TX_CODE_ATTEMPT, OID4VCIStore
+from vcbadges.oid4vci.store import (
+    OFFER,
+    OFFER_RECORD,
+    PRE_AUTHORIZED_CODE,
+    TX_CODE_ATTEMPT,
+    OID4VCIStore,
+)
 
 __all__ = [
     "OFFER_SCHEME",
     "CREDENTIAL_DISPLAY",
+    "RECORD_RETENTION",
     "CreatedOffer",
+    "OfferState",
+    "OfferProgress",
     "create_offer",
     "serve_offer",
+    "offer_progress",
     "offer_uri",
     "offer_uri_by_value",
     "tx_code_digest",
@@ -69,6 +86,9 @@ CREDENTIAL_DISPLAY = "credential_display"
 DEFAULT_OFFER_LIFETIME = timedelta(minutes=15)
 DEFAULT_CODE_LIFETIME = timedelta(minutes=5)
 DEFAULT_TX_CODE_ATTEMPTS = 3
+#: How long an offer's record outlives the offer. Longer than an access token obtained just
+#: before the offer expired lives (10 minutes), so that a late delivery is still told.
+RECORD_RETENTION = timedelta(minutes=30)
 _MAX_DESCRIPTION = 300  # "tx_code": "The length of the string MUST NOT exceed 300 characters."
 # An offer URI longer than this makes a QR code too dense to scan reliably from a screen.
 MAX_QR_URI = 400
@@ -83,6 +103,26 @@ class CreatedOffer:
     credential_offer_uri: str
     tx_code: str | None
     expires_at: datetime
+
+
+#: What the protocol can tell of an offer (see :class:`OfferProgress`).
+OfferState = Literal["pending", "opened", "expired"]
+
+
+@dataclass(frozen=True)
+class OfferProgress:
+    """How far an offer got, as far as the protocol can tell.
+
+    ``state`` is ``pending`` until a wallet fetches the offer, ``opened`` from then on (the
+    fetch mints the only pre-authorized code, so a redeemed code means an opened offer), and
+    ``expired`` once ``expires_at`` has passed. Delivery is not the protocol's to tell: the
+    credential is stored by the caller's ``issue_fn``, which ``award`` lets the caller find.
+    """
+
+    offer_id: str
+    state: OfferState
+    expires_at: datetime
+    award: dict[str, Any]
 
 
 def tx_code_digest(offer_id: str, tx_code: str) -> str:
@@ -173,6 +213,11 @@ async def create_offer(
     if display is not None:
         shown = [dict(d) for d in display]
         record[CREDENTIAL_DISPLAY] = {cid: shown for cid in configuration_ids}
+    # The lasting record first: an offer entry without it would be an offer whose progress
+    # cannot be told, while a record without its offer names an id nobody was given.
+    await store.save(OFFER_RECORD, offer_id,
+                     {"award": dict(award), "expires_at": record["expires_at"]},
+                     expires_at=expires_at + RECORD_RETENTION)
     await store.save(OFFER, offer_id, record, expires_at=expires_at)
     return CreatedOffer(offer_id=offer_id, uri=uri,
                         credential_offer_uri=credential_offer_url(identifier, offer_id),
@@ -231,3 +276,28 @@ async def serve_offer(
     return served
 
 
+async def offer_progress(
+    store: OID4VCIStore, offer_id: str, *, now: datetime | None = None
+) -> OfferProgress | None:
+    """What became of the offer ``offer_id``; None when it is unknown, or its record lapsed
+    (:data:`RECORD_RETENTION` after it expired).
+
+    Nothing is consumed: this only reads. An offer whose entry is gone before its expiry was
+    consumed, which only :func:`serve_offer` does. An offer opened but not delivered before
+    its expiry is ``expired``: its PIN and QR code are of no use any more, though a wallet
+    that redeemed the code in time may still obtain the credential with its access token.
+    """
+    when = current(now)
+    record = await store.get(OFFER_RECORD, offer_id, now=when)
+    if record is None:
+        return None
+    expires_at = from_timestamp(record["expires_at"])
+    state: OfferState
+    if await store.get(OFFER, offer_id, now=when) is not None:
+        state = "pending"
+    elif when >= expires_at:
+        state = "expired"
+    else:
+        state = "opened"
+    return OfferProgress(offer_id=offer_id, state=state, expires_at=expires_at,
+                         award=dict(record["award"]))

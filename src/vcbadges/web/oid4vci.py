@@ -23,7 +23,13 @@ API key: ``POST /issuer/offers`` ``{"achievement": slug, "pin": bool, "recipient
 "format"?, "evidence"?}`` records an offer of the tenant's achievement template and answers
 ``201 {"offer_id", "offer_uri", "qr_svg", "tx_code", "expires_at"}``; ``GET
 /issuer/offers/{offer_id}/qr.svg`` is public (the URI carries no secret) and answers 404 once
-the offer was fetched or has expired.
+the offer was fetched or has expired. ``GET /issuer/offers/{offer_id}`` (API key) says what
+became of the offer: ``{"id", "state", "expires_at", "credential_id"?}``, ``state`` one of
+``pending``, ``opened``, ``expired`` (:func:`~vcbadges.oid4vci.offers.offer_progress`) or
+``delivered``, with ``credential_id``. The credential's id is chosen with the offer, so that
+delivery is the credential's own row, stored by the transaction that issues it, rather than
+a second record that could lag behind it or be lost. Another tenant's offer is not found, as
+an unknown one.
 
 The offer names the badge it offers: its ``credential_display`` (an additional Credential
 Offer parameter, see :mod:`vcbadges.oid4vci.offers`) carries the achievement's name,
@@ -39,6 +45,7 @@ status entries, so ``POST /issuer/credentials/status`` can revoke it.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any, Literal
@@ -54,7 +61,7 @@ from vcbadges.issuer.achievements import (
     get_achievement,
     issuer_profile,
 )
-from vcbadges.issuer.issuance import issue_for_tenant
+from vcbadges.issuer.issuance import get_credential, issue_for_tenant
 from vcbadges.issuer.tenants import display_name_of, is_tenant_name, tenant_by_name
 from vcbadges.oid4vci import (
     DEFAULT_CONFIGURATIONS,
@@ -70,6 +77,7 @@ from vcbadges.oid4vci import (
     offer_uri,
     serve_offer,
 )
+from vcbadges.oid4vci.offers import offer_progress
 from vcbadges.oid4vci.store import OFFER
 from vcbadges.primitives.dates import format_datetime
 from vcbadges.storage.models import Tenant
@@ -235,6 +243,9 @@ def _issue_function(request: web.Request, tenant: Tenant) -> Any:
                                     "the offered achievement is no longer available")
             unsigned = award_credential(template, Recipient(id=holder),
                                         issuer=issuer_profile(tenant), now=now)
+            credential_id = award.get("credential_id")
+            if isinstance(credential_id, str):
+                unsigned["id"] = credential_id
             name = award.get("recipient_name")
             if isinstance(name, str) and name:
                 unsigned["credentialSubject"]["identifier"] = [{
@@ -379,7 +390,8 @@ async def create_offer_for_console(request: web.Request) -> web.Response:
         raise ProblemError(400, "unknown-achievement", "Request refused",
                            f"there is no achievement template {slug!r}",
                            code="unknown_achievement")
-    award: dict[str, Any] = {"tenant_id": str(caller.tenant.id), "achievement": slug}
+    award: dict[str, Any] = {"tenant_id": str(caller.tenant.id), "achievement": slug,
+                             "credential_id": f"urn:uuid:{uuid.uuid4()}"}
     if name is not None:
         award["recipient_name"] = name.strip()
     if evidence:
@@ -410,7 +422,27 @@ async def offer_qr(request: web.Request) -> web.Response:
     return svg_response(offer_uri(str(pending["credential_issuer"]), offer_id))
 
 
+async def offer_state(request: web.Request) -> web.Response:
+    caller = await require_tenant(request)
+    offer_id = request.match_info["offer_id"]
+    progress = await offer_progress(request.config_dict[PROTOCOL_STORE], offer_id,
+                                    now=request.config_dict[CLOCK].now())
+    if progress is None or progress.award.get("tenant_id") != str(caller.tenant.id):
+        raise ProblemError(404, "not-found", "Not found", "there is no such offer")
+    answer: dict[str, Any] = {"id": offer_id, "state": progress.state,
+                              "expires_at": format_datetime(progress.expires_at)}
+    credential_id = progress.award.get("credential_id")
+    if progress.state != "pending" and isinstance(credential_id, str):
+        async with reading(request) as session:
+            delivered = await get_credential(session, caller.tenant, credential_id)
+        if delivered is not None:
+            # Also past the expiry: a wallet may use its access token a little later.
+            answer.update(state="delivered", credential_id=credential_id)
+    return web.json_response(answer, headers=_NO_STORE)
+
+
 def add_console_routes(app: web.Application) -> None:
     """The console's offer API, on the ``/issuer`` sub-application."""
     app.router.add_post("/offers", create_offer_for_console)
+    app.router.add_get("/offers/{offer_id}", offer_state)
     app.router.add_get("/offers/{offer_id}/qr.svg", offer_qr, name="offer_qr")

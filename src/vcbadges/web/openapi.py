@@ -679,6 +679,21 @@ def _oid4vc_paths() -> dict[str, Any]:
                      **_json(_ref("CreatedOffer"))},
              **_problems(400, 401, 413, 415)}, tag="issuer", secured=True,
             body=_ref("CreateOfferRequest"))},
+        "/issuer/offers/{offer_id}": {"get": _op(
+            "What became of an offer (another tenant's is not found either)", "getOfferState",
+            {"200": {"description": "The offer's state", **_json({
+                "type": "object", "required": ["id", "state", "expires_at"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "state": {"enum": ["pending", "opened", "delivered", "expired"],
+                              "description": "opened: a wallet fetched the offer; delivered: "
+                                             "the credential endpoint issued its badge; "
+                                             "expired: past expires_at, not delivered"},
+                    "expires_at": {"type": "string", "format": "date-time"},
+                    "credential_id": {"type": "string",
+                                      "description": "the badge issued (delivered only)"}}})},
+             **_problems(401, 404)}, tag="issuer", secured=True,
+            parameters=[_path_param("offer_id", "the offer id")])},
         "/issuer/offers/{offer_id}/qr.svg": {"get": _op(
             "The QR code of an offer not fetched yet (public)", "getOfferQr",
             _svg("QR code"), tag="issuer",

@@ -9,12 +9,12 @@
   const ISSUER = location.pathname.replace(/\/console(\/[^/]*)?$/, "") || "/issuer";
   const ROOT = ISSUER.replace(/\/issuer$/, "");
   const KEY = "vcbadges.console.apiKey";
-  const POLL_MS = 2500;
+  const OFFER_POLL_MS = 2000;
 
   const state = {
     achievements: [],
     selected: null,
-    offer: null,        // {offer_id, offer_uri, qr_svg, tx_code, expires_at, known: Set, opened}
+    offer: null,        // {offer_id, offer_uri, qr_svg, tx_code, expires_at, opened}
     offerTimer: 0,
     pollTimer: 0,
     rows: new Map(),    // credential id -> row data
@@ -304,11 +304,6 @@
     state.offer = null;
   }
 
-  async function knownIds() {
-    const data = await api("GET", "/credentials?limit=1000");
-    return new Set((data.credentials || []).map((c) => c.id));
-  }
-
   async function makeOffer(event) {
     event.preventDefault();
     const form = event.currentTarget;
@@ -333,16 +328,14 @@
     if (Object.keys(evidence).length) body.evidence = [evidence];
     formError(form, "");
     let offer;
-    let known = new Set();
     try {
-      known = await knownIds();
       offer = await api("POST", "/offers", body);
     } catch (error) {
       if (error.status !== 401) formError(form, error.message);
       return;
     }
     stopOffer();
-    state.offer = { ...offer, known, recipient, evidence: evidence.name || (body.evidence ? "evidence" : "") };
+    state.offer = { ...offer, recipient, evidence: evidence.name || (body.evidence ? "evidence" : "") };
     showOffer();
   }
 
@@ -363,7 +356,7 @@
     $("#offer-picked").hidden = true;
     tickExpiry();
     state.offerTimer = setInterval(tickExpiry, 1000);
-    state.pollTimer = setTimeout(pollPickup, POLL_MS);
+    state.pollTimer = setTimeout(pollOffer, OFFER_POLL_MS);
     $("#offer").scrollIntoView({ block: "nearest", behavior: "smooth" });
   }
 
@@ -373,14 +366,8 @@
     const node = $("#offer-expires");
     const left = Math.round((new Date(offer.expires_at).getTime() - Date.now()) / 1000);
     if (Number.isNaN(left)) { node.textContent = ""; return; }
-    if (left <= 0) {
-      node.textContent = "This offer has expired. Make a new one.";
-      node.classList.add("over");
-      clearInterval(state.offerTimer);
-      clearTimeout(state.pollTimer);
-      retireCode({ pin: true });
-      return;
-    }
+    // Only said: the service says when the codes are spent (pollOffer); this clock may be off.
+    if (left <= 0) { sayExpired(); return; }
     node.classList.remove("over");
     node.textContent = "Valid for " + duration(left);
   }
@@ -399,40 +386,52 @@
     }
   }
 
-  /** Whether a wallet has fetched the offer: from then on its QR code answers 404 (as it
-   * does once the offer expired, which the countdown tells apart). */
-  async function offerOpened(offer) {
-    if (new Date(offer.expires_at).getTime() <= Date.now()) return false;
-    const response = await fetch(offer.qr_svg, { method: "HEAD", credentials: "omit", cache: "no-store" });
-    return response.status === 404;
-  }
-
-  async function pollPickup() {
+  /** Follow the offer as the service tells it (GET /issuer/offers/{id}), every 2 s until it
+   * is delivered or expired, or the panel shows another offer or none. */
+  async function pollOffer() {
     const offer = state.offer;
     if (!offer) return;
+    let progress;
     try {
-      const now = await knownIds();
-      if (state.offer !== offer) return;
-      const fresh = [...now].filter((id) => !offer.known.has(id));
-      if (fresh.length) {
-        clearInterval(state.offerTimer);
-        retireCode({ pin: true });
-        $("#offer-title").textContent = "Delivered";
-        $("#offer-picked-text").textContent = offer.recipient
-          ? `Delivered to the wallet of ${offer.recipient}. The QR code and PIN cannot be used again.`
-          : "Delivered to the learner's wallet. The QR code and PIN cannot be used again.";
-        $("#offer-picked").hidden = false;
-        $("#offer-expires").textContent = "";
-        await loadIssued(new Set(fresh));
-        return;
-      }
-      if (!offer.opened && await offerOpened(offer) && state.offer === offer) {
+      progress = await api("GET", "/offers/" + encodeURIComponent(offer.offer_id));
+    } catch (error) {
+      // Not found: the service no longer knows the offer, so its codes are spent too.
+      if (error.status === 404) progress = { state: "expired" };
+    }
+    if (state.offer !== offer) return;
+    const seen = progress ? progress.state : "";
+    if (seen === "delivered") showDelivered(offer, progress.credential_id);
+    else if (seen === "expired") {
+      sayExpired();
+      retireCode({ pin: true });
+    }
+    else {
+      if (seen === "opened" && !offer.opened) {
         offer.opened = true;
         retireCode({ pin: false });
         $("#offer-title").textContent = "Opened in the learner's wallet";
       }
-    } catch { /* try again */ }
-    if (state.offer === offer) state.pollTimer = setTimeout(pollPickup, POLL_MS);
+      state.pollTimer = setTimeout(pollOffer, OFFER_POLL_MS);
+    }
+  }
+
+  function showDelivered(offer, credentialId) {
+    clearInterval(state.offerTimer);
+    retireCode({ pin: true });
+    $("#offer-title").textContent = "Delivered";
+    $("#offer-picked-text").textContent = offer.recipient
+      ? `Delivered to the wallet of ${offer.recipient}. The QR code and PIN cannot be used again.`
+      : "Delivered to the learner's wallet. The QR code and PIN cannot be used again.";
+    $("#offer-picked").hidden = false;
+    $("#offer-expires").textContent = "";
+    loadIssued(new Set(credentialId ? [credentialId] : []));
+  }
+
+  function sayExpired() {
+    clearInterval(state.offerTimer);
+    const node = $("#offer-expires");
+    node.textContent = "This offer has expired. Make a new one.";
+    node.classList.add("over");
   }
 
   async function copyOffer() {
