@@ -58,7 +58,8 @@ async def paste_import(wallet: Page, credential: Any) -> None:
     await expect(wallet.locator("#import-text")).to_be_visible(timeout=WAIT)
     await wallet.locator("#import-text").fill(json.dumps(credential))
     await wallet.get_by_role("button", name="Import").click()
-    await expect(wallet.locator("#done-title")).to_have_text("Badge imported", timeout=WAIT)
+    await expect(wallet.locator("#view-done")).to_be_visible(timeout=WAIT)
+    await expect(wallet.locator("#done-title")).to_have_text("Badge imported")
 
 
 async def share_with_employer(browser: Browser, base: str, wallet: Page, watch: Watch,
