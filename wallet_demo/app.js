@@ -209,7 +209,7 @@
       return { listed: true, name: detail.name, registry: text(detail.registry) || "a registry you trust" };
     }
     return {
-      listed: false, claimed: text(detail.claimed_name) || text(claimed),
+      listed: false, claimed: text(detail.claimedName) || text(claimed),
       unknown: Boolean(check && check.outcome === "failed" && check.code === "issuer_unknown"),
     };
   }
@@ -791,7 +791,7 @@
       ["Signed as", FORMATS[data.format] || data.format || ""],
       ["Badge ID", view.credentialId],
       ["Held by", view.holder === state.session.did ? `This wallet's key (${view.holder})` : view.holder],
-      ["Checked", data.report && data.report.checked_at ? new Date(data.report.checked_at).toLocaleString() : ""],
+      ["Checked", data.report && data.report.checkedAt ? new Date(data.report.checkedAt).toLocaleString() : ""],
     ].filter(([, value]) => value);
     $("#detail-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
     $("#detail-raw").textContent = typeof data.credential === "string"

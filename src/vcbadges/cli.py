@@ -178,7 +178,7 @@ def _issuer_line(rep: VerificationReport) -> str:
     if trust is not None and trust.outcome is Outcome.PASSED:
         return (f"Issuer: {trust.detail.get('name')} "
                 f"(listed in {trust.detail.get('registry')})")
-    claimed = rep.credential.get("issuer_name")
+    claimed = rep.credential.get("issuerName")
     said = f"calls itself {claimed}" if claimed else "gives no name"
     if trust is None:
         return f"Issuer: {said}; not checked against any trusted issuers"

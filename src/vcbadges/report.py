@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from vcbadges.errors import VCBadgesError
+from vcbadges.wire import camel_keys
 
 __all__ = [
     "Outcome",
@@ -56,7 +57,7 @@ HOLDER = "holder"
 
 CHECK_ORDER = (DOCUMENT, SCHEMA, PROOF, ISSUER, ISSUER_TRUST, VALIDITY, ENDORSEMENTS)
 # Checks that are a verdict of their own: whether the issuer is one the verifier recognises
-# is reported beside ``verified`` (as ``issuer_trusted``), never folded into it, because
+# is reported beside ``verified`` (as ``issuerTrusted``), never folded into it, because
 # "authentic, intact, current and not revoked" holds or fails whatever registries are set.
 ADVISORY_CHECKS = frozenset({ISSUER_TRUST})
 PRESENTATION_CHECK_ORDER = (DOCUMENT, PRESENTATION_PROOF, CHALLENGE, DOMAIN, HOLDER)
@@ -98,7 +99,8 @@ ENDORSEMENT_INVALID = "endorsement_invalid"
 
 @dataclass(frozen=True)
 class Check:
-    """The result of one named check; ``detail`` holds machine-readable extras."""
+    """The result of one named check; ``detail`` holds machine-readable extras, keyed by
+    Python names (often keyword arguments) and camelCased in :meth:`to_json`."""
 
     id: str
     outcome: Outcome
@@ -114,7 +116,7 @@ class Check:
             "message": self.message,
         }
         if self.detail:
-            out["detail"] = self.detail
+            out["detail"] = camel_keys(self.detail)
         return out
 
 
@@ -199,9 +201,9 @@ class VerificationReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "verified": self.verified,
-            "issuer_trusted": self.issuer_trusted,
-            "document_id": self.document_id,
-            "checked_at": self.checked_at.isoformat().replace("+00:00", "Z"),
+            "issuerTrusted": self.issuer_trusted,
+            "documentId": self.document_id,
+            "checkedAt": self.checked_at.isoformat().replace("+00:00", "Z"),
             "checks": _check_json(self.checks),
             "errors": [p.to_json() for p in self.errors],
             "warnings": [p.to_json() for p in self.warnings],
@@ -247,9 +249,9 @@ class PresentationReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "verified": self.verified,
-            "document_id": self.document_id,
+            "documentId": self.document_id,
             "holder": self.holder,
-            "checked_at": self.checked_at.isoformat().replace("+00:00", "Z"),
+            "checkedAt": self.checked_at.isoformat().replace("+00:00", "Z"),
             "checks": _check_json(self.checks),
             "errors": [p.to_json() for p in self.errors],
             "warnings": [p.to_json() for p in self.warnings],

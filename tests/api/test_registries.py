@@ -228,7 +228,7 @@ async def test_verify_reports_the_registry_that_lists_the_issuer(
     assert (check.outcome.value, check.code) == ("passed", "issuer_listed")
     assert check.detail == {"name": "Example University", "registry": "members.json",
                             "url": "https://example.edu"}
-    assert report.to_json()["issuer_trusted"] is True
+    assert report.to_json()["issuerTrusted"] is True
 
 
 async def test_verify_says_an_unlisted_issuer_only_claims_its_name(
@@ -240,5 +240,5 @@ async def test_verify_says_an_unlisted_issuer_only_claims_its_name(
     assert (check.outcome.value, check.code) == ("failed", "issuer_unknown")
     assert "not in your trusted issuers" in check.message
     assert report.verified  # A verdict of its own.
-    assert report.to_json()["issuer_trusted"] is False
+    assert report.to_json()["issuerTrusted"] is False
     assert [p.registry for p in registries.problems] == ["gone.json"]

@@ -12,6 +12,7 @@ from vcbadges.errors import CredentialError
 from vcbadges.jsonld.loader import StaticLoader
 from vcbadges.proofs.di import add_proof
 from vcbadges.verifier.trust import load_trust_list, parse_trust_list
+from vcbadges.wire import camel
 
 
 async def test_trust_list_file_names_the_issuer(tmp_path, signed, issuer_key):
@@ -23,7 +24,7 @@ async def test_trust_list_file_names_the_issuer(tmp_path, signed, issuer_key):
     assert (check.outcome.value, check.code) == ("passed", "issuer_listed")
     assert check.detail == {"name": "Example University", "registry": "trusted issuer list",
                             "url": "https://example.edu"}
-    assert report.issuer_trusted and report.to_json()["issuer_trusted"] is True
+    assert report.issuer_trusted and report.to_json()["issuerTrusted"] is True
 
 
 async def test_an_unlisted_issuer_is_a_separate_verdict_not_a_confirmed_name(signed):
@@ -33,7 +34,13 @@ async def test_an_unlisted_issuer_is_a_separate_verdict_not_a_confirmed_name(sig
     check = report.check("issuer_trust")
     assert (check.outcome.value, check.code) == ("failed", "issuer_unknown")
     assert "not in your trusted issuers" in check.message
-    assert report.to_json()["issuer_trusted"] is False
+    wire = report.to_json()
+    assert wire["issuerTrusted"] is False
+    # The check's detail is keyed by Python names; its JSON members are camelCase.
+    assert "claimed_name" in check.detail
+    [trust] = [c for c in wire["checks"] if c["id"] == "issuer_trust"]
+    assert set(trust["detail"]) == {camel(key) for key in check.detail}
+    assert "claimedName" in trust["detail"]
 
 
 @pytest.mark.parametrize("data", [{}, [1], [{"did": "did:x"}], [{"name": "n"}],
@@ -66,4 +73,4 @@ async def test_a_listed_issuer_is_never_named_for_a_badge_it_did_not_sign(unsign
     assert not report.verified
     assert report.check("issuer").code == "issuer_mismatch"
     assert report.check("issuer_trust").outcome.value == "skipped"
-    assert report.to_json()["issuer_trusted"] is False
+    assert report.to_json()["issuerTrusted"] is False

@@ -65,7 +65,7 @@ def test_an_unlisted_issuer_only_calls_itself_by_its_name(tmp_path, capsys, cred
     assert "(listed in" not in out
     code, out, _ = run(capsys, "verify", str(credential), "--json")
     report = json.loads(out)
-    assert report["verified"] is True and report["issuer_trusted"] is False
+    assert report["verified"] is True and report["issuerTrusted"] is False
 
 
 def test_registries_are_consulted_in_order_after_the_trust_list(

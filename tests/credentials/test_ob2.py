@@ -219,7 +219,7 @@ async def test_valid_hosted_assertion(rsa_key):
     assert [w.code for w in report.warnings] == ["legacy_ob2"]
     assert report.document_id == HOSTED_ID
     assert report.credential == {
-        "id": HOSTED_ID, "issuer": ISSUER, "issuer_name": "Example Maker Society",
+        "id": HOSTED_ID, "issuer": ISSUER, "issuerName": "Example Maker Society",
         "name": "Awesome Robotics Badge", "achievement": "Awesome Robotics Badge",
         "subject": hashed_identity(EMAIL), "type": ["Assertion"],
     }
@@ -243,7 +243,7 @@ async def test_hosted_with_embedded_badge_class_still_reads_the_hosted_profile(r
     web = web_for(rsa_key, **{HOSTED_ID: assertion, BADGE: None})
     report = await verify_ob2(assertion, fetch_json=web, now=NOW)
     assert report.verified
-    assert report.credential["issuer_name"] == "Example Maker Society"
+    assert report.credential["issuerName"] == "Example Maker Society"
     assert ISSUER in web.requested
 
 
@@ -779,7 +779,7 @@ async def test_listed_issuer_is_trusted(rsa_key):
     report = await verify_ob2(sign(signed_payload(), rsa_key), fetch_json=web_for(rsa_key),
                               now=NOW, trusted_issuers=makers)
     assert report.verified and report.issuer_trusted
-    assert report.to_json()["issuer_trusted"] is True
+    assert report.to_json()["issuerTrusted"] is True
     assert_check(report, "issuer_trust", "passed", "issuer_listed")
     assert report.check("issuer_trust").detail == {
         "name": "Example Makers", "registry": "trusted issuer list",

@@ -413,7 +413,7 @@ async def test_a_fresh_did_calling_itself_harvard_is_not_a_trusted_issuer(
     signed, _ = await harvard_badge()
     report = await verify(signed, trusted_issuers=trusted, **await options())
     assert check_of(report, "issuer_trust") == ("failed", "issuer_unknown")
-    assert report.to_json()["issuer_trusted"] is False
+    assert report.to_json()["issuerTrusted"] is False
 
 
 async def test_the_same_badge_is_trusted_once_a_trust_list_names_its_did() -> None:

@@ -53,10 +53,10 @@ async def test_verification_names_issuers_as_the_registries_do(
         assert trust["detail"] == {"name": "Listed University",
                                    "registry": https_server.url("/registry.json"),
                                    "url": "https://listed.example"}
-        assert report["issuer_trusted"] is True
+        assert report["issuerTrusted"] is True
 
         status, report = await verify(client, service, await signed_by(UNLISTED))
-        assert (status, report["verified"], report["issuer_trusted"]) == (200, True, False)
+        assert (status, report["verified"], report["issuerTrusted"]) == (200, True, False)
         assert check(report, "issuer_trust") == ("failed", "issuer_unknown")
 
         status, report = await verify(client, service, await signed_by(STRANGER))
@@ -71,7 +71,7 @@ async def test_a_loopback_registry_is_refused_by_the_default_policy(
                                fetch_ca_file=https_server.ca_file,
                                fetch_allow_networks=()) as service:
         status, report = await verify(client, service, await signed_by(LISTED))
-        assert (status, report["issuer_trusted"]) == (200, False)
+        assert (status, report["issuerTrusted"]) == (200, False)
     assert https_server.hits("/registry.json") == 0
 
 

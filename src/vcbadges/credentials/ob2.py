@@ -926,7 +926,7 @@ def summary(doc: dict[str, Any], found: Resolution | None) -> dict[str, Any]:
         if isinstance(profile.get("id"), str):
             out["issuer"] = profile["id"]
         if isinstance(profile.get("name"), str):
-            out["issuer_name"] = profile["name"]
+            out["issuerName"] = profile["name"]
     if badge is not None and isinstance(badge.get("name"), str):
         out["name"] = badge["name"]
     out["type"] = ["Assertion"]

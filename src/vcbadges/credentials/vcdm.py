@@ -109,7 +109,7 @@ def summary(document: dict[str, Any]) -> dict[str, Any]:
     if isinstance(issuer_ref, str):
         out["issuer"] = issuer_ref
     if _name(issuer):
-        out["issuer_name"] = _name(issuer)
+        out["issuerName"] = _name(issuer)
     if _name(document):
         out["name"] = _name(document)
     out["type"] = types_of(document)

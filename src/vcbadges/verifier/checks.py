@@ -92,7 +92,7 @@ def issuer_check(document: dict[str, Any], signers: list[str]) -> Check:
 
 
 def _claimed_name(document: dict[str, Any]) -> str | None:
-    name = vcdm.summary(document).get("issuer_name")
+    name = vcdm.summary(document).get("issuerName")
     return name if isinstance(name, str) else None
 
 

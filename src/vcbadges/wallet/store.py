@@ -335,10 +335,9 @@ def _credential_content(credential: str | Mapping[str, Any]) -> dict[str, Any]:
                                   code="malformed_credential")
     facts = summary(document)
     content: dict[str, Any] = {"format": format, "credential": text}
-    for field, name in (("name", "name"), ("issuer", "issuer"),
-                        ("issuerName", "issuer_name"), ("achievement", "achievement")):
+    for name in ("name", "issuer", "issuerName", "achievement"):
         if isinstance(facts.get(name), str):
-            content[field] = facts[name]
+            content[name] = facts[name]
     return content
 
 

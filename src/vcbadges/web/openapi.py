@@ -254,11 +254,13 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object", "required": ["verified", "checks"],
         "description": "The vcbadges verification report (the same everywhere).",
         "properties": {"verified": {"type": "boolean"},
-                       "issuer_trusted": {
+                       "issuerTrusted": {
                            "type": "boolean",
                            "description": "a credential's issuer is listed in one of the "
                                           "service's issuer registries (the issuer_trust "
                                           "check); a verdict beside verified, not part of it"},
+                       "documentId": {"type": ["string", "null"]},
+                       "checkedAt": {"type": "string", "format": "date-time"},
                        "checks": {"type": "array", "items": {"type": "object"}},
                        "errors": {"type": "array"}, "warnings": {"type": "array"}},
     },

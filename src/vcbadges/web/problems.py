@@ -7,6 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
+from vcbadges.wire import camel_keys
+
 __all__ = ["TYPE_BASE", "problem", "ProblemError"]
 
 TYPE_BASE = "https://vcbadges.dev/problems/"
@@ -19,9 +21,10 @@ def problem(
 ) -> web.Response:
     """A ``application/problem+json`` response; ``kind`` becomes the problem ``type`` URI.
 
-    ``extra`` members go into the body; ``headers`` are added to the response.
+    ``extra`` members (Python keyword names) go into the body camelCased, as every member of
+    the service's own JSON is; ``headers`` are added to the response.
     """
-    body = {"type": TYPE_BASE + kind, "title": title, "status": status, **extra}
+    body = {"type": TYPE_BASE + kind, "title": title, "status": status, **camel_keys(extra)}
     if detail:
         body["detail"] = detail
     return web.json_response(body, status=status, content_type=CONTENT_TYPE,

@@ -78,7 +78,7 @@ window.vcbadgesUI = (() => {
       return { listed: true, name: detail.name, registry: str(detail.registry) || "a registry you trust" };
     }
     return {
-      listed: false, claimed: str(detail.claimed_name) || str(claimed),
+      listed: false, claimed: str(detail.claimedName) || str(claimed),
       unknown: Boolean(check && check.outcome === "failed" && check.code === "issuer_unknown"),
     };
   }

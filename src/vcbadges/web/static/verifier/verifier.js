@@ -328,7 +328,7 @@
     if (typeof criteria === "string") criteria = { narrative: criteria };
     return {
       name: text(display.name) || text(summary.name) || "Badge",
-      issuer: issuerOf(report, text(display.issuer_name) || text(summary.issuer_name)),
+      issuer: issuerOf(report, text(display.issuer_name) || text(summary.issuerName)),
       issuerId: text(display.issuer) || text(summary.issuer),
       image: display.image,
       description: text(display.description),
