@@ -23,7 +23,7 @@
   const MAX_UPLOAD = 2 * 1024 * 1024;
 
   const state = {
-    session: null,      // {username, did, csrf_token}
+    session: null,      // {username, did, csrfToken}
     pending: null,      // the last scan result: an offer or a request
     done: null,         // what the "done" view shows
     deepLink: null,     // a URI handed to the wallet in the address (#open=…)
@@ -181,7 +181,7 @@
       name: display.name || text(achievement.name) || text(doc.name) || "Badge",
       description: display.description || text(achievement.description) || text(doc.description),
       image: imageOf(display.image) || imageOf(achievement.image) || imageOf(doc.image),
-      issuerName: display.issuer_name || text(issuer.name),
+      issuerName: display.issuerName || text(issuer.name),
       issuerId: text(display.issuer) || text(issuer.id),
       issuerUrl: text(issuer.url),
       achievementType: text(achievement.achievementType),
@@ -193,7 +193,7 @@
       validFrom: doc.validFrom || doc.issuanceDate || "",
       validUntil: doc.validUntil || doc.expirationDate || "",
       holder: text(subject.id),
-      subjectName: text(display.subject_name),
+      subjectName: text(display.subjectName),
       credentialId: text(doc.id),
     };
   }
@@ -367,8 +367,8 @@
       h.set("Content-Type", "application/json");
       body = JSON.stringify(json);
     }
-    if (method !== "GET" && method !== "HEAD" && state.session && state.session.csrf_token) {
-      h.set("X-CSRF-Token", state.session.csrf_token);
+    if (method !== "GET" && method !== "HEAD" && state.session && state.session.csrfToken) {
+      h.set("X-CSRF-Token", state.session.csrfToken);
     }
     let response;
     try {
@@ -453,7 +453,7 @@
   }
 
   function setSession(data) {
-    state.session = { username: data.username, did: data.did, csrf_token: data.csrf_token };
+    state.session = { username: data.username, did: data.did, csrfToken: data.csrfToken };
   }
 
   // --- views and routing -----------------------------------------------------------------------
@@ -578,7 +578,7 @@
       formError(form, "");
       try {
         const data = await busy("Creating your wallet and its keys…", () =>
-          api("POST", "/accounts", { json: { username, passphrase, key_type: form.key_type.value }, session: false }));
+          api("POST", "/accounts", { json: { username, passphrase, keyType: form.key_type.value }, session: false }));
         setSession(data);
         form.reset();
         toast("Your wallet is ready.");
@@ -599,7 +599,7 @@
       formError(form, "");
       const data = new FormData();
       data.append("file", file, file.name || "wallet-backup");
-      data.append("backup_passphrase", form.backup_passphrase.value);
+      data.append("backupPassphrase", form.backup_passphrase.value);
       data.append("username", form.username.value.trim());
       data.append("passphrase", form.passphrase.value);
       try {
@@ -654,9 +654,9 @@
       el("div", { class: "badge-art" }, badgeImage(item.image, name)),
       el("div", { class: "badge-text" },
         el("p", { class: "badge-name" }, name),
-        el("p", { class: "badge-issuer" }, issuerLine(issuerOf(report, item.issuer_name))),
+        el("p", { class: "badge-issuer" }, issuerLine(issuerOf(report, item.issuerName))),
         standingMark(item.standing),
-        item.added_at ? el("p", { class: "badge-date" }, "Added " + formatDate(item.added_at)) : null),
+        item.addedAt ? el("p", { class: "badge-date" }, "Added " + formatDate(item.addedAt)) : null),
       link ? icon("next", "icon chev") : null);
     card.style.setProperty("--hue", String(hueOf(name)));
     return card;
@@ -670,7 +670,7 @@
     try {
       const data = await api("GET", "/credentials");
       if (token !== state.renderToken) return;
-      items = (data.credentials || []).slice().sort((a, b) => String(b.added_at || "").localeCompare(String(a.added_at || "")));
+      items = (data.credentials || []).slice().sort((a, b) => String(b.addedAt || "").localeCompare(String(a.addedAt || "")));
       list.replaceChildren(...items.map((item) => el("li", { "data-id": item.id }, badgeCard(item))));
       $("#badges-empty").hidden = items.length > 0;
       $("#badges-count").textContent = items.length
@@ -1027,7 +1027,7 @@
       return li;
     });
     $("#offer-items").replaceChildren(...(items.length ? items : [el("li", {}, icon("badge"), "A badge")]));
-    const pin = offer.tx_code;
+    const pin = offer.txCode;
     const form = $("#offer-form");
     form.reset();
     formError(form, "");
@@ -1056,15 +1056,15 @@
     if (!offer || offer.kind !== "offer") { go("#/"); return; }
     const body = {};
     const input = $("#offer-pin-input");
-    if (offer.tx_code) {
+    if (offer.txCode) {
       const pin = input.value.replace(/\s+/g, "");
-      if (!pin || (offer.tx_code.length && pin.length !== offer.tx_code.length)) {
+      if (!pin || (offer.txCode.length && pin.length !== offer.txCode.length)) {
         input.setAttribute("aria-invalid", "true");
-        formError(form, offer.tx_code.length ? `The PIN has ${offer.tx_code.length} digits.` : "Type the PIN.");
+        formError(form, offer.txCode.length ? `The PIN has ${offer.txCode.length} digits.` : "Type the PIN.");
         input.focus();
         return;
       }
-      body.tx_code = pin;
+      body.txCode = pin;
     }
     formError(form, "");
     try {
@@ -1084,7 +1084,7 @@
       if (error.kind === "credential-not-verified") {
         const v = verdictOf(error.body.report);
         formError(form, `The badge did not pass its checks, so it was not added. ${v.text}`);
-      } else if (offer.tx_code && error.body.error === "invalid_grant") {
+      } else if (offer.txCode && error.body.error === "invalid_grant") {
         input.setAttribute("aria-invalid", "true");
         formError(form, problemWords(error, "offer"));
         input.select();
@@ -1104,14 +1104,14 @@
       all.length === 1 ? askWords(String(ask), request.matches || []) : String(ask)));
     $("#request-asks").replaceChildren(...(asks.length ? asks : [el("li", {}, "A badge")]));
     const matches = request.matches || [];
-    const canAnswer = Boolean(request.can_answer) && matches.length > 0;
+    const canAnswer = Boolean(request.canAnswer) && matches.length > 0;
     $("#request-matches").replaceChildren(...matches.map((m, i) => {
       const input = el("input", { type: "radio", name: "credential", value: m.id, checked: i === 0 });
       const warning = STANDING_WARNINGS[m.standing];
       const label = el("label", { class: "choice" }, input,
         el("span", { class: "mini-art" }, badgeImage(m.image, m.name || "Badge")),
         el("span", {}, el("strong", {}, m.name || "Badge"),
-          issuerLine(issuerOf({ checks: m.issuer_trust ? [m.issuer_trust] : [] }, m.issuer_name)),
+          issuerLine(issuerOf({ checks: m.issuerTrust ? [m.issuerTrust] : [] }, m.issuerName)),
           warning ? el("span", { class: "standing" }, warning) : null));
       return label;
     }));
@@ -1132,7 +1132,7 @@
       return names.size === 1 && !names.has("") ? [...names][0] : "";
     };
     const badge = only("name");
-    const issuer = only("issuer_name");
+    const issuer = only("issuerName");
     let line = ask;
     if (badge) line = line.replace(/ for the achievement \S+/, ` for the achievement “${badge}”`);
     if (issuer) line = line.replace(/ issued by \S+/, ` from the issuer that calls itself ${issuer}`);
@@ -1158,7 +1158,7 @@
     const name = verifierName(request.verifier);
     try {
       const answer = await busy("Sharing your badge…", () =>
-        api("POST", `/requests/${encodeURIComponent(request.handle)}/respond`, { json: { credential_ids: chosen } }));
+        api("POST", `/requests/${encodeURIComponent(request.handle)}/respond`, { json: { credentialIds: chosen } }));
       state.pending = null;
       const shared = (request.matches || []).find((m) => m.id === chosen[0]) || {};
       state.done = {
@@ -1166,7 +1166,7 @@
         text: `You shared ${shared.name ? "“" + shared.name + "”" : "your badge"} with ${name}. The result is now on their screen.`,
         card: shared.id ? { ...shared } : null,
         primary: ["See my badges", "#/"], secondary: ["Scan another code", "#/scan"],
-        redirect: answer && answer.redirect_uri,
+        redirect: answer && answer.redirectUri,
       };
       go("#/done");
     } catch (error) {
@@ -1178,8 +1178,8 @@
    * trust), said as this service's employer page when it is one. */
   function verifierName(verifier) {
     const v = verifier || {};
-    return siteOf(v.response_uri, "this service's employer page")
-      || siteOf(v.client_id, "this service's employer page") || "A website";
+    return siteOf(v.responseUri, "this service's employer page")
+      || siteOf(v.clientId, "this service's employer page") || "A website";
   }
 
   async function declineRequest() {
@@ -1295,7 +1295,7 @@
     formError(form, "");
     try {
       const response = await busy("Encrypting your backup…", () =>
-        api("POST", "/backup", { json: { backup_passphrase: passphrase }, raw: true }));
+        api("POST", "/backup", { json: { backupPassphrase: passphrase }, raw: true }));
       const blob = await response.blob();
       if (state.backupUrl) URL.revokeObjectURL(state.backupUrl);
       state.backupUrl = URL.createObjectURL(blob);

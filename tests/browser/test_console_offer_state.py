@@ -51,7 +51,7 @@ async def test_the_console_believes_the_service_only(tmp_path: Path) -> None:
         ) as made:
             await console.get_by_role("button", name="Show the QR code").click()
         offer = await (await made.value).json()
-        state_url = f"{base}/issuer/offers/{offer['offer_id']}"
+        state_url = f"{base}/issuer/offers/{offer['offerId']}"
         asked: list[str] = []
 
         def seen(request: Request) -> None:
@@ -59,7 +59,7 @@ async def test_the_console_believes_the_service_only(tmp_path: Path) -> None:
                 asked.append(request.url)
 
         console.on("request", seen)
-        await expect(console.locator("#offer-pin")).to_have_text(offer["tx_code"])
+        await expect(console.locator("#offer-pin")).to_have_text(offer["txCode"])
 
         # Another badge of the tenant, issued while the offer is shown, is not its delivery.
         async with http.post(base + "/issuer/credentials/issue", headers=bearer(api_key),
@@ -74,13 +74,13 @@ async def test_the_console_believes_the_service_only(tmp_path: Path) -> None:
         await expect(console.locator("#offer-picked")).to_be_hidden()
 
         # A wallet fetches the offer: its QR code is spent, its PIN is still needed.
-        offer_url = parse_qs(urlsplit(offer["offer_uri"]).query)["credential_offer_uri"][0]
+        offer_url = parse_qs(urlsplit(offer["offerUri"]).query)["credential_offer_uri"][0]
         async with http.get(offer_url) as r:
             assert r.status == 200
         await expect(console.locator("#offer-title")).to_have_text(
             "Opened in the learner's wallet", timeout=WAIT)
         await expect(console.locator("#offer-qr")).to_be_hidden()
-        await expect(console.locator("#offer-pin")).to_have_text(offer["tx_code"])
+        await expect(console.locator("#offer-pin")).to_have_text(offer["txCode"])
 
         # The service's clock passes the expiry (the page's has 15 minutes to go).
         service.app[CLOCK].advance(timedelta(minutes=16))

@@ -73,7 +73,7 @@ async def share_with_employer(browser: Browser, base: str, wallet: Page, watch: 
         await verifier.get_by_role("button", name="Show QR code").click()
     request = await (await made.value).json()
     await wallet.get_by_role("link", name="Scan", exact=True).click()
-    await wallet.get_by_label("Paste a link").fill(request["qr_payload"])
+    await wallet.get_by_label("Paste a link").fill(request["qrPayload"])
     await wallet.get_by_role("button", name="Open", exact=True).click()
     await expect(wallet.locator("#view-request")).to_be_visible(timeout=WAIT)
     await expect(wallet.locator("#request-matches")).to_contain_text(issuer_words)

@@ -78,8 +78,8 @@ async def ask_for_a_badge(verifier: Page) -> dict[str, Any]:
     ) as made:
         await verifier.get_by_role("button", name="Show QR code").click()
     request: dict[str, Any] = await (await made.value).json()
-    assert request["qr_payload"].startswith("openid4vp://"), request
-    assert len(request["qr_payload"]) < 400, request["qr_payload"]
+    assert request["qrPayload"].startswith("openid4vp://"), request
+    assert len(request["qrPayload"]) < 400, request["qrPayload"]
     await expect(verifier.locator("#waiting")).to_be_visible()
     await verifier.wait_for_function(
         "() => { const i = document.querySelector('#request-qr');"
@@ -161,9 +161,9 @@ async def test_issue_scan_accept_present_revoke(tmp_path: Path,
         ) as made:
             await console.get_by_role("button", name="Show the QR code").click()
         offer = await (await made.value).json()
-        assert offer["offer_uri"].startswith("openid-credential-offer://"), offer
-        assert len(offer["offer_uri"]) < 400, offer["offer_uri"]
-        pin = offer["tx_code"]
+        assert offer["offerUri"].startswith("openid-credential-offer://"), offer
+        assert len(offer["offerUri"]) < 400, offer["offerUri"]
+        pin = offer["txCode"]
         assert pin and pin.isdigit(), offer
         await expect(console.locator("#offer-pin")).to_have_text(pin)
         await expect(console.locator("#offer-for")).to_contain_text(EVIDENCE[0])
@@ -173,7 +173,7 @@ async def test_issue_scan_accept_present_revoke(tmp_path: Path,
         await shots.take(console, "console-offer")
 
         # --- The wallet: a new account, then the camera reads the offer. --------------------
-        async with chromium(pw, qr_video(offer["offer_uri"], tmp_path / "offer.y4m")) as cam:
+        async with chromium(pw, qr_video(offer["offerUri"], tmp_path / "offer.y4m")) as cam:
             context = await phone(cam, base)
             decodes = decoder_requests(context)
             wallet = watch.page(await context.new_page(), "wallet")
@@ -244,7 +244,7 @@ async def test_issue_scan_accept_present_revoke(tmp_path: Path,
         await shots.take(verifier, "verifier-start")
         request = await ask_for_a_badge(verifier)
         await shots.take(verifier, "verifier-qr")
-        state = await scan_and_share(pw, base, request["qr_payload"], tmp_path / "request-1.y4m",
+        state = await scan_and_share(pw, base, request["qrPayload"], tmp_path / "request-1.y4m",
                                      state, shots, watch, "first")
         await expect(verifier.locator("#banner.caution")).to_be_visible(timeout=WAIT)
         await expect(verifier.locator("#result-title")).to_have_text(
@@ -285,7 +285,7 @@ async def test_issue_scan_accept_present_revoke(tmp_path: Path,
         # --- A new presentation shows it revoked. ------------------------------------------
         await verifier.get_by_role("button", name="Check another badge").click()
         request = await ask_for_a_badge(verifier)
-        state = await scan_and_share(pw, base, request["qr_payload"],
+        state = await scan_and_share(pw, base, request["qrPayload"],
                                      tmp_path / "request-2.y4m", state, shots, watch, "again")
         await expect(verifier.locator("#banner.bad")).to_be_visible(timeout=WAIT)
         await expect(verifier.locator("#result-title")).to_have_text("Revoked")

@@ -108,21 +108,21 @@ async def test_picture_pin_import_decline_backup_restore_unlock(
         offer = await post(http, base + "/issuer/offers", api_key,
                            {"achievement": "first-aid", "pin": True})
         picture = tmp_path / "offer-qr.png"
-        qr_image(offer["offer_uri"]).save(picture)
+        qr_image(offer["offerUri"]).save(picture)
         await wallet.get_by_role("link", name="Scan", exact=True).click()
         await expect(wallet.locator("#view-scan")).to_be_visible()
         # The camera (Chromium's test pattern, no QR code) is read in the page: frame after
         # frame, and none of them is sent to the service.
         await wallet.wait_for_function("() => window.QrScan.frames >= 3", timeout=WAIT)
         assert decodes == []
-        await time_in_page_reads(wallet, picture, offer["offer_uri"], capsys)
+        await time_in_page_reads(wallet, picture, offer["offerUri"], capsys)
         # A chosen picture is still read by the service.
         async with wallet.expect_request(
                 lambda r: r.url.endswith(DECODE_QR) and r.method == "POST"):
             await wallet.locator("#scan-file").set_input_files(picture)
         await expect(wallet.locator("#view-offer")).to_be_visible(timeout=WAIT)
         assert decodes == [base + DECODE_QR]
-        pin = offer["tx_code"]
+        pin = offer["txCode"]
         await wallet.get_by_label("PIN").fill("000000" if pin != "000000" else "111111")
         await wallet.get_by_role("button", name="Accept badge").click()
         await expect(wallet.locator("#offer-form .form-error")).to_contain_text(
@@ -159,7 +159,7 @@ async def test_picture_pin_import_decline_backup_restore_unlock(
             await verifier.get_by_role("button", name="Show QR code").click()
         request = await (await made.value).json()
         await wallet.get_by_role("link", name="Scan", exact=True).click()
-        await wallet.get_by_label("Paste a link").fill(request["qr_payload"])
+        await wallet.get_by_label("Paste a link").fill(request["qrPayload"])
         await wallet.get_by_role("button", name="Open", exact=True).click()
         await expect(wallet.locator("#view-request")).to_be_visible(timeout=WAIT)
         await expect(wallet.locator("#request-matches .choice")).to_have_count(2)
@@ -210,7 +210,7 @@ async def test_picture_pin_import_decline_backup_restore_unlock(
         # The console's "Open in the wallet here" link: the offer opens, and can be declined.
         offer = await post(http, base + "/issuer/offers", api_key,
                            {"achievement": "first-aid", "pin": False})
-        await wallet.goto(base + "/wallet/#open=" + quote(offer["offer_uri"], safe=""))
+        await wallet.goto(base + "/wallet/#open=" + quote(offer["offerUri"], safe=""))
         await expect(wallet.locator("#view-offer")).to_be_visible(timeout=WAIT)
         await expect(wallet.locator("#offer-pin")).to_be_hidden()
         await wallet.get_by_role("button", name="Decline").click()

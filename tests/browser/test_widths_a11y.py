@@ -210,7 +210,7 @@ async def test_every_page_fits_every_width_and_passes_axe(
             # An offer's consent screen names the issuer by its site, in words.
             offer = await post(http, base + "/issuer/offers", api_key,
                                {"achievement": "data-literacy", "pin": True})
-            await wallet.goto(base + "/wallet/#open=" + quote(offer["offer_uri"], safe=""))
+            await wallet.goto(base + "/wallet/#open=" + quote(offer["offerUri"], safe=""))
             await expect(wallet.locator("#view-offer")).to_be_visible(timeout=WAIT)
             party = wallet.locator("#offer-party")
             await expect(party).to_contain_text("(this service)")
@@ -224,7 +224,7 @@ async def test_every_page_fits_every_width_and_passes_axe(
             # The same offer again: it was fetched already. Said in words, in sight.
             await wallet.get_by_role("link", name="Scan", exact=True).click()
             await expect(wallet.locator("#view-scan")).to_be_visible()
-            await wallet.get_by_label("Paste a link").fill(offer["offer_uri"])
+            await wallet.get_by_label("Paste a link").fill(offer["offerUri"])
             await wallet.get_by_role("button", name="Open", exact=True).click()
             problem = wallet.locator("#scan-error")
             await expect(problem).to_have_text(USED_OFFER, timeout=WAIT)
@@ -255,7 +255,7 @@ async def test_every_page_fits_every_width_and_passes_axe(
                 " return i.complete && i.naturalWidth > 0; }")
             await check(verifier, f"verifier-waiting-{width}")
 
-            await wallet.get_by_label("Paste a link").fill(request["qr_payload"])
+            await wallet.get_by_label("Paste a link").fill(request["qrPayload"])
             await wallet.get_by_role("button", name="Open", exact=True).click()
             await expect(wallet.locator("#view-request")).to_be_visible(timeout=WAIT)
             await expect(wallet.locator("#request-party")).to_contain_text(

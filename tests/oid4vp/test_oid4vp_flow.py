@@ -77,7 +77,7 @@ async def test_ldp_vc_flow(verifier, holder_key, ldp_credential, jwt_credential,
                                 "challenge": ("passed", "ok"), "domain": ("passed", "ok"),
                                 "holder": ("passed", "ok")}
     assert result.to_json()["verified"] is True
-    assert "transaction_id" not in result.to_json()
+    assert "transactionId" not in result.to_json()
 
 
 async def test_jwt_vc_json_flow(verifier, holder_key, jwt_credential, clock):

@@ -67,7 +67,7 @@ async def state_of(service: Service, client: ClientSession, api_key: str,
 
 async def open_offer(fetcher: SafeFetcher, offer: dict[str, Any]) -> ResolvedOffer:
     """What a wallet does on scanning: fetch the offer (and the issuer's metadata)."""
-    return await resolve_offer(offer["offer_uri"], fetch=fetcher.get, allow_http_hosts=LOCAL)
+    return await resolve_offer(offer["offerUri"], fetch=fetcher.get, allow_http_hosts=LOCAL)
 
 
 async def take_credential(service: Service, fetcher: SafeFetcher, resolved: ResolvedOffer,
@@ -85,20 +85,20 @@ async def test_pending_opened_delivered(service: Service, client: ClientSession,
                                         fetcher: SafeFetcher, fmt: str):
     _, api_key = await issuer_with_template(service, client)
     offer = await make_offer(service, client, api_key, pin=True, format=fmt)
-    assert await state_of(service, client, api_key, offer["offer_id"]) == {
-        "id": offer["offer_id"], "state": "pending", "expires_at": offer["expires_at"]}
+    assert await state_of(service, client, api_key, offer["offerId"]) == {
+        "id": offer["offerId"], "state": "pending", "expiresAt": offer["expiresAt"]}
 
     resolved = await open_offer(fetcher, offer)
-    assert (await state_of(service, client, api_key, offer["offer_id"]))["state"] == "opened"
-    token = await request_token(resolved, post=fetcher.post, tx_code=offer["tx_code"])
-    assert (await state_of(service, client, api_key, offer["offer_id"]))["state"] == "opened"
+    assert (await state_of(service, client, api_key, offer["offerId"]))["state"] == "opened"
+    token = await request_token(resolved, post=fetcher.post, tx_code=offer["txCode"])
+    assert (await state_of(service, client, api_key, offer["offerId"]))["state"] == "opened"
 
     issued = await take_credential(service, fetcher, resolved, token["access_token"],
                                    f"OpenBadgeCredential_{fmt}")
-    state = await state_of(service, client, api_key, offer["offer_id"])
-    assert state["state"] == "delivered" and state["expires_at"] == offer["expires_at"]
+    state = await state_of(service, client, api_key, offer["offerId"])
+    assert state["state"] == "delivered" and state["expiresAt"] == offer["expiresAt"]
     # The id names the credential the wallet got, in the tenant's records.
-    async with client.get(f"{service.url}/issuer/credentials/{state['credential_id']}",
+    async with client.get(f"{service.url}/issuer/credentials/{state['credentialId']}",
                           headers=bearer(api_key)) as response:
         record = await response.json()
         assert response.status == 200, record
@@ -113,11 +113,11 @@ async def test_an_offer_past_its_expiry_is_expired(service: Service, client: Cli
     await open_offer(fetcher, opened)
     service.app[CLOCK].advance(timedelta(minutes=15, seconds=1))
     for offer in (untouched, opened):
-        assert await state_of(service, client, api_key, offer["offer_id"]) == {
-            "id": offer["offer_id"], "state": "expired", "expires_at": offer["expires_at"]}
+        assert await state_of(service, client, api_key, offer["offerId"]) == {
+            "id": offer["offerId"], "state": "expired", "expiresAt": offer["expiresAt"]}
     # Half an hour after the expiry, the offer is forgotten.
     service.app[CLOCK].advance(timedelta(minutes=30))
-    async with client.get(f"{service.url}/issuer/offers/{untouched['offer_id']}",
+    async with client.get(f"{service.url}/issuer/offers/{untouched['offerId']}",
                           headers=bearer(api_key)) as response:
         await problem_of(response, 404, "not-found")
 
@@ -130,31 +130,31 @@ async def test_a_token_redeemed_in_time_still_delivers_after_the_expiry(
     resolved = await open_offer(fetcher, offer)
     token = await request_token(resolved, post=fetcher.post)
     service.app[CLOCK].advance(timedelta(minutes=2))
-    assert (await state_of(service, client, api_key, offer["offer_id"]))["state"] == "expired"
+    assert (await state_of(service, client, api_key, offer["offerId"]))["state"] == "expired"
     issued = await take_credential(service, fetcher, resolved, token["access_token"],
                                    "OpenBadgeCredential_ldp_vc")
-    assert await state_of(service, client, api_key, offer["offer_id"]) == {
-        "id": offer["offer_id"], "state": "delivered", "expires_at": offer["expires_at"],
-        "credential_id": issued.credential["id"]}
+    assert await state_of(service, client, api_key, offer["offerId"]) == {
+        "id": offer["offerId"], "state": "delivered", "expiresAt": offer["expiresAt"],
+        "credentialId": issued.credential["id"]}
 
 
 async def test_only_the_offers_tenant_sees_it(service: Service, client: ClientSession):
     _, key_a = await issuer_with_template(service, client, "tenant-a")
     _, key_b = await issuer_with_template(service, client, "tenant-b")
     offer = await make_offer(service, client, key_a)
-    url = f"{service.url}/issuer/offers/{offer['offer_id']}"
+    url = f"{service.url}/issuer/offers/{offer['offerId']}"
     async with client.get(url) as response:
         await problem_of(response, 401, "unauthorized")
     # Another tenant's offer answers exactly as an unknown one.
     answers = []
-    for offer_id in (offer["offer_id"], "no-such-offer", offer["offer_id"][:-1]):
+    for offer_id in (offer["offerId"], "no-such-offer", offer["offerId"][:-1]):
         async with client.get(f"{service.url}/issuer/offers/{offer_id}",
                               headers=bearer(key_b)) as response:
             answers.append((response.headers["Content-Type"],
                             await problem_of(response, 404, "not-found")))
     assert answers[0] == answers[1] == answers[2]
     # Asking did not open it.
-    assert (await state_of(service, client, key_a, offer["offer_id"]))["state"] == "pending"
+    assert (await state_of(service, client, key_a, offer["offerId"]))["state"] == "pending"
 
 
 @contextmanager
@@ -209,13 +209,13 @@ async def test_one_process_tells_what_another_served(tmp_path: Path, client: Cli
                 offer = await response.json()
 
             async def state() -> dict[str, Any]:
-                async with client.get(f"{first}/issuer/offers/{offer['offer_id']}",
+                async with client.get(f"{first}/issuer/offers/{offer['offerId']}",
                                       headers=bearer(api_key)) as response:
                     assert response.status == 200
                     return dict(await response.json())
 
             # The wallet's every step reaches the second process.
-            offer_url = parse_qs(urlsplit(offer["offer_uri"]).query)["credential_offer_uri"][0]
+            offer_url = parse_qs(urlsplit(offer["offerUri"]).query)["credential_offer_uri"][0]
             async with client.get(second + urlsplit(offer_url).path) as response:
                 served = await response.json()
             assert (await state())["state"] == "opened"
@@ -233,6 +233,6 @@ async def test_one_process_tells_what_another_served(tmp_path: Path, client: Cli
                     headers={"Authorization": f"Bearer {token}"}) as response:
                 assert response.status == 200, await response.text()
                 issued = (await response.json())["credentials"][0]["credential"]
-            assert await state() == {"id": offer["offer_id"], "state": "delivered",
-                                     "expires_at": offer["expires_at"],
-                                     "credential_id": issued["id"]}
+            assert await state() == {"id": offer["offerId"], "state": "delivered",
+                                     "expiresAt": offer["expiresAt"],
+                                     "credentialId": issued["id"]}

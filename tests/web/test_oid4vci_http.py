@@ -48,7 +48,7 @@ async def fetcher() -> AsyncIterator[SafeFetcher]:
 async def resolved_offer(service: Service, client: ClientSession, fetcher: SafeFetcher,
                          api_key: str, **options: Any) -> tuple[ResolvedOffer, dict[str, Any]]:
     offer = await make_offer(service, client, api_key, **options)
-    return await resolve_offer(offer["offer_uri"], fetch=fetcher.get,
+    return await resolve_offer(offer["offerUri"], fetch=fetcher.get,
                                allow_http_hosts=LOCAL), offer
 
 
@@ -85,15 +85,15 @@ async def test_the_console_api_needs_the_tenant_key_and_a_template(service: Serv
     for body, kind in [({"achievement": "nope"}, "unknown-achievement"),
                        ({"achievement": "explorer", "pin": "yes"}, "invalid-request"),
                        ({"achievement": "explorer", "format": "mso_mdoc"}, "invalid-request"),
-                       ({"achievement": "explorer", "recipient_name": ""}, "invalid-request"),
+                       ({"achievement": "explorer", "recipientName": ""}, "invalid-request"),
                        ({"achievement": "explorer", "extra": 1}, "invalid-request")]:
         async with client.post(url, json=body, headers=bearer(api_key)) as response:
             await problem_of(response, 400, kind)
     offer = await make_offer(service, client, api_key)
-    assert offer["tx_code"] is None
-    query = parse_qs(urlsplit(offer["offer_uri"]).query)
+    assert offer["txCode"] is None
+    query = parse_qs(urlsplit(offer["offerUri"]).query)
     assert query["credential_offer_uri"] == [
-        f"{service.url}/oid4vci/acme/credential-offers/{offer['offer_id']}"]
+        f"{service.url}/oid4vci/acme/credential-offers/{offer['offerId']}"]
 
 
 async def test_evidence_given_with_an_offer_is_checked(service: Service, client: ClientSession):
@@ -115,7 +115,7 @@ async def test_evidence_given_with_an_offer_is_checked(service: Service, client:
     fine = [{"id": f"https://portfolio.example/{i}"} for i in range(9)] + [
         {"name": "Essay", "narrative": "Part one.\n\nPart two.", "description": "d"}]
     offer = await make_offer(service, client, api_key, evidence=fine)
-    assert offer["offer_id"]
+    assert offer["offerId"]
     assert await make_offer(service, client, api_key, evidence=[])
 
 
@@ -123,7 +123,7 @@ async def test_offer_token_nonce_and_credential_answers(service: Service, client
                                                         fetcher: SafeFetcher):
     _, api_key = await issuer_with_template(service, client)
     offer = await make_offer(service, client, api_key)
-    offer_url = parse_qs(urlsplit(offer["offer_uri"]).query)["credential_offer_uri"][0]
+    offer_url = parse_qs(urlsplit(offer["offerUri"]).query)["credential_offer_uri"][0]
     async with client.get(offer_url) as response:
         assert response.headers["Cache-Control"] == "no-store"
         served = await response.json()
@@ -202,48 +202,48 @@ async def test_a_replayed_nonce_is_refused(service: Service, client: ClientSessi
 async def test_wrong_pins_up_to_the_attempt_limit(service: Service, client: ClientSession):
     _, api_key = await issuer_with_template(service, client)
     offer = await make_offer(service, client, api_key, pin=True)
-    wrong = "000000" if offer["tx_code"] != "000000" else "111111"
+    wrong = "000000" if offer["txCode"] != "000000" else "111111"
     async with browser() as http:
         wallet = Wallet(service, http)
         await wallet.create("pat", PASSPHRASE)
-        scanned = await wallet.scan(offer["offer_uri"])
+        scanned = await wallet.scan(offer["offerUri"])
         accept = f"/offers/{scanned['handle']}/accept"
         response, body = await wallet.call("POST", accept, json_body={})
         await problem_of(response, 422, "exchange-failed")
         assert body["error"] == "invalid_request"  # No PIN: refused before asking.
         for _ in range(3):
-            response, body = await wallet.call("POST", accept, json_body={"tx_code": wrong})
+            response, body = await wallet.call("POST", accept, json_body={"txCode": wrong})
             await problem_of(response, 422, "exchange-failed")
             assert body["error"] == "invalid_grant"
             assert "invalid_grant" in body["detail"]
         # Three wrong PINs invalidated the code: the right one is too late.
         response, body = await wallet.call("POST", accept,
-                                           json_body={"tx_code": offer["tx_code"]})
+                                           json_body={"txCode": offer["txCode"]})
         await problem_of(response, 422, "exchange-failed")
         assert body["error"] == "invalid_grant"
         assert (await wallet.ok("GET", "/credentials")) == {"credentials": []}
 
         # With the right PIN at the first try, the badge arrives.
         offer = await make_offer(service, client, api_key, pin=True)
-        scanned = await wallet.scan(offer["offer_uri"])
+        scanned = await wallet.scan(offer["offerUri"])
         response, body = await wallet.call("POST", f"/offers/{scanned['handle']}/accept",
-                                           json_body={"tx_code": wrong})
+                                           json_body={"txCode": wrong})
         assert body["error"] == "invalid_grant"
         await wallet.ok("POST", f"/offers/{scanned['handle']}/accept", 201,
-                        json_body={"tx_code": offer["tx_code"]})
+                        json_body={"txCode": offer["txCode"]})
 
 
 async def test_an_expired_offer_is_gone(service: Service, client: ClientSession):
     _, api_key = await issuer_with_template(service, client)
     offer = await make_offer(service, client, api_key)
     service.app[CLOCK].advance(timedelta(minutes=16))
-    async with client.get(service.url + offer["qr_svg"]) as response:
+    async with client.get(service.url + offer["qrSvg"]) as response:
         await problem_of(response, 404, "not-found")
     async with browser() as http:
         wallet = Wallet(service, http)
         await wallet.create("eve", PASSPHRASE)
         response, body = await wallet.call("POST", "/scan", json_body={
-            "uri": offer["offer_uri"]})
+            "uri": offer["offerUri"]})
         await problem_of(response, 422, "exchange-failed")
         assert body["error"] == "unavailable"
 
@@ -254,10 +254,10 @@ async def test_another_tenants_offer_is_not_found(service: Service, client: Clie
     await issuer_with_template(service, client, "tenant-b")
     offer = await make_offer(service, client, key_a)
     async with client.get(f"{service.url}/oid4vci/tenant-b/credential-offers/"
-                          f"{offer['offer_id']}") as response:
+                          f"{offer['offerId']}") as response:
         assert response.status == 404
     # Not consumed by that attempt: the right issuer still serves it.
-    resolved = await resolve_offer(offer["offer_uri"], fetch=fetcher.get,
+    resolved = await resolve_offer(offer["offerUri"], fetch=fetcher.get,
                                    allow_http_hosts=LOCAL)
     assert resolved.credential_issuer == f"{service.url}/oid4vci/tenant-a"
 

@@ -86,16 +86,16 @@ async def vp_form(found: PresentationRequest, holder: SigningKey, credential: di
 async def test_request_object_and_qr(service: Service, client: ClientSession,
                                      fetcher: SafeFetcher):
     request = await make_request(service, client)
-    assert set(request) == {"transaction_id", "request_id", "qr_payload", "qr_svg",
-                            "expires_at"}
-    async with client.get(service.url + request["qr_svg"]) as response:
+    assert set(request) == {"transactionId", "requestId", "qrPayload", "qrSvg",
+                            "expiresAt"}
+    async with client.get(service.url + request["qrSvg"]) as response:
         assert (response.status, response.content_type) == (200, "image/svg+xml")
-    url = f"{service.url}/verifier/oid4vp/requests/{request['request_id']}"
+    url = f"{service.url}/verifier/oid4vp/requests/{request['requestId']}"
     async with client.get(url) as response:
         assert response.status == 200
         assert response.headers["Content-Type"] == "application/oauth-authz-req+jwt"
         assert response.headers["Cache-Control"] == "no-store"
-    found = await resolve_request(request["qr_payload"], fetch=fetcher.get,
+    found = await resolve_request(request["qrPayload"], fetch=fetcher.get,
                                   allow_http_hosts=LOCAL)
     response_uri = f"{service.url}/verifier/oid4vp/response"
     assert (found.response_uri, found.client_id) == (response_uri,
@@ -103,8 +103,8 @@ async def test_request_object_and_qr(service: Service, client: ClientSession,
     assert found.dcql_query == open_badge_query()
     # The page's secret is in neither the QR code nor the request object.
     async with client.get(url) as response:
-        assert request["transaction_id"] not in await response.text()
-    assert request["transaction_id"] not in request["qr_payload"]
+        assert request["transactionId"] not in await response.text()
+    assert request["transactionId"] not in request["qrPayload"]
 
     async with client.get(f"{service.url}/verifier/oid4vp/requests/unknown") as response:
         assert response.status == 404
@@ -120,7 +120,7 @@ async def test_a_state_answers_once(service: Service, client: ClientSession,
                                     fetcher: SafeFetcher):
     holder, credential = await holder_with_badge(service, client)
     request = await make_request(service, client)
-    found = await resolve_request(request["qr_payload"], fetch=fetcher.get,
+    found = await resolve_request(request["qrPayload"], fetch=fetcher.get,
                                   allow_http_hosts=LOCAL)
     form = await vp_form(found, holder, credential)
     assert await post_response(client, found, form) == (200, {})
@@ -134,7 +134,7 @@ async def test_a_state_answers_once(service: Service, client: ClientSession,
     assert (status, body["error"]) == (400, "invalid_request")
     # Answered requests are not handed out again.
     async with client.get(f"{service.url}/verifier/oid4vp/requests/"
-                          f"{request['request_id']}") as response:
+                          f"{request['requestId']}") as response:
         assert response.status == 404
     assert (await result_of(service, client, request))["result"]["verified"] is True
 
@@ -149,7 +149,7 @@ async def test_a_presentation_made_for_someone_else_fails(
 ):
     holder, credential = await holder_with_badge(service, client)
     request = await make_request(service, client)
-    found = await resolve_request(request["qr_payload"], fetch=fetcher.get,
+    found = await resolve_request(request["qrPayload"], fetch=fetcher.get,
                                   allow_http_hosts=LOCAL)
     form = await vp_form(found, holder, credential, **binding)
     # Received (the spec wants 200 once processed), but not verified.
@@ -158,14 +158,14 @@ async def test_a_presentation_made_for_someone_else_fails(
     assert result["verified"] is False
     (presentation,) = next(iter(result["presentations"].values()))
     assert check(presentation, failed)[0] == "failed"
-    assert "transaction_id" not in result
+    assert "transactionId" not in result
 
 
 async def test_a_malformed_response_leaves_the_request_pending(service: Service,
                                                                client: ClientSession,
                                                                fetcher: SafeFetcher):
     request = await make_request(service, client)
-    found = await resolve_request(request["qr_payload"], fetch=fetcher.get,
+    found = await resolve_request(request["qrPayload"], fetch=fetcher.get,
                                   allow_http_hosts=LOCAL)
     for form in ({"vp_token": "{}"}, {"state": found.state or "", "vp_token": "not json"},
                  {"state": found.state or "", "vp_token": "{}"}, {"state": found.state or ""}):
@@ -192,22 +192,22 @@ async def test_the_wallet_refuses_to_post_to_plain_http(service: Service):
         # The same request over https would be read (and could be answered).
         https_uri = uri.replace("http%3A", "https%3A")
         asked = await wallet.scan(https_uri)
-        assert asked["verifier"]["response_uri"] == "https://verifier.example/response"
+        assert asked["verifier"]["responseUri"] == "https://verifier.example/response"
 
 
 async def test_an_expired_request_is_gone(service: Service, client: ClientSession):
     request = await make_request(service, client)
     service.app[CLOCK].advance(timedelta(minutes=11))
     async with client.get(f"{service.url}/verifier/oid4vp/requests/"
-                          f"{request['request_id']}") as response:
+                          f"{request['requestId']}") as response:
         assert response.status == 404
-    async with client.get(service.url + request["qr_svg"]) as response:
+    async with client.get(service.url + request["qrSvg"]) as response:
         await problem_of(response, 404, "not-found")
     async with browser() as http:
         wallet = Wallet(service, http)
         await wallet.create("otto")
         response, body = await wallet.call("POST", "/scan", json_body={
-            "uri": request["qr_payload"]})
+            "uri": request["qrPayload"]})
         await problem_of(response, 422, "exchange-failed")
 
 
@@ -230,7 +230,7 @@ async def test_nul_characters_name_nothing(service: Service, client: ClientSessi
         async with client.request(method, URL(service.url + path, encoded=True)) as response:
             assert response.status == status, path
     request = await make_request(service, client)
-    found = await resolve_request(request["qr_payload"], fetch=fetcher.get,
+    found = await resolve_request(request["qrPayload"], fetch=fetcher.get,
                                   allow_http_hosts=LOCAL)
     status, _ = await post_response(client, found, {"state": "a\x00b", "vp_token": "{}"})
     assert status == 400
@@ -256,7 +256,7 @@ async def test_no_display_for_a_badge_its_named_issuer_did_not_sign(
     # issue() refuses to sign for another issuer: a proof is added by hand.
     forged = await add_proof(claimed, key=forger, loader=StaticLoader())
     request = await make_request(service, client)
-    found = await resolve_request(request["qr_payload"], fetch=fetcher.get,
+    found = await resolve_request(request["qrPayload"], fetch=fetcher.get,
                                   allow_http_hosts=LOCAL)
     assert await post_response(client, found, await vp_form(found, forger, forged)) == (200, {})
     done = await result_of(service, client, request)
@@ -281,7 +281,7 @@ async def test_a_response_with_a_repeated_parameter_stores_nothing(
         service: Service, client: ClientSession, fetcher: SafeFetcher, repeated: str):
     holder, credential = await holder_with_badge(service, client)
     request = await make_request(service, client)
-    found = await resolve_request(request["qr_payload"], fetch=fetcher.get,
+    found = await resolve_request(request["qrPayload"], fetch=fetcher.get,
                                   allow_http_hosts=LOCAL)
     form = await vp_form(found, holder, forged_from(credential))
     status, body = await post_repeating(client, found, form, repeated)
@@ -296,7 +296,7 @@ async def test_a_refused_forgery_does_not_dress_the_genuine_badge(
     verdict, and nothing of the forgery."""
     holder, credential = await holder_with_badge(service, client)
     request = await make_request(service, client)
-    found = await resolve_request(request["qr_payload"], fetch=fetcher.get,
+    found = await resolve_request(request["qrPayload"], fetch=fetcher.get,
                                   allow_http_hosts=LOCAL)
     forged = await vp_form(found, holder, forged_from(credential))
     status, _ = await post_repeating(client, found, forged, "vp_token")
@@ -308,7 +308,7 @@ async def test_a_refused_forgery_does_not_dress_the_genuine_badge(
     (presentation,) = result["presentations"]["openbadge_ldp_vc"]
     (report,) = presentation["credentials"]
     assert report["display"]["name"] == credential["name"]
-    assert report["display"]["issuer_name"] == credential["issuer"]["name"]
+    assert report["display"]["issuerName"] == credential["issuer"]["name"]
     shown = json.dumps(result)
     assert FORGED_NAME not in shown and FORGED_ISSUER not in shown
 
@@ -321,7 +321,7 @@ async def test_an_envelope_shows_the_credential_its_jwt_carries(
     assert envelope["type"] == "EnvelopedVerifiableCredential"
     dressed = {**envelope, "name": FORGED_NAME, "description": FORGED_ISSUER}
     request = await make_request(service, client)
-    found = await resolve_request(request["qr_payload"], fetch=fetcher.get,
+    found = await resolve_request(request["qrPayload"], fetch=fetcher.get,
                                   allow_http_hosts=LOCAL)
     assert await post_response(client, found, await vp_form(found, holder, dressed)) == (
         200, {})

@@ -81,13 +81,13 @@ class Wallet:
     async def create(self, username: str, passphrase: str = PASSPHRASE, **extra: Any) -> Any:
         body = await self.ok("POST", "/accounts", 201, csrf=False,
                              json_body={"username": username, "passphrase": passphrase, **extra})
-        self.csrf, self.did = body["csrf_token"], body["did"]
+        self.csrf, self.did = body["csrfToken"], body["did"]
         return body
 
     async def sign_in(self, username: str, passphrase: str = PASSPHRASE) -> Any:
         body = await self.ok("POST", "/session", csrf=False,
                              json_body={"username": username, "passphrase": passphrase})
-        self.csrf, self.did = body["csrf_token"], body["did"]
+        self.csrf, self.did = body["csrfToken"], body["did"]
         return body
 
     async def scan(self, uri: str) -> Any:
@@ -128,7 +128,7 @@ async def make_request(service: Service, client: ClientSession,
 
 
 async def result_of(service: Service, client: ClientSession, request: dict[str, Any]) -> Any:
-    async with client.get(f"{service.url}/verifier/results/{request['transaction_id']}") as r:
+    async with client.get(f"{service.url}/verifier/results/{request['transactionId']}") as r:
         assert r.headers["Cache-Control"] == "no-store"
         return await r.json()
 
@@ -149,7 +149,7 @@ def only_credential_report(result: dict[str, Any]) -> dict[str, Any]:
 async def receive_badge(service: Service, client: ClientSession, wallet: Wallet,
                         api_key: str) -> dict[str, Any]:
     offer = await make_offer(service, client, api_key)
-    scanned = await wallet.scan(offer["offer_uri"])
+    scanned = await wallet.scan(offer["offerUri"])
     return await wallet.ok("POST", f"/offers/{scanned['handle']}/accept", 201, json_body={})  # type: ignore[no-any-return]
 
 
@@ -165,11 +165,11 @@ async def test_issue_hold_present_revoke_present_again(service: Service, client:
     tenant, api_key = await issuer_with_template(service, client, display_name="ACME Academy")
 
     # The issuer console offers the badge, with a PIN for a second channel, and evidence.
-    offer = await make_offer(service, client, api_key, pin=True, recipient_name="Ada Lovelace",
+    offer = await make_offer(service, client, api_key, pin=True, recipientName="Ada Lovelace",
                              evidence=EVIDENCE)
-    assert offer["offer_uri"].startswith("openid-credential-offer://?credential_offer_uri=")
-    assert offer["tx_code"] is not None and len(offer["tx_code"]) == 6
-    async with client.get(service.url + offer["qr_svg"]) as response:
+    assert offer["offerUri"].startswith("openid-credential-offer://?credential_offer_uri=")
+    assert offer["txCode"] is not None and len(offer["txCode"]) == 6
+    async with client.get(service.url + offer["qrSvg"]) as response:
         assert response.status == 200
         assert response.content_type == "image/svg+xml"
         assert b"<svg" in await response.read()
@@ -180,25 +180,25 @@ async def test_issue_hold_present_revoke_present_again(service: Service, client:
         assert account["did"].startswith("did:key:z6Mk")
 
         # The wallet scans the QR code: who offers what, and that a PIN is needed.
-        scanned = await wallet.scan(offer["offer_uri"])
+        scanned = await wallet.scan(offer["offerUri"])
         assert scanned["kind"] == "offer"
         # The issuer by its display name; the badge by its own name, description and image.
         assert scanned["issuer"] == {"id": f"{service.url}/oid4vci/acme", "name": "ACME Academy"}
         assert scanned["credentials"] == [{
             "name": "Open Badges Explorer", "format": "ldp_vc",
             "description": ACHIEVEMENT["description"], "image": ACHIEVEMENT["image"]["id"]}]
-        assert scanned["tx_code"]["length"] == 6
+        assert scanned["txCode"]["length"] == 6
         # The offer URL worked once; its QR code is gone with it.
-        async with client.get(service.url + offer["qr_svg"]) as response:
+        async with client.get(service.url + offer["qrSvg"]) as response:
             assert response.status == 404
 
         # Accepted with the PIN: issued to the wallet's DID, verified, then stored.
         added = await wallet.ok("POST", f"/offers/{scanned['handle']}/accept", 201,
-                                json_body={"tx_code": offer["tx_code"]})
+                                json_body={"txCode": offer["txCode"]})
         assert added["report"]["verified"] is True, added["report"]
         assert check(added["report"], "status_revocation") == ("passed", "not_revoked")
         summary = added["credential"]
-        assert (summary["name"], summary["issuer_name"], summary["format"]) == (
+        assert (summary["name"], summary["issuerName"], summary["format"]) == (
             "Open Badges Explorer", "ACME Academy", "ldp_vc")
         assert summary["image"] == ACHIEVEMENT["image"]["id"]
 
@@ -222,17 +222,17 @@ async def test_issue_hold_present_revoke_present_again(service: Service, client:
         achievement_id = stored["credentialSubject"]["achievement"]["id"]
         request = await make_request(service, client, achievement=achievement_id,
                                      issuer=tenant.did)
-        assert request["qr_payload"].startswith("openid4vp://?client_id=redirect_uri%3A")
+        assert request["qrPayload"].startswith("openid4vp://?client_id=redirect_uri%3A")
         assert await result_of(service, client, request) == {"status": "pending"}
-        asked = await wallet.scan(request["qr_payload"])
+        asked = await wallet.scan(request["qrPayload"])
         assert asked["kind"] == "request"
-        assert asked["verifier"]["response_uri"] == f"{service.url}/verifier/oid4vp/response"
-        assert asked["can_answer"] is True
+        assert asked["verifier"]["responseUri"] == f"{service.url}/verifier/oid4vp/response"
+        assert asked["canAnswer"] is True
         assert [m["id"] for m in asked["matches"]] == [summary["id"]]
         assert asked["asks"] == [f"An Open Badge for the achievement {achievement_id} issued "
                                  f"by {tenant.did}"]
         sent = await wallet.ok("POST", f"/requests/{asked['handle']}/respond",
-                               json_body={"credential_ids": [summary["id"]]})
+                               json_body={"credentialIds": [summary["id"]]})
         assert sent == {"outcome": "sent"}
 
         done = await result_of(service, client, request)
@@ -242,8 +242,8 @@ async def test_issue_hold_present_revoke_present_again(service: Service, client:
         assert report["display"]["name"] == "Open Badges Explorer"
         assert report["display"]["issuer"] == tenant.did
         assert report["display"]["image"] == ACHIEVEMENT["image"]["id"]
-        assert report["display"]["achievement_id"] == achievement_id
-        assert report["display"]["issuer_name"] == "ACME Academy"
+        assert report["display"]["achievementId"] == achievement_id
+        assert report["display"]["issuerName"] == "ACME Academy"
         assert report["display"]["evidence"] == EVIDENCE
 
         # The issuer revokes the badge (VC-API); the next presentation shows it.
@@ -255,9 +255,9 @@ async def test_issue_hold_present_revoke_present_again(service: Service, client:
                                    "status": True}) as response:
             assert response.status == 200, await response.text()
         again = await make_request(service, client)
-        asked = await wallet.scan(again["qr_payload"])
+        asked = await wallet.scan(again["qrPayload"])
         await wallet.ok("POST", f"/requests/{asked['handle']}/respond",
-                        json_body={"credential_ids": [summary["id"]]})
+                        json_body={"credentialIds": [summary["id"]]})
         done = await result_of(service, client, again)
         assert done["status"] == "done" and done["result"]["verified"] is False
         report = only_credential_report(done["result"])
@@ -279,17 +279,17 @@ async def test_a_jwt_badge_travels_as_a_vp_jwt(service: Service, client: ClientS
     offer = await make_offer(service, client, api_key, format="jwt_vc_json")
     async with browser() as http:
         wallet = Wallet(service, http)
-        await wallet.create("grace", key_type="p256")
+        await wallet.create("grace", keyType="p256")
         assert wallet.did is not None and wallet.did.startswith("did:key:zDn")
-        scanned = await wallet.scan(offer["offer_uri"])
+        scanned = await wallet.scan(offer["offerUri"])
         assert scanned["credentials"][0]["format"] == "jwt_vc_json"
         added = await wallet.ok("POST", f"/offers/{scanned['handle']}/accept", 201,
                                 json_body={})
         assert added["credential"]["format"] == "jwt_vc_json"
         request = await make_request(service, client)
-        asked = await wallet.scan(request["qr_payload"])
+        asked = await wallet.scan(request["qrPayload"])
         await wallet.ok("POST", f"/requests/{asked['handle']}/respond",
-                        json_body={"credential_ids": [added["credential"]["id"]]})
+                        json_body={"credentialIds": [added["credential"]["id"]]})
         done = await result_of(service, client, request)
         assert done["result"]["verified"] is True, done
         assert list(done["result"]["presentations"]) == ["openbadge_jwt_vc_json"]
@@ -316,9 +316,9 @@ async def test_the_journey_under_the_strictest_verification_fetch_policy(
         async with browser() as http:
             wallet = Wallet(service, http)
             await wallet.create("ada")
-            scanned = await wallet.scan(offer["offer_uri"])
+            scanned = await wallet.scan(offer["offerUri"])
             added = await wallet.ok("POST", f"/offers/{scanned['handle']}/accept", 201,
-                                    json_body={"tx_code": offer["tx_code"]})
+                                    json_body={"txCode": offer["txCode"]})
             assert added["report"]["verified"] is True, added["report"]
             assert check(added["report"], "status_revocation") == ("passed", "not_revoked")
             badge_id = added["credential"]["id"]
@@ -334,12 +334,12 @@ async def test_the_journey_under_the_strictest_verification_fetch_policy(
                 return remembered(document)
 
             request = await make_request(service, client)
-            asked = await wallet.scan(request["qr_payload"])
+            asked = await wallet.scan(request["qrPayload"])
             # The wallet checked the badge before asking for consent.
             assert [m["standing"] for m in asked["matches"]] == ["valid"]
             monkeypatch.setattr(lists, "get", spy)
             await wallet.ok("POST", f"/requests/{asked['handle']}/respond",
-                            json_body={"credential_ids": [badge_id]})
+                            json_body={"credentialIds": [badge_id]})
             done = await result_of(service, client, request)
             assert done["result"]["verified"] is True, done
             assert len(looked_up) == 2  # Revocation and suspension lists.
@@ -354,10 +354,10 @@ async def test_the_journey_under_the_strictest_verification_fetch_policy(
                                                              "status": "revoked"}]}) as response:
                 assert response.status == 200
             again = await make_request(service, client)
-            asked = await wallet.scan(again["qr_payload"])
+            asked = await wallet.scan(again["qrPayload"])
             assert [m["standing"] for m in asked["matches"]] == ["revoked"]
             await wallet.ok("POST", f"/requests/{asked['handle']}/respond",
-                            json_body={"credential_ids": [badge_id]})
+                            json_body={"credentialIds": [badge_id]})
             done = await result_of(service, client, again)
             report = only_credential_report(done["result"])
             assert check(report, "status_revocation") == ("failed", "revoked")
@@ -380,8 +380,8 @@ async def test_declining_tells_the_verifier(service: Service, client: ClientSess
     async with browser() as http:
         wallet = Wallet(service, http)
         await wallet.create("linus")
-        asked = await wallet.scan(request["qr_payload"])
-        assert (asked["can_answer"], asked["matches"]) == (False, [])
+        asked = await wallet.scan(request["qrPayload"])
+        assert (asked["canAnswer"], asked["matches"]) == (False, [])
         assert await wallet.ok("POST", f"/requests/{asked['handle']}/decline") == {
             "outcome": "declined"}
         # A handle is used once.
@@ -408,15 +408,15 @@ async def test_session_cookie_flags_and_csrf(service: Service):
         assert cookie["path"] == "/wallet"
         assert not cookie["secure"]  # Plain http here; https sets Secure.
         assert cookie.value not in json.dumps(body)
-        wallet.csrf = body["csrf_token"]
+        wallet.csrf = body["csrfToken"]
 
         # GET needs no token; every state-changing call does.
         session = await wallet.ok("GET", "/session", csrf=False)
         assert session == {"username": "mary", "did": body["did"],
-                           "csrf_token": body["csrf_token"]}
+                           "csrfToken": body["csrfToken"]}
         for method, path, options in [
             ("POST", "/scan", {"json_body": {"uri": "openid4vp://?x=1"}}),
-            ("POST", "/backup", {"json_body": {"backup_passphrase": PASSPHRASE}}),
+            ("POST", "/backup", {"json_body": {"backupPassphrase": PASSPHRASE}}),
             ("DELETE", "/session", {}),
             ("DELETE", "/credentials/00000000-0000-4000-8000-000000000000", {}),
             ("POST", "/decode-qr", {"data": b"x", "headers": {"Content-Type": "image/png"}}),
@@ -425,7 +425,7 @@ async def test_session_cookie_flags_and_csrf(service: Service):
             response, _ = await wallet.call(method, path, csrf=False, **options)
             await problem_of(response, 403, "csrf-token-invalid")
             wrong = {**options, "headers": {**options.get("headers", {}),
-                                            "X-CSRF-Token": body["csrf_token"][:-2] + "AA"}}
+                                            "X-CSRF-Token": body["csrfToken"][:-2] + "AA"}}
             response, _ = await wallet.call(method, path, csrf=False, **wrong)
             await problem_of(response, 403, "csrf-token-invalid")
 
@@ -437,7 +437,7 @@ async def test_session_cookie_flags_and_csrf(service: Service):
     # Without the cookie, nothing is served at all.
     async with browser() as http:
         stranger = Wallet(service, http)
-        stranger.csrf = body["csrf_token"]
+        stranger.csrf = body["csrfToken"]
         for method, path in [("GET", "/session"), ("GET", "/credentials"),
                              ("POST", "/scan")]:
             response, _ = await stranger.call(method, path, json_body={})
@@ -514,7 +514,7 @@ async def test_a_session_expires_and_cookies_do_not_cross_accounts(service: Serv
         await problem_of(response, 403, "csrf-token-invalid")
         # A scanned offer is bound to the account that scanned it.
         offer = await make_offer(service, client, api_key)
-        scanned = await alice.scan(offer["offer_uri"])
+        scanned = await alice.scan(offer["offerUri"])
         response, _ = await bob.call("POST", f"/offers/{scanned['handle']}/accept",
                                      json_body={})
         await problem_of(response, 404, "not-found")
@@ -625,7 +625,7 @@ async def test_import_baked_json_and_jwt_then_backup_and_restore(service: Servic
         assert len(listed) == 3
 
         backup = await wallet.ok("POST", "/backup", json_body={
-            "backup_passphrase": "backup passphrase"})
+            "backupPassphrase": "backup passphrase"})
         assert isinstance(backup, bytes) and backup.startswith(b"VCBWALLET")
 
     async with browser() as http:
@@ -635,7 +635,7 @@ async def test_import_baked_json_and_jwt_then_backup_and_restore(service: Servic
             data = FormData()
             data.add_field("file", backup, filename="wallet.backup",
                            content_type="application/octet-stream")
-            data.add_field("backup_passphrase", backup_passphrase)
+            data.add_field("backupPassphrase", backup_passphrase)
             data.add_field("username", username)
             data.add_field("passphrase", PASSPHRASE)
             return data
@@ -649,7 +649,7 @@ async def test_import_baked_json_and_jwt_then_backup_and_restore(service: Servic
         session = await restored.ok("POST", "/restore", 201, csrf=False,
                                     data=form("backup passphrase", "rosa2"))
         assert session["did"] == wallet.did
-        restored.csrf = session["csrf_token"]
+        restored.csrf = session["csrfToken"]
         again = (await restored.ok("GET", "/credentials"))["credentials"]
         assert sorted(c["id"] for c in again) == sorted(c["id"] for c in listed)
 

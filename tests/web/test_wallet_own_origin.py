@@ -49,17 +49,17 @@ async def test_the_wallet_takes_its_own_services_offer_and_request_with_no_setti
         async with browser() as http:
             wallet = Wallet(service, http)
             await wallet.create("ada")
-            scanned = await wallet.scan(offer["offer_uri"])
+            scanned = await wallet.scan(offer["offerUri"])
             added = await wallet.ok("POST", f"/offers/{scanned['handle']}/accept", 201,
-                                    json_body={"tx_code": offer["tx_code"]})
+                                    json_body={"txCode": offer["txCode"]})
             assert added["report"]["verified"] is True, added["report"]
             assert check(added["report"], "status_revocation") == ("passed", "not_revoked")
 
             request = await make_request(service, client, issuer=tenant.did)
-            asked = await wallet.scan(request["qr_payload"])
-            assert asked["can_answer"] is True, asked
+            asked = await wallet.scan(request["qrPayload"])
+            assert asked["canAnswer"] is True, asked
             sent = await wallet.ok("POST", f"/requests/{asked['handle']}/respond",
-                                   json_body={"credential_ids": [added["credential"]["id"]]})
+                                   json_body={"credentialIds": [added["credential"]["id"]]})
             assert sent == {"outcome": "sent"}
         done = await result_of(service, client, request)
         assert done["status"] == "done" and done["result"]["verified"] is True, done
@@ -76,7 +76,7 @@ async def test_other_plain_http_origins_and_private_addresses_stay_refused(
             wallet = Wallet(service, http)
             await wallet.create("ada")
             # Another service on the same host, another port: plain http is refused.
-            refused = await _refused(wallet, elsewhere["offer_uri"])
+            refused = await _refused(wallet, elsewhere["offerUri"])
             assert refused["error"] == "invalid_request"
             assert "must use https" in refused["detail"]
             # The service itself under another name or scheme is another origin.

@@ -28,11 +28,11 @@ ACHIEVEMENT = {
     "criteria": {"narrative": "Passed the data literacy assessment."},
 }
 ROWS = [
-    {"row_id": "1", "recipient": "ada@example.org", "name": "Ada"},
-    {"row_id": "2", "recipient": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"},
-    {"row_id": "3", "recipient": "grace@example.org", "valid_until": "2099-12-31"},
-    {"row_id": "4", "recipient": "not an address"},
-    {"row_id": "1", "recipient": "again@example.org"},
+    {"rowId": "1", "recipient": "ada@example.org", "name": "Ada"},
+    {"rowId": "2", "recipient": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"},
+    {"rowId": "3", "recipient": "grace@example.org", "validUntil": "2099-12-31"},
+    {"rowId": "4", "recipient": "not an address"},
+    {"rowId": "1", "recipient": "again@example.org"},
 ]
 
 
@@ -106,9 +106,9 @@ async def test_json_job_issues_reports_and_resumes(service: Service, client: Cli
 
     results = await _results(client, service, api_key, job["id"])
     assert [r["seq"] for r in results] == [1, 2, 3, 4, 5]
-    issued = {r["row_id"]: r["credential_id"] for r in results if r["status"] == "issued"}
+    issued = {r["rowId"]: r["credentialId"] for r in results if r["status"] == "issued"}
     assert sorted(issued) == ["1", "2", "3"]
-    failures = sorted((r["row_id"], r["error"]) for r in results if r["status"] == "failed")
+    failures = sorted((r["rowId"], r["error"]) for r in results if r["status"] == "failed")
     assert [row for row, _ in failures] == ["1", "4"]
     assert all(error for _, error in failures)
 
@@ -125,7 +125,7 @@ async def test_json_job_issues_reports_and_resumes(service: Service, client: Cli
     assert again["id"] != job["id"] and again["job"] == job["job"]
     done = await _finished(client, service, api_key, again["id"])
     assert done["counts"] == {"issued": 0, "skipped-already-issued": 3, "failed": 2}
-    skipped = {r["row_id"]: r["credential_id"]
+    skipped = {r["rowId"]: r["credentialId"]
                for r in await _results(client, service, api_key, again["id"])
                if r["status"] == "skipped-already-issued"}
     assert skipped == issued
@@ -168,15 +168,15 @@ async def test_bulk_revoke_shows_at_the_next_verification(service: Service,
     job = await _submit(client, service, api_key, "/issuer/bulk/issue",
                         json={"achievement": "literacy", "rows": ROWS[:3]})
     await _finished(client, service, api_key, job["id"])
-    ids = [r["credential_id"] for r in await _results(client, service, api_key, job["id"])]
+    ids = [r["credentialId"] for r in await _results(client, service, api_key, job["id"])]
     credential = await _credential(client, service, api_key, ids[0])
     status, report = await verify(client, service, credential)
     assert status == 200, report
 
     revoke = await _submit(client, service, api_key, "/issuer/bulk/revoke", json={
         "reason": "course withdrawn",
-        "rows": [{"credential_id": ids[0]}, {"credential_id": ids[1], "reason": "fraud"},
-                 {"credential_id": "urn:uuid:" + str(uuid.uuid4())}]})
+        "rows": [{"credentialId": ids[0]}, {"credentialId": ids[1], "reason": "fraud"},
+                 {"credentialId": "urn:uuid:" + str(uuid.uuid4())}]})
     assert revoke["kind"] == "revoke"
     done = await _finished(client, service, api_key, revoke["id"])
     assert done["counts"] == {"revoked": 2, "skipped-already-revoked": 0, "failed": 1}
@@ -212,11 +212,11 @@ async def test_bulk_revoke_shows_at_once_though_lists_are_cached(tmp_path: Path,
                             json={"achievement": "literacy", "rows": ROWS[:1]})
         await _finished(client, service, api_key, job["id"])
         (result,) = await _results(client, service, api_key, job["id"])
-        credential = await _credential(client, service, api_key, result["credential_id"])
+        credential = await _credential(client, service, api_key, result["credentialId"])
         status, report = await verify(client, service, credential)
         assert status == 200, report
         revoke = await _submit(client, service, api_key, "/issuer/bulk/revoke",
-                               json={"rows": [{"credential_id": result["credential_id"]}]})
+                               json={"rows": [{"credentialId": result["credentialId"]}]})
         await _finished(client, service, api_key, revoke["id"])
         status, report = await verify(client, service, credential)
         assert check(report, "status_revocation") == ("failed", "revoked")
@@ -228,7 +228,7 @@ async def test_other_tenants_see_nothing(service: Service, client: ClientSession
     job = await _submit(client, service, api_key, "/issuer/bulk/issue",
                         json={"achievement": "literacy", "rows": ROWS[:2]})
     await _finished(client, service, api_key, job["id"])
-    ids = [r["credential_id"] for r in await _results(client, service, api_key, job["id"])]
+    ids = [r["credentialId"] for r in await _results(client, service, api_key, job["id"])]
     base = f"{service.url}/issuer/bulk/jobs/{job['id']}"
     for method, url in (("GET", base), ("GET", base + "/results"),
                         ("GET", base + "/results.csv"), ("DELETE", base)):
@@ -241,7 +241,7 @@ async def test_other_tenants_see_nothing(service: Service, client: ClientSession
                            json={"achievement": "literacy", "rows": ROWS}) as response:
         await problem_of(response, 404, "not-found")
     revoke = await _submit(client, service, other, "/issuer/bulk/revoke",
-                           json={"rows": [{"credential_id": i} for i in ids]})
+                           json={"rows": [{"credentialId": i} for i in ids]})
     done = await _finished(client, service, other, revoke["id"])
     assert done["counts"]["failed"] == 2 and done["counts"]["revoked"] == 0
     status, report = await verify(client, service,
@@ -251,9 +251,9 @@ async def test_other_tenants_see_nothing(service: Service, client: ClientSession
 
 @pytest.mark.parametrize("request_args, status, kind", [
     ({"json": {"achievement": "literacy", "rows": []}}, 400, "invalid-request"),
-    ({"json": {"achievement": "literacy", "rows": [{"row_id": "1"}]}}, 400,
+    ({"json": {"achievement": "literacy", "rows": [{"rowId": "1"}]}}, 400,
      "invalid-request"),
-    ({"json": {"achievement": "literacy", "rows": [{"row_id": "1", "recipient": 7}]}}, 400,
+    ({"json": {"achievement": "literacy", "rows": [{"rowId": "1", "recipient": 7}]}}, 400,
      "invalid-request"),
     ({"json": {"achievement": "literacy", "rows": ROWS, "extra": 1}}, 400, "invalid-request"),
     ({"json": {"achievement": "literacy", "rows": [{**ROWS[0], "email": "x"}]}}, 400,
@@ -290,23 +290,23 @@ async def test_size_and_row_limits(tmp_path: Path, client: ClientSession,
     async with running_service(tmp_path, max_bulk_bytes=4096, max_body_bytes=1024) as service:
         api_key = await _tenant(service, client)
         # Bigger than ordinary bodies may be, within the bulk limit: taken.
-        rows = [{"row_id": str(i), "recipient": f"learner{i}@example.org"} for i in range(40)]
+        rows = [{"rowId": str(i), "recipient": f"learner{i}@example.org"} for i in range(40)]
         job = await _submit(client, service, api_key, "/issuer/bulk/issue",
                             json={"achievement": "literacy", "rows": rows})
         await _finished(client, service, api_key, job["id"])
-        rows = [{"row_id": str(i), "recipient": f"learner{i}@example.org"} for i in range(200)]
+        rows = [{"rowId": str(i), "recipient": f"learner{i}@example.org"} for i in range(200)]
         async with client.post(service.url + "/issuer/bulk/issue", headers=bearer(api_key),
                                json={"achievement": "literacy", "rows": rows}) as response:
             await problem_of(response, 413, "body-too-large")
         monkeypatch.setattr("vcbadges.web.bulk.MAX_ROWS", 3)
         async with client.post(service.url + "/issuer/bulk/revoke", headers=bearer(api_key),
-                               json={"rows": [{"credential_id": f"urn:x:{i}"}
+                               json={"rows": [{"credentialId": f"urn:x:{i}"}
                                               for i in range(4)]}) as response:
             await problem_of(response, 413, "too-many-rows")
 
 
 def _many(count: int) -> list[dict[str, str]]:
-    return [{"row_id": f"r{i}", "recipient": f"learner{i}@example.org"} for i in range(count)]
+    return [{"rowId": f"r{i}", "recipient": f"learner{i}@example.org"} for i in range(count)]
 
 
 async def test_cancel_then_resume_issues_every_row_once(service: Service,
@@ -327,7 +327,7 @@ async def test_cancel_then_resume_issues_every_row_once(service: Service,
         assert response.status == 200, cancelled
     assert cancelled["state"] == "cancelled" and cancelled["cancelRequested"] is True
     assert cancelled["done"] < 600
-    first = {r["row_id"]: r["credential_id"]
+    first = {r["rowId"]: r["credentialId"]
              for r in await _results(client, service, api_key, job["id"])}
     assert len(first) == cancelled["done"]
 
@@ -337,7 +337,7 @@ async def test_cancel_then_resume_issues_every_row_once(service: Service,
     assert done["state"] == "done"
     assert done["counts"]["issued"] + done["counts"]["skipped-already-issued"] == 600
     assert done["counts"]["skipped-already-issued"] >= len(first)
-    second = {r["row_id"]: r["credential_id"]
+    second = {r["rowId"]: r["credentialId"]
               for r in await _results(client, service, api_key, resumed["id"])}
     assert all(second[row] == credential for row, credential in first.items())
     async with service.db.sessionmaker()() as session:
@@ -359,7 +359,7 @@ async def test_running_jobs_are_capped_per_tenant(service: Service, client: Clie
         assert response.headers["Retry-After"]
     # Another tenant is not held up by this one's jobs.
     revoke = await _submit(client, service, other, "/issuer/bulk/revoke",
-                           json={"rows": [{"credential_id": "urn:x:1"}]})
+                           json={"rows": [{"credentialId": "urn:x:1"}]})
     await _finished(client, service, other, revoke["id"])
     for job in jobs:
         async with client.delete(f"{service.url}/issuer/bulk/jobs/{job['id']}",
@@ -441,9 +441,9 @@ async def test_large_uploads_are_parsed_and_refused_like_small_ones(service: Ser
                                                                    client: ClientSession):
     # Past 256 KiB a JSON body is parsed off the event loop; the answers stay the same.
     api_key = await _tenant(service, client)
-    rows = [{"row_id": str(i), "recipient": f"learner{i}@example.org", "name": "x" * 40}
+    rows = [{"rowId": str(i), "recipient": f"learner{i}@example.org", "name": "x" * 40}
             for i in range(4000)]
-    body = json.dumps({"achievement": "literacy", "rows": [*rows, {"row_id": "z"}]}).encode()
+    body = json.dumps({"achievement": "literacy", "rows": [*rows, {"rowId": "z"}]}).encode()
     assert len(body) > 256 * 1024
     for data, kind in ((body, "invalid-request"), (body[:-2], "malformed-json"),
                        (b"[" * 300_000, "json-too-deep")):

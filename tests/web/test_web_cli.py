@@ -175,5 +175,5 @@ async def test_tenant_create_with_a_display_name(service_env: Service, client: C
     async with client.get(service.url + "/issuer/tenant", headers=bearer(api_key)) as response:
         assert response.status == 200
         tenant = await response.json()
-    assert tenant["name"] == "riverside" and tenant["display_name"] == "Riverside College"
+    assert tenant["name"] == "riverside" and tenant["displayName"] == "Riverside College"
     assert tenant["did"].startswith("did:key:")

@@ -25,6 +25,20 @@ from vcbadges.web.openapi import UNDOCUMENTED, app_routes, document_routes, open
 
 EXAMPLES_PER_OPERATION = 12
 
+# Member names the service spells as a specification does, not as its own convention
+# (camelCase, see vcbadges.wire); each is on an OAuth 2.0 / OpenID4VC protocol endpoint.
+STANDARD_NAMES = {
+    # OAuth 2.0 error response (RFC 6749 §5.2), answered by the OpenID4VCI and OpenID4VP
+    # endpoints and posted by a wallet that declines an OpenID4VP request.
+    "error_description": "RFC 6749 §5.2",
+    # The token request of the pre-authorized code flow (RFC 6749 §4.1.3, OpenID4VCI §6.1).
+    "grant_type": "RFC 6749 §4.1.3",
+    "pre-authorized_code": "OpenID4VCI 1.0 §6.1",
+    "tx_code": "OpenID4VCI 1.0 §6.1",
+    # The wallet's direct_post response (OpenID4VP 1.0 §8.2).
+    "vp_token": "OpenID4VP 1.0 §8",
+}
+
 
 def test_the_document_names_every_route_and_only_those(tmp_path: Path):
     settings = settings_for(tmp_path, 8080)
@@ -94,3 +108,33 @@ def test_schemathesis_finds_no_server_error(tmp_path: Path):
                 no_server_error()
             except Exception as exc:  # Name the operation that failed.
                 pytest.fail(f"{operation.label}: {exc}")
+
+
+def _member_names(node: Any, where: str = "#") -> Iterator[tuple[str, str]]:
+    """Every member name a schema in ``node`` defines (``properties``) or requires
+    (``required``), with where it is."""
+    if isinstance(node, dict):
+        if isinstance(node.get("properties"), dict):
+            for name in node["properties"]:
+                yield name, f"{where}/properties"
+        if isinstance(node.get("required"), list):
+            for name in node["required"]:
+                if isinstance(name, str):
+                    yield name, f"{where}/required"
+        for key, value in node.items():
+            yield from _member_names(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _member_names(value, f"{where}/{index}")
+
+
+def test_every_member_name_is_camel_case_unless_a_standard_fixes_it(tmp_path: Path):
+    document = openapi_document(settings_for(tmp_path, 8080))
+    names = list(_member_names(document))
+    assert ("verifiableCredential", "#/components/schemas/VerifyCredentialRequest/properties") \
+        in names
+    snake = sorted({(name, where) for name, where in names
+                    if ("_" in name or "-" in name) and name not in STANDARD_NAMES})
+    assert not snake, snake
+    # The allow-list holds only names the document still uses.
+    assert set(STANDARD_NAMES) <= {name for name, _ in names}

@@ -162,9 +162,9 @@ async def test_recipient_names_are_checked(service: Service, client: ClientSessi
 
 async def test_bulk_rows_keep_their_addresses_sealed(service: Service, client: ClientSession):
     _, api_key, _ = await _issuer(service, client)
-    rows = [{"row_id": "1", "recipient": EMAIL, "name": NAME},
-            {"row_id": "2", "recipient": LEARNER},
-            {"row_id": "3", "recipient": "grace@example.org", "name": "G" * 201}]
+    rows = [{"rowId": "1", "recipient": EMAIL, "name": NAME},
+            {"rowId": "2", "recipient": LEARNER},
+            {"rowId": "3", "recipient": "grace@example.org", "name": "G" * 201}]
     async with client.post(service.url + "/issuer/bulk/issue", headers=bearer(api_key),
                            json={"achievement": "lab", "rows": rows}) as response:
         job = await response.json()
@@ -181,7 +181,7 @@ async def test_bulk_rows_keep_their_addresses_sealed(service: Service, client: C
     async with client.get(f"{service.url}/issuer/bulk/jobs/{job['id']}/results",
                           headers=bearer(api_key)) as response:
         failed = [r for r in (await response.json())["results"] if r["status"] == "failed"]
-    assert [(r["row_id"], r["error"].startswith("the recipient name is")) for r in failed] == [
+    assert [(r["rowId"], r["error"].startswith("the recipient name is")) for r in failed] == [
         ("3", True)]
     assert sorted(json.dumps(item["recipient"], sort_keys=True)
                   for item in (await _listed(client, service, api_key)).values()) == [
@@ -208,7 +208,7 @@ async def test_the_catalog_names_issuers_and_achievements_a_request_can_ask_for(
     for achievement in catalog["achievements"]:
         chosen = {"achievement": achievement["id"], "issuer": achievement["issuer"]["id"]}
         request = await make_request(service, client, **chosen)
-        found = await resolve_request(request["qr_payload"], fetch=fetcher.get,
+        found = await resolve_request(request["qrPayload"], fetch=fetcher.get,
                                       allow_http_hosts=LOCAL)
         assert found.dcql_query == open_badge_query(achievement_id=chosen["achievement"],
                                                     issuer=chosen["issuer"])
@@ -230,7 +230,7 @@ async def test_the_employer_and_the_wallet_see_whose_badge_it_is(
         (explorer,) = (await response.json())["achievements"]
 
     request = await make_request(service, client, achievement=explorer["id"])
-    found = await resolve_request(request["qr_payload"], fetch=fetcher.get,
+    found = await resolve_request(request["qrPayload"], fetch=fetcher.get,
                                   allow_http_hosts=LOCAL)
     vp = await present([named], key=holder, **found.presentation_options())
     query_id = found.dcql_query["credentials"][0]["id"]
@@ -242,7 +242,7 @@ async def test_the_employer_and_the_wallet_see_whose_badge_it_is(
     assert result["verified"] is True, result
     (presentation,) = result["presentations"][query_id]
     (report,) = presentation["credentials"]
-    assert report["display"]["subject_name"] == NAME
+    assert report["display"]["subjectName"] == NAME
     assert report["display"]["issuer"] == demo.did
 
     jwt = (await issue(client, service, api_key, _award(
@@ -260,15 +260,15 @@ async def test_the_employer_and_the_wallet_see_whose_badge_it_is(
                                     headers={"Content-Type": media})
             detail = await wallet.ok("GET", f"/credentials/{added['credential']['id']}")
             assert detail["report"]["verified"] is True
-            shown.append(detail["display"].get("subject_name"))
+            shown.append(detail["display"].get("subjectName"))
         # A badge offered to a wallet with the recipient's name: the wallet shows it, and
         # the issuer lists it beside the holder's DID.
-        offer = await make_offer(service, client, api_key, recipient_name=NAME)
-        scanned = await wallet.scan(offer["offer_uri"])
+        offer = await make_offer(service, client, api_key, recipientName=NAME)
+        scanned = await wallet.scan(offer["offerUri"])
         accepted = await wallet.ok("POST", f"/offers/{scanned['handle']}/accept", 201,
                                    json_body={})
         detail = await wallet.ok("GET", f"/credentials/{accepted['credential']['id']}")
-        shown.append(detail["display"].get("subject_name"))
+        shown.append(detail["display"].get("subjectName"))
         offered_id = detail["credential"]["id"]
     assert shown == [NAME, NAME, None, NAME]
     assert (await _listed(client, service, api_key))[offered_id]["recipient"] == {

@@ -66,7 +66,7 @@ _CONTEXTS = ["https://www.w3.org/ns/credentials/v2",
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 _MAX_EMAIL = 254
 _MAX_ACHIEVEMENT_ID = 1000
-#: The longest recipient name an award takes (as the OpenID4VCI offer's ``recipient_name``).
+#: The longest recipient name an award takes (as an offer's ``recipientName``).
 MAX_RECIPIENT_NAME = 200
 _LOADER = StaticLoader()
 

@@ -103,10 +103,10 @@ class PresentationResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "verified": self.verified,
-            "request_id": self.request_id,
-            "received_at": self.received_at.isoformat().replace("+00:00", "Z"),
+            "requestId": self.request_id,
+            "receivedAt": self.received_at.isoformat().replace("+00:00", "Z"),
             "error": self.error,
-            "error_description": self.error_description,
+            "errorDescription": self.error_description,
             "problems": [p.to_json() for p in self.problems],
             "presentations": {qid: [self._report_json(qid, index, rep)
                                     for index, rep in enumerate(reps)]

@@ -1,15 +1,16 @@
 """Bulk jobs over HTTP (under ``/issuer``): issue or revoke many badges, follow the progress.
 
-- ``POST /bulk/issue``: ``{"achievement": slug, "rows": [{"row_id", "recipient", "name",
-  "narrative", "valid_until"}], "job": key}``, or the CSV the ``vcbadges bulk issue``
+- ``POST /bulk/issue``: ``{"achievement": slug, "rows": [{"rowId", "recipient", "name",
+  "narrative", "validUntil"}], "job": key}``, or the CSV the ``vcbadges bulk issue``
   command reads (``Content-Type: text/csv``, ``?achievement=slug&job=key``). ``job`` is
   optional: by default it is a digest of the achievement and the rows, so sending the same
   rows again resumes a job that stopped, issuing only what was not issued.
-- ``POST /bulk/revoke``: ``{"rows": [{"credential_id", "reason"}], "reason": default}``, or
+- ``POST /bulk/revoke``: ``{"rows": [{"credentialId", "reason"}], "reason": default}``, or
   a CSV with a ``credential_id`` column (and ``reason``; ``?reason=`` for the default).
 - Both answer ``202`` with the job and its ``Location``; ``GET /bulk/jobs/{id}`` reports
   its state and counts, ``GET /bulk/jobs/{id}/results`` the row outcomes (JSON pages, or
-  ``results.csv`` with the columns of the command's result file), ``DELETE
+  ``results.csv`` with the columns of the command's result file: JSON members are camelCase
+  like the rest of the API, CSV columns keep the file format's snake_case names), ``DELETE
   /bulk/jobs/{id}`` cancels it, and ``GET /bulk/jobs`` lists the tenant's jobs.
 
 Bodies may be larger than other requests' (``max_bulk_bytes``, 16 MiB by default) and hold
@@ -43,6 +44,7 @@ from vcbadges.web.bodies import read_json
 from vcbadges.web.keys import BULK_JOBS, DB, KEYSTORE, SETTINGS, STATUS_LISTS
 from vcbadges.web.paging import MAX_PAGE, page
 from vcbadges.web.problems import ProblemError
+from vcbadges.wire import camel
 
 __all__ = ["MAX_ROWS", "add_bulk_routes", "bulk_jobs_ctx"]
 
@@ -50,7 +52,10 @@ __all__ = ["MAX_ROWS", "add_bulk_routes", "bulk_jobs_ctx"]
 MAX_ROWS: Final = 100_000
 _MAX_SLUG = 200
 _MAX_REASON = 1000
-_REVOKE_FIELDS = frozenset({"credential_id", "reason"})
+# A JSON row names the fields of a CSV row in camelCase: the columns are a file format's, the
+# members the API's.
+_ISSUE_FIELDS = {camel(column): column for column in ISSUE_COLUMNS}
+_REVOKE_FIELDS = frozenset({"credentialId", "reason"})
 
 
 def _invalid(detail: str) -> ProblemError:
@@ -100,13 +105,14 @@ def _issue_rows_of(value: Any) -> list[BulkRow]:
     for index, row in enumerate(value):
         if not isinstance(row, dict):
             raise _invalid(f"rows[{index}] must be an object")
-        unknown = sorted(set(row) - set(ISSUE_COLUMNS))
+        unknown = sorted(set(row) - set(_ISSUE_FIELDS))
         if unknown:
             raise _invalid(f"rows[{index}] has an unknown field {unknown[0]!r}")
-        fields = {name: _text_field(row, name, index) for name in ISSUE_COLUMNS}
+        fields = {column: _text_field(row, member, index)
+                  for member, column in _ISSUE_FIELDS.items()}
         row_id, recipient = fields.pop("row_id"), fields.pop("recipient")
         if not row_id or not recipient:
-            raise _invalid(f"rows[{index}] needs row_id and recipient")
+            raise _invalid(f"rows[{index}] needs rowId and recipient")
         rows.append(BulkRow(row_id=row_id, recipient=recipient, **fields))
     return rows
 
@@ -117,11 +123,11 @@ def _revoke_rows_of(value: Any) -> list[RevokeRow]:
     rows = []
     for index, row in enumerate(value):
         if not isinstance(row, dict) or not set(row) <= _REVOKE_FIELDS:
-            raise _invalid(f'rows[{index}] is {{"credential_id": ..., "reason": ...}}')
-        credential_id, reason = (_text_field(row, "credential_id", index),
+            raise _invalid(f'rows[{index}] is {{"credentialId": ..., "reason": ...}}')
+        credential_id, reason = (_text_field(row, "credentialId", index),
                                  _text_field(row, "reason", index))
         if not credential_id:
-            raise _invalid(f"rows[{index}] needs credential_id")
+            raise _invalid(f"rows[{index}] needs credentialId")
         if reason is not None and len(reason) > _MAX_REASON:
             raise _invalid(f"rows[{index}].reason is longer than {_MAX_REASON} characters")
         rows.append(RevokeRow(credential_id=credential_id, reason=reason))
@@ -273,7 +279,7 @@ async def job_results(request: web.Request) -> web.Response:
     if chunk is None:
         raise _not_found("job")
     return web.json_response({
-        "results": [{"seq": seq, "row_id": row_id, "credential_id": credential_id,
+        "results": [{"seq": seq, "rowId": row_id, "credentialId": credential_id,
                      "status": status, "error": error}
                     for seq, row_id, credential_id, status, error in chunk],
         "next": chunk[-1][0] if len(chunk) == limit else None,

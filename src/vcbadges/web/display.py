@@ -83,10 +83,10 @@ def describe_credential(view: Mapping[str, Any]) -> dict[str, Any]:
     """What a person needs to see of one Open Badge credential object, taken as it is (no
     JWT or envelope in it is opened):
 
-    ``{"name", "issuer", "issuer_name", "subject_name"?, "image"?, "achievement",
-    "achievement_id"?, "description"?, "criteria"?: {"id"?, "narrative"?}, "evidence":
-    [{"id"?, "name"?, "narrative"?, "description"?}]}``. ``issuer_name`` is the name the
-    credential gives its issuer, not a confirmed one; ``subject_name`` the name it gives its
+    ``{"name", "issuer", "issuerName", "subjectName"?, "image"?, "achievement",
+    "achievementId"?, "description"?, "criteria"?: {"id"?, "narrative"?}, "evidence":
+    [{"id"?, "name"?, "narrative"?, "description"?}]}``. ``issuerName`` is the name the
+    credential gives its issuer, not a confirmed one; ``subjectName`` the name it gives its
     subject (an unhashed ``IdentityObject`` of type ``name``), when it gives one. Links are
     https only and images https or base64 ``data:image/…`` URLs, so a page may use them as
     they are; missing texts are None.
@@ -100,14 +100,14 @@ def describe_credential(view: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "name": display_text(view.get("name")) or display_text(achievement.get("name")),
         "issuer": issuer_id if isinstance(issuer_id, str) else None,
-        "issuer_name": issuer_name,
+        "issuerName": issuer_name,
         "achievement": display_text(achievement.get("name")),
     }
     named = display_text(subject_name(view))
     if named is not None:
-        out["subject_name"] = named
+        out["subjectName"] = named
     if isinstance(achievement.get("id"), str):
-        out["achievement_id"] = achievement["id"]
+        out["achievementId"] = achievement["id"]
     image = display_image(achievement.get("image")) or display_image(view.get("image"))
     if image is not None:
         out["image"] = image

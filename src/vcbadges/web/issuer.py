@@ -22,7 +22,7 @@ request, make one call into :mod:`vcbadges.issuer`, and answer with JSON.
 - ``GET /status/{list_id}``: public; the signed ``BitstringStatusListCredential``, with
   ``Cache-Control``, a weak ``ETag`` and ``304`` answers to ``If-None-Match``.
 - ``POST /achievements``, ``GET /achievements``, ``GET /achievements/{slug}``: templates.
-- ``GET /tenant``: who the API key belongs to, ``{"name", "display_name", "did"}`` (the
+- ``GET /tenant``: who the API key belongs to, ``{"name", "displayName", "did"}`` (the
   console shows the display name).
 """
 
@@ -366,7 +366,7 @@ async def achievement(request: web.Request) -> web.Response:
 async def tenant(request: web.Request) -> web.Response:
     caller = await require_tenant(request)
     return web.json_response({"name": caller.tenant.name,
-                              "display_name": display_name_of(caller.tenant),
+                              "displayName": display_name_of(caller.tenant),
                               "did": caller.tenant.did}, headers={"Cache-Control": "no-store"})
 
 

@@ -19,14 +19,14 @@ These answer errors in the spec's shape, ``{"error", "error_description"}``, wit
 ``WWW-Authenticate: Bearer`` challenge on 401 (RFC 6750 §3).
 
 The console API (:func:`add_console_routes`, on the ``/issuer`` sub-app) needs the tenant's
-API key: ``POST /issuer/offers`` ``{"achievement": slug, "pin": bool, "recipient_name"?,
+API key: ``POST /issuer/offers`` ``{"achievement": slug, "pin": bool, "recipientName"?,
 "format"?, "evidence"?}`` records an offer of the tenant's achievement template and answers
-``201 {"offer_id", "offer_uri", "qr_svg", "tx_code", "expires_at"}``; ``GET
+``201 {"offerId", "offerUri", "qrSvg", "txCode", "expiresAt"}``; ``GET
 /issuer/offers/{offer_id}/qr.svg`` is public (the URI carries no secret) and answers 404 once
 the offer was fetched or has expired. ``GET /issuer/offers/{offer_id}`` (API key) says what
-became of the offer: ``{"id", "state", "expires_at", "credential_id"?}``, ``state`` one of
+became of the offer: ``{"id", "state", "expiresAt", "credentialId"?}``, ``state`` one of
 ``pending``, ``opened``, ``expired`` (:func:`~vcbadges.oid4vci.offers.offer_progress`) or
-``delivered``, with ``credential_id``. The credential's id is chosen with the offer, so that
+``delivered``, with ``credentialId``. The credential's id is chosen with the offer, so that
 delivery is the credential's own row, stored by the transaction that issues it, rather than
 a second record that could lag behind it or be lost. Another tenant's offer is not found, as
 an unknown one.
@@ -368,19 +368,19 @@ async def create_offer_for_console(request: web.Request) -> web.Response:
     settings = request.config_dict[SETTINGS]
     caller = await require_tenant(request)
     body = await read_object(request, max_depth=settings.max_json_depth)
-    unknown = sorted(set(body) - {"achievement", "pin", "recipient_name", "format",
+    unknown = sorted(set(body) - {"achievement", "pin", "recipientName", "format",
                                   "evidence"})
     if unknown:
         raise _invalid(f"unknown member {unknown[0]!r}")
     slug, pin = body.get("achievement"), body.get("pin", False)
-    name, fmt = body.get("recipient_name"), body.get("format", "ldp_vc")
+    name, fmt = body.get("recipientName"), body.get("format", "ldp_vc")
     if not isinstance(slug, str):
         raise _invalid("achievement names one of the tenant's achievement templates by slug")
     if not isinstance(pin, bool):
         raise _invalid("pin is true or false")
     if name is not None and (not isinstance(name, str) or not name.isprintable()
                              or not 0 < len(name.strip()) <= _MAX_NAME):
-        raise _invalid(f"recipient_name is a string of 1 to {_MAX_NAME} characters")
+        raise _invalid(f"recipientName is a string of 1 to {_MAX_NAME} characters")
     if fmt not in _FORMATS:
         raise _invalid("format is ldp_vc or jwt_vc_json")
     evidence = _evidence(body.get("evidence"))
@@ -404,11 +404,11 @@ async def create_offer_for_console(request: web.Request) -> web.Response:
         display=_offer_display(template), now=request.config_dict[CLOCK].now())
     prefix = request.app.router["offer_qr"].url_for(offer_id=made.offer_id)
     return web.json_response({
-        "offer_id": made.offer_id,
-        "offer_uri": made.uri,
-        "qr_svg": str(prefix),
-        "tx_code": made.tx_code,
-        "expires_at": format_datetime(made.expires_at),
+        "offerId": made.offer_id,
+        "offerUri": made.uri,
+        "qrSvg": str(prefix),
+        "txCode": made.tx_code,
+        "expiresAt": format_datetime(made.expires_at),
     }, status=201, headers=_NO_STORE)
 
 
@@ -430,14 +430,14 @@ async def offer_state(request: web.Request) -> web.Response:
     if progress is None or progress.award.get("tenant_id") != str(caller.tenant.id):
         raise ProblemError(404, "not-found", "Not found", "there is no such offer")
     answer: dict[str, Any] = {"id": offer_id, "state": progress.state,
-                              "expires_at": format_datetime(progress.expires_at)}
+                              "expiresAt": format_datetime(progress.expires_at)}
     credential_id = progress.award.get("credential_id")
     if progress.state != "pending" and isinstance(credential_id, str):
         async with reading(request) as session:
             delivered = await get_credential(session, caller.tenant, credential_id)
         if delivered is not None:
             # Also past the expiry: a wallet may use its access token a little later.
-            answer.update(state="delivered", credential_id=credential_id)
+            answer.update(state="delivered", credentialId=credential_id)
     return web.json_response(answer, headers=_NO_STORE)
 
 

@@ -4,9 +4,9 @@ Routes on the ``/verifier`` sub-application (:func:`add_oid4vp_routes`):
 
 =============================================  ==============================================
 ``POST /verifier/requests``                    public; ``{"achievement"?, "issuer"?}`` →
-                                               ``201 {"transaction_id", "request_id",
-                                               "qr_payload", "qr_svg", "expires_at"}``
-``GET /verifier/requests/{request_id}/qr.svg`` the QR code of ``qr_payload``
+                                               ``201 {"transactionId", "requestId",
+                                               "qrPayload", "qrSvg", "expiresAt"}``
+``GET /verifier/requests/{request_id}/qr.svg`` the QR code of ``qrPayload``
 ``GET /verifier/oid4vp/requests/{request_id}`` the Request Object
                                                (``application/oauth-authz-req+jwt``)
 ``POST /verifier/oid4vp/response``             the wallet's ``direct_post`` (form) → ``200 {}``
@@ -19,7 +19,7 @@ URI is ``{public}/verifier/oid4vp/response`` and the Client Identifier
 ``redirect_uri:{public}/verifier/oid4vp/response``. Request objects and responses answer errors
 in the spec's shape with ``Cache-Control: no-store``.
 
-``transaction_id`` is the secret of the page that created the request (never in the QR code
+``transactionId`` is the secret of the page that created the request (never in the QR code
 or the request object); the result it reads is ``PresentationResult.to_json()``, where each
 credential report whose issuer signed it carries a ``display`` block (name, issuer, image,
 achievement, criteria, evidence; see :func:`~vcbadges.web.display.describe_credential`) for
@@ -116,11 +116,11 @@ async def create_presentation_request(request: web.Request) -> web.Response:
         now=request.config_dict[CLOCK].now())
     qr = request.app.router["request_qr"].url_for(request_id=made.request_id)
     return web.json_response({
-        "transaction_id": made.transaction_id,
-        "request_id": made.request_id,
-        "qr_payload": made.qr_payload(),
-        "qr_svg": str(qr),
-        "expires_at": format_datetime(made.expires_at),
+        "transactionId": made.transaction_id,
+        "requestId": made.request_id,
+        "qrPayload": made.qr_payload(),
+        "qrSvg": str(qr),
+        "expiresAt": format_datetime(made.expires_at),
     }, status=201, headers=_NO_STORE)
 
 

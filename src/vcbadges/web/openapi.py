@@ -300,15 +300,15 @@ _BULK_SCHEMAS: dict[str, Any] = {
                     "description": "the job key; sending a job again resumes it (default: a "
                                    "digest of the achievement and the rows)"},
             "rows": {"type": "array", "minItems": 1, "maxItems": 100_000, "items": {
-                "type": "object", "required": ["row_id", "recipient"],
+                "type": "object", "required": ["rowId", "recipient"],
                 "additionalProperties": False,
                 "properties": {
-                    "row_id": {"type": "string", "description": "unique within the job"},
+                    "rowId": {"type": "string", "description": "unique within the job"},
                     "recipient": {"type": "string", "description": "a DID or an e-mail "
                                                                    "address"},
                     "name": {"type": ["string", "null"]},
                     "narrative": {"type": ["string", "null"]},
-                    "valid_until": {"type": ["string", "null"],
+                    "validUntil": {"type": ["string", "null"],
                                     "description": "a date or an RFC 3339 date-time"}}}},
         },
     },
@@ -317,9 +317,9 @@ _BULK_SCHEMAS: dict[str, Any] = {
         "properties": {
             "reason": {"type": "string", "description": "for rows without their own"},
             "rows": {"type": "array", "minItems": 1, "maxItems": 100_000, "items": {
-                "type": "object", "required": ["credential_id"],
+                "type": "object", "required": ["credentialId"],
                 "additionalProperties": False,
-                "properties": {"credential_id": {"type": "string"},
+                "properties": {"credentialId": {"type": "string"},
                                "reason": {"type": ["string", "null"]}}}},
         },
     },
@@ -397,10 +397,10 @@ def _bulk_paths() -> dict[str, Any]:
                 "properties": {
                     "results": {"type": "array", "items": {
                         "type": "object",
-                        "required": ["seq", "row_id", "credential_id", "status", "error"],
+                        "required": ["seq", "rowId", "credentialId", "status", "error"],
                         "properties": {"seq": {"type": "integer"},
-                                       "row_id": {"type": "string"},
-                                       "credential_id": {"type": ["string", "null"]},
+                                       "rowId": {"type": "string"},
+                                       "credentialId": {"type": ["string", "null"]},
                                        "status": {"type": "string"},
                                        "error": {"type": ["string", "null"]}}}},
                     "next": {"type": ["integer", "null"]}}})},
@@ -433,7 +433,7 @@ _OID4VC_SCHEMAS: dict[str, Any] = {
             "achievement": {"type": "string", "description": "a template's slug"},
             "pin": {"type": "boolean", "default": False,
                     "description": "ask the wallet for a 6-digit transaction code"},
-            "recipient_name": {"type": "string", "minLength": 1, "maxLength": 200,
+            "recipientName": {"type": "string", "minLength": 1, "maxLength": 200,
                                "description": "put in the badge as a plain IdentityObject"},
             "format": {"enum": ["ldp_vc", "jwt_vc_json"], "default": "ldp_vc"},
             "evidence": {
@@ -453,15 +453,15 @@ _OID4VC_SCHEMAS: dict[str, Any] = {
     },
     "CreatedOffer": {
         "type": "object",
-        "required": ["offer_id", "offer_uri", "qr_svg", "tx_code", "expires_at"],
+        "required": ["offerId", "offerUri", "qrSvg", "txCode", "expiresAt"],
         "properties": {
-            "offer_id": {"type": "string"},
-            "offer_uri": {"type": "string",
+            "offerId": {"type": "string"},
+            "offerUri": {"type": "string",
                           "description": "openid-credential-offer://?credential_offer_uri=…"},
-            "qr_svg": {"type": "string", "description": "path of the offer's QR code (SVG)"},
-            "tx_code": {"type": ["string", "null"],
+            "qrSvg": {"type": "string", "description": "path of the offer's QR code (SVG)"},
+            "txCode": {"type": ["string", "null"],
                         "description": "the PIN to give the holder by another channel"},
-            "expires_at": {"type": "string"},
+            "expiresAt": {"type": "string"},
         },
     },
     "PresentationRequestOptions": {
@@ -493,15 +493,15 @@ _OID4VC_SCHEMAS: dict[str, Any] = {
     },
     "CreatedPresentationRequest": {
         "type": "object",
-        "required": ["transaction_id", "request_id", "qr_payload", "qr_svg", "expires_at"],
+        "required": ["transactionId", "requestId", "qrPayload", "qrSvg", "expiresAt"],
         "properties": {
-            "transaction_id": {"type": "string",
+            "transactionId": {"type": "string",
                                "description": "the page's secret for reading the result"},
-            "request_id": {"type": "string"},
-            "qr_payload": {"type": "string",
+            "requestId": {"type": "string"},
+            "qrPayload": {"type": "string",
                            "description": "openid4vp://?client_id=…&request_uri=…"},
-            "qr_svg": {"type": "string"},
-            "expires_at": {"type": "string"},
+            "qrSvg": {"type": "string"},
+            "expiresAt": {"type": "string"},
         },
     },
     "PresentationResultStatus": {
@@ -519,36 +519,36 @@ _OID4VC_SCHEMAS: dict[str, Any] = {
         "type": "object", "required": ["username", "passphrase"], "additionalProperties": False,
         "properties": {"username": {"type": "string", "minLength": 1, "maxLength": 100},
                        "passphrase": {"type": "string", "minLength": 8, "maxLength": 1024},
-                       "key_type": {"enum": ["ed25519", "p256"], "default": "ed25519"}},
+                       "keyType": {"enum": ["ed25519", "p256"], "default": "ed25519"}},
     },
     "WalletSignIn": {
         "type": "object", "required": ["username", "passphrase"],
         "properties": {"username": {"type": "string"}, "passphrase": {"type": "string"}},
     },
     "WalletSession": {
-        "type": "object", "required": ["username", "did", "csrf_token"],
+        "type": "object", "required": ["username", "did", "csrfToken"],
         "properties": {"username": {"type": "string"}, "did": {"type": "string"},
-                       "csrf_token": {"type": "string",
+                       "csrfToken": {"type": "string",
                                       "description": "send as X-CSRF-Token on POST/DELETE"}},
     },
     "WalletCredentialSummary": {
-        "type": "object", "required": ["id", "name", "issuer_name", "achievement", "added_at",
+        "type": "object", "required": ["id", "name", "issuerName", "achievement", "addedAt",
                                        "format"],
         "properties": {"id": {"type": "string"}, "name": {"type": ["string", "null"]},
-                       "issuer_name": {"type": ["string", "null"]},
+                       "issuerName": {"type": ["string", "null"]},
                        "achievement": {"type": ["string", "null"]},
-                       "image": {"type": "string"}, "added_at": {"type": "string"},
+                       "image": {"type": "string"}, "addedAt": {"type": "string"},
                        "format": {"enum": ["ldp_vc", "jwt_vc_json", "json", "jwt"]}},
     },
     "CredentialDisplay": {
-        "type": "object", "required": ["name", "issuer", "issuer_name", "achievement",
+        "type": "object", "required": ["name", "issuer", "issuerName", "achievement",
                                        "evidence"],
         "properties": {
             "name": {"type": ["string", "null"]}, "issuer": {"type": ["string", "null"]},
-            "issuer_name": {"type": ["string", "null"]}, "image": {"type": "string"},
-            "subject_name": {"type": "string",
+            "issuerName": {"type": ["string", "null"]}, "image": {"type": "string"},
+            "subjectName": {"type": "string",
                              "description": "the name the credential gives its subject"},
-            "achievement": {"type": ["string", "null"]}, "achievement_id": {"type": "string"},
+            "achievement": {"type": ["string", "null"]}, "achievementId": {"type": "string"},
             "description": {"type": "string"},
             "criteria": {"type": "object", "properties": {"id": {"type": "string"},
                                                           "narrative": {"type": "string"}}},
@@ -575,7 +575,7 @@ _OID4VC_SCHEMAS: dict[str, Any] = {
     },
     "ScanResult": {
         "oneOf": [
-            {"type": "object", "required": ["kind", "handle", "issuer", "credentials", "tx_code"],
+            {"type": "object", "required": ["kind", "handle", "issuer", "credentials", "txCode"],
              "properties": {
                  "kind": {"const": "offer"}, "handle": {"type": "string"},
                  "issuer": {"type": "object", "required": ["id"], "properties": {
@@ -591,26 +591,26 @@ _OID4VC_SCHEMAS: dict[str, Any] = {
                          "description": {"type": "string"},
                          "image": {"type": "string",
                                    "description": "https or data:image URL"}}}},
-                 "tx_code": {"oneOf": [{"type": "null"}, {"type": "object", "properties": {
+                 "txCode": {"oneOf": [{"type": "null"}, {"type": "object", "properties": {
                      "length": {"type": ["integer", "null"]},
                      "description": {"type": "string"}}}]}}},
             {"type": "object",
-             "required": ["kind", "handle", "verifier", "asks", "matches", "can_answer"],
+             "required": ["kind", "handle", "verifier", "asks", "matches", "canAnswer"],
              "properties": {
                  "kind": {"const": "request"}, "handle": {"type": "string"},
-                 "verifier": {"type": "object", "required": ["client_id", "response_uri"],
-                              "properties": {"client_id": {"type": "string"},
-                                             "response_uri": {"type": "string"}}},
+                 "verifier": {"type": "object", "required": ["clientId", "responseUri"],
+                              "properties": {"clientId": {"type": "string"},
+                                             "responseUri": {"type": "string"}}},
                  "asks": {"type": "array", "items": {"type": "string"}},
                  "matches": {"type": "array", "items": {"type": "object", "properties": {
                      "id": {"type": "string"}, "name": {"type": ["string", "null"]},
-                     "issuer_name": {"type": ["string", "null"]},
+                     "issuerName": {"type": ["string", "null"]},
                      "image": {"type": "string"},
                      "standing": {"enum": ["valid", "revoked", "suspended", "expired",
                                            "invalid", "unknown"],
                                   "description": "what the verifier will find, checked "
                                                  "when the request was scanned"}}}},
-                 "can_answer": {"type": "boolean"}}},
+                 "canAnswer": {"type": "boolean"}}},
         ],
     },
 }
@@ -684,15 +684,15 @@ def _oid4vc_paths() -> dict[str, Any]:
         "/issuer/offers/{offer_id}": {"get": _op(
             "What became of an offer (another tenant's is not found either)", "getOfferState",
             {"200": {"description": "The offer's state", **_json({
-                "type": "object", "required": ["id", "state", "expires_at"],
+                "type": "object", "required": ["id", "state", "expiresAt"],
                 "properties": {
                     "id": {"type": "string"},
                     "state": {"enum": ["pending", "opened", "delivered", "expired"],
                               "description": "opened: a wallet fetched the offer; delivered: "
                                              "the credential endpoint issued its badge; "
                                              "expired: past expires_at, not delivered"},
-                    "expires_at": {"type": "string", "format": "date-time"},
-                    "credential_id": {"type": "string",
+                    "expiresAt": {"type": "string", "format": "date-time"},
+                    "credentialId": {"type": "string",
                                       "description": "the badge issued (delivered only)"}}})},
              **_problems(401, 404)}, tag="issuer", secured=True,
             parameters=[_path_param("offer_id", "the offer id")])},
@@ -772,17 +772,17 @@ def _oid4vc_paths() -> dict[str, Any]:
             {"201": {"description": "Stored", **_json(_ref("WalletAdded"))},
              **_problems(400, 401, 403, 404, 422, 502)}, tag="wallet",
             security=_SESSION_CSRF, parameters=handle, body={
-                "type": "object", "properties": {"tx_code": {"type": "string"}}})},
+                "type": "object", "properties": {"txCode": {"type": "string"}}})},
         "/wallet/api/requests/{handle}/respond": {"post": _op(
             "Answer a presentation request with chosen credentials", "respondToRequest",
             {"200": {"description": "Sent", **_json({
                 "type": "object", "required": ["outcome"],
                 "properties": {"outcome": {"const": "sent"},
-                               "redirect_uri": {"type": "string"}}})},
+                               "redirectUri": {"type": "string"}}})},
              **_problems(400, 401, 403, 404, 422, 502)}, tag="wallet",
             security=_SESSION_CSRF, parameters=handle, body={
-                "type": "object", "required": ["credential_ids"],
-                "properties": {"credential_ids": {"type": "array", "minItems": 1,
+                "type": "object", "required": ["credentialIds"],
+                "properties": {"credentialIds": {"type": "array", "minItems": 1,
                                                   "items": {"type": "string"}}}})},
         "/wallet/api/requests/{handle}/decline": {"post": _op(
             "Decline a presentation request", "declineRequest",
@@ -813,8 +813,8 @@ def _oid4vc_paths() -> dict[str, Any]:
                 "application/octet-stream": {"schema": {"type": "string",
                                                         "format": "binary"}}}},
              **_problems(400, 401, 403)}, tag="wallet", security=_SESSION_CSRF, body={
-                "type": "object", "required": ["backup_passphrase"],
-                "properties": {"backup_passphrase": {"type": "string", "minLength": 8}}})},
+                "type": "object", "required": ["backupPassphrase"],
+                "properties": {"backupPassphrase": {"type": "string", "minLength": 8}}})},
         "/wallet/api/restore": {"post": _op(
             "Restore a backup as a new wallet and sign in", "restoreWallet",
             {"201": {"description": "Signed in; session cookie set",
@@ -822,9 +822,9 @@ def _oid4vc_paths() -> dict[str, Any]:
              **_problems(400, 409, 413, 415, 422)}, tag="wallet",
             content={"multipart/form-data": {"schema": {
                 "type": "object",
-                "required": ["file", "backup_passphrase", "username", "passphrase"],
+                "required": ["file", "backupPassphrase", "username", "passphrase"],
                 "properties": {"file": {"type": "string", "format": "binary"},
-                               "backup_passphrase": {"type": "string"},
+                               "backupPassphrase": {"type": "string"},
                                "username": {"type": "string"},
                                "passphrase": {"type": "string"}}}}})},
     }
@@ -914,9 +914,9 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
         "/issuer/tenant": {"get": _op(
             "The tenant the API key belongs to", "getTenant",
             {"200": {"description": "Its name, display name and DID", **_json({
-                "type": "object", "required": ["name", "display_name", "did"],
+                "type": "object", "required": ["name", "displayName", "did"],
                 "properties": {"name": {"type": "string"},
-                               "display_name": {"type": "string",
+                               "displayName": {"type": "string",
                                                 "description": "what people see (the name "
                                                                "when it has none)"},
                                "did": {"type": "string"}}})},

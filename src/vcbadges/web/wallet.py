@@ -293,7 +293,7 @@ class _Session:
 
 
 def _session_json(wallet: UnlockedWallet, csrf_token: str) -> dict[str, str]:
-    return {"username": wallet.account.username, "did": wallet.did, "csrf_token": csrf_token}
+    return {"username": wallet.account.username, "did": wallet.did, "csrfToken": csrf_token}
 
 
 def _secure(request: web.Request) -> bool:
@@ -376,14 +376,14 @@ def _username(value: Any) -> str:
 
 async def create_account(request: web.Request) -> web.Response:
     body = await read_object(request)
-    unknown = sorted(set(body) - {"username", "passphrase", "key_type"})
+    unknown = sorted(set(body) - {"username", "passphrase", "keyType"})
     if unknown:
         raise _invalid(f"unknown member {unknown[0]!r}")
     username = _username(body.get("username"))
     passphrase = _passphrase(body.get("passphrase"), "passphrase", new=True)
-    key_type = body.get("key_type", "ed25519")
+    key_type = body.get("keyType", "ed25519")
     if key_type not in _KEY_TYPES:
-        raise _invalid("key_type is ed25519 or p256")
+        raise _invalid("keyType is ed25519 or p256")
     try:
         async with request.config_dict[WALLET_UNLOCKS]:
             wallet = await request.config_dict[WALLET_STORE].create_account(
@@ -453,9 +453,9 @@ def _summary(record: CredentialRecord) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": str(record.id),
         "name": record.name or display.get("name") or record.achievement,
-        "issuer_name": record.issuer_name or display.get("issuer_name"),
+        "issuerName": record.issuer_name or display.get("issuerName"),
         "achievement": record.achievement or display.get("achievement"),
-        "added_at": record.added_at.isoformat().replace("+00:00", "Z"),
+        "addedAt": record.added_at.isoformat().replace("+00:00", "Z"),
         "format": _format_of(record),
     }
     if display.get("image") is not None:
@@ -588,7 +588,7 @@ def _describe_offer(resolved: ResolvedOffer, handle: str) -> dict[str, Any]:
     return {
         "kind": "offer", "handle": handle, "issuer": issuer,
         "credentials": [_offered(c) for c in described["credentials"]],
-        "tx_code": tx_code,
+        "txCode": tx_code,
     }
 
 
@@ -675,7 +675,7 @@ async def _describe_request(request: web.Request, found: PresentationRequest,
             summary = _summary(record)
             if summary["id"] in seen:
                 continue
-            seen[summary["id"]] = {k: summary[k] for k in ("id", "name", "issuer_name", "image")
+            seen[summary["id"]] = {k: summary[k] for k in ("id", "name", "issuerName", "image")
                                    if k in summary}
             # Checked now, as the verifier will check it: a holder about to share a badge
             # its issuer revoked is told so before agreeing.
@@ -684,13 +684,13 @@ async def _describe_request(request: web.Request, found: PresentationRequest,
             # Named as this service's registries name it, or shown as a claim.
             trust = next((c for c in report.checks if c.id == ISSUER_TRUST), None)
             if trust is not None:
-                seen[summary["id"]]["issuer_trust"] = trust.to_json()
+                seen[summary["id"]]["issuerTrust"] = trust.to_json()
     return {
         "kind": "request", "handle": handle,
-        "verifier": {"client_id": found.client_id, "response_uri": found.response_uri},
+        "verifier": {"clientId": found.client_id, "responseUri": found.response_uri},
         "asks": _asks(found),
         "matches": list(seen.values()),
-        "can_answer": found.can_answer(matched),
+        "canAnswer": found.can_answer(matched),
     }
 
 
@@ -726,10 +726,10 @@ async def accept(request: web.Request) -> web.Response:
     async with _opened(request) as opened:
         wallet = opened.wallet
         body = await read_object(request)
-        tx_code = body.get("tx_code")
+        tx_code = body.get("txCode")
         if tx_code is not None and (not isinstance(tx_code, str)
                                     or not 0 < len(tx_code) <= 64):
-            raise _invalid("tx_code is the PIN, a string")
+            raise _invalid("txCode is the PIN, a string")
         resolved = ResolvedOffer(**await _kept(request, wallet, _PENDING_OFFER, consume=False))
         try:
             issued = await accept_offer(resolved, key=wallet.holder_key, post=exchanges.post,
@@ -755,13 +755,13 @@ async def accept(request: web.Request) -> web.Response:
 
 
 def _ids(body: Mapping[str, Any]) -> list[uuid.UUID]:
-    ids = body.get("credential_ids")
+    ids = body.get("credentialIds")
     if not isinstance(ids, list) or not 0 < len(ids) <= _MAX_IDS:
-        raise _invalid(f"credential_ids lists 1 to {_MAX_IDS} credential ids")
+        raise _invalid(f"credentialIds lists 1 to {_MAX_IDS} credential ids")
     try:
         chosen = [uuid.UUID(value) for value in ids]
     except (TypeError, ValueError, AttributeError):
-        raise _invalid("credential_ids holds the ids of credentials in this wallet") from None
+        raise _invalid("credentialIds holds the ids of credentials in this wallet") from None
     if len(set(chosen)) != len(chosen):
         raise _invalid("a credential id is repeated")
     return chosen
@@ -799,7 +799,7 @@ async def respond_to_request(request: web.Request) -> web.Response:
     answer: dict[str, Any] = {"outcome": "sent"}
     redirect = reply.get("redirect_uri")
     if isinstance(redirect, str) and redirect.startswith("https://"):
-        answer["redirect_uri"] = redirect
+        answer["redirectUri"] = redirect
     return web.json_response(answer, headers=_NO_STORE)
 
 
@@ -925,7 +925,7 @@ async def import_credential(request: web.Request) -> web.Response:
 async def backup(request: web.Request) -> web.Response:
     async with _opened(request) as opened:
         body = await read_object(request)
-        backup_passphrase = _passphrase(body.get("backup_passphrase"), "backup_passphrase",
+        backup_passphrase = _passphrase(body.get("backupPassphrase"), "backupPassphrase",
                                         new=True)
         async with request.config_dict[WALLET_UNLOCKS]:
             data = await opened.wallet.export_backup(backup_passphrase,
@@ -961,7 +961,7 @@ async def restore(request: web.Request) -> web.Response:
     if len(data) > MAX_UPLOAD:
         raise ProblemError(413, "body-too-large", "Request body too large",
                            f"the backup exceeds the limit of {MAX_UPLOAD} bytes")
-    backup_passphrase = _passphrase(form.get("backup_passphrase"), "backup_passphrase",
+    backup_passphrase = _passphrase(form.get("backupPassphrase"), "backupPassphrase",
                                     new=False)
     username = _username(form.get("username"))
     passphrase = _passphrase(form.get("passphrase"), "passphrase", new=True)

@@ -14,7 +14,7 @@
   const state = {
     achievements: [],
     selected: null,
-    offer: null,        // {offer_id, offer_uri, qr_svg, tx_code, expires_at, opened}
+    offer: null,        // {offerId, offerUri, qrSvg, txCode, expiresAt, opened}
     offerTimer: 0,
     pollTimer: 0,
     rows: new Map(),    // credential id -> row data
@@ -124,7 +124,7 @@
     claim.hidden = true;
     try {
       const tenant = await api("GET", "/tenant");
-      const name = (tenant && (tenant.display_name || tenant.name)) || "";
+      const name = (tenant && (tenant.displayName || tenant.name)) || "";
       const did = tenant && tenant.did ? tenant.did : "";
       if (name) node.replaceChildren("Awarding as ", el("strong", {}, name));
       node.title = did;
@@ -310,7 +310,7 @@
     if (!state.selected) { formError(form, "Choose an achievement first."); return; }
     const body = { achievement: state.selected.slug, pin: form.pin.checked };
     const recipient = form.recipient_name.value.trim();
-    if (recipient) body.recipient_name = recipient;
+    if (recipient) body.recipientName = recipient;
     const evidence = {};
     const evidenceName = form.evidence_name.value.trim();
     const narrative = form.evidence_narrative.value.trim();
@@ -343,16 +343,16 @@
     const offer = state.offer;
     const name = (state.selected && (state.selected.achievement || {}).name) || "the badge";
     $("#offer").hidden = false;
-    $("#offer-qr").src = offer.qr_svg;
+    $("#offer-qr").src = offer.qrSvg;
     $(".qr-frame").hidden = false;
     $("#offer-actions").hidden = false;
     $(".link-text").hidden = false;
     $("#offer-title").textContent = "Scan with the wallet";
     $("#offer-for").textContent = `${name}${offer.recipient ? " for " + offer.recipient : ""}${offer.evidence ? ", with " + offer.evidence : ""}`;
-    $("#pin-box").hidden = !offer.tx_code;
-    $("#offer-pin").textContent = offer.tx_code || "";
-    $("#offer-uri").textContent = offer.offer_uri;
-    $("#open-wallet").href = `${ROOT}/wallet/#open=${encodeURIComponent(offer.offer_uri)}`;
+    $("#pin-box").hidden = !offer.txCode;
+    $("#offer-pin").textContent = offer.txCode || "";
+    $("#offer-uri").textContent = offer.offerUri;
+    $("#open-wallet").href = `${ROOT}/wallet/#open=${encodeURIComponent(offer.offerUri)}`;
     $("#offer-picked").hidden = true;
     tickExpiry();
     state.offerTimer = setInterval(tickExpiry, 1000);
@@ -364,7 +364,7 @@
     const offer = state.offer;
     if (!offer) return;
     const node = $("#offer-expires");
-    const left = Math.round((new Date(offer.expires_at).getTime() - Date.now()) / 1000);
+    const left = Math.round((new Date(offer.expiresAt).getTime() - Date.now()) / 1000);
     if (Number.isNaN(left)) { node.textContent = ""; return; }
     // Only said: the service says when the codes are spent (pollOffer); this clock may be off.
     if (left <= 0) { sayExpired(); return; }
@@ -393,14 +393,14 @@
     if (!offer) return;
     let progress;
     try {
-      progress = await api("GET", "/offers/" + encodeURIComponent(offer.offer_id));
+      progress = await api("GET", "/offers/" + encodeURIComponent(offer.offerId));
     } catch (error) {
       // Not found: the service no longer knows the offer, so its codes are spent too.
       if (error.status === 404) progress = { state: "expired" };
     }
     if (state.offer !== offer) return;
     const seen = progress ? progress.state : "";
-    if (seen === "delivered") showDelivered(offer, progress.credential_id);
+    if (seen === "delivered") showDelivered(offer, progress.credentialId);
     else if (seen === "expired") {
       sayExpired();
       retireCode({ pin: true });
@@ -437,7 +437,7 @@
   async function copyOffer() {
     if (!state.offer) return;
     try {
-      await navigator.clipboard.writeText(state.offer.offer_uri);
+      await navigator.clipboard.writeText(state.offer.offerUri);
       flash("Offer link copied.");
     } catch {
       $(".link-text").open = true;

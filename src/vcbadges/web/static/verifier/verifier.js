@@ -255,7 +255,7 @@
     }
     stop();
     state.request = { ...request, body };
-    $("#request-qr").src = request.qr_svg;
+    $("#request-qr").src = request.qrSvg;
     $("#asking").textContent = askingWords(form);
     $("#waiting-status").replaceChildren(el("span", { class: "pulse", "aria-hidden": "true" }), " Waiting for the wallet…");
     showOnly("waiting");
@@ -266,7 +266,7 @@
   }
 
   function secondsLeft(request) {
-    return Math.round((new Date(request.expires_at).getTime() - Date.now()) / 1000);
+    return Math.round((new Date(request.expiresAt).getTime() - Date.now()) / 1000);
   }
 
   function tick() {
@@ -289,7 +289,7 @@
   async function poll(request) {
     if (state.request !== request) return;
     try {
-      const response = await fetch(`${VERIFIER}/results/${encodeURIComponent(request.transaction_id)}`, {
+      const response = await fetch(`${VERIFIER}/results/${encodeURIComponent(request.transactionId)}`, {
         headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store",
       });
       if (response.ok) {
@@ -328,12 +328,12 @@
     if (typeof criteria === "string") criteria = { narrative: criteria };
     return {
       name: text(display.name) || text(summary.name) || "Badge",
-      issuer: issuerOf(report, text(display.issuer_name) || text(summary.issuerName)),
+      issuer: issuerOf(report, text(display.issuerName) || text(summary.issuerName)),
       issuerId: text(display.issuer) || text(summary.issuer),
       image: display.image,
       description: text(display.description),
-      achievementId: text(display.achievement_id),
-      subjectName: text(display.subject_name),
+      achievementId: text(display.achievementId),
+      subjectName: text(display.subjectName),
       criteria: criteria && typeof criteria === "object" ? criteria : null,
       evidence: (Array.isArray(display.evidence) ? display.evidence : []).filter((e) => e && typeof e === "object"),
       id: text(summary.id),
@@ -394,7 +394,7 @@
       if (result.error === "access_denied") {
         return { kind: "neutral", icon: "minus", title: "Not shared", text: "The candidate declined to share a badge." };
       }
-      return { kind: "bad", icon: "x", title: "Not verified", text: result.error_description || "The wallet answered with an error: " + result.error };
+      return { kind: "bad", icon: "x", title: "Not verified", text: result.errorDescription || "The wallet answered with an error: " + result.error };
     }
     if (result.verified) return verifiedVerdict(result, credentials);
     const problem = (result.problems || [])[0];
