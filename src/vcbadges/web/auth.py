@@ -25,7 +25,7 @@ from vcbadges.storage.models import Tenant
 from vcbadges.web.keys import DB
 from vcbadges.web.problems import ProblemError
 
-__all__ = ["Caller", "require_tenant", "reading", "writing"]
+__all__ = ["Caller", "ascii_header", "require_tenant", "reading", "writing"]
 
 _SCHEME = "bearer"
 
@@ -44,6 +44,16 @@ def _unauthorized(detail: str, error: str | None = None) -> ProblemError:
         challenge += f', error="{error}"'
     return ProblemError(401, "unauthorized", "Authentication required", detail,
                         headers={"WWW-Authenticate": challenge})
+
+
+def ascii_header(request: web.Request, name: str) -> str:
+    """The header ``name`` when it is ASCII, else ``""``: as a missing header.
+
+    aiohttp hands on header bytes that are not UTF-8 as lone surrogates, which no hash or
+    comparison of tokens (all ASCII) can encode; such a header carries no token.
+    """
+    value = request.headers.get(name, "")
+    return value if value.isascii() else ""
 
 
 @asynccontextmanager

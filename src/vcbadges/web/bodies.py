@@ -1,8 +1,17 @@
-"""Reading request bodies: size, media type, JSON syntax and depth, before any handler logic."""
+"""Reading request bodies: size, media type, JSON syntax and depth, and text that is Unicode,
+before any handler logic; and the typed getters handlers read members with.
+
+JSON may escape a lone surrogate (``"\\ud800"``), which no UTF-8 encoder, hash, key
+derivation or database (SQLite, PostgreSQL) accepts: left in, it surfaces deep inside a
+handler as a ``UnicodeEncodeError``, a 500. Bodies are refused here instead, as I-JSON
+(RFC 7493 §2.1) requires, so that no handler ever sees a string it cannot encode.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import re
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from aiohttp import web
@@ -11,10 +20,14 @@ from vcbadges.errors import JSONInputError
 from vcbadges.primitives.jsonlimits import loads_strict
 from vcbadges.web.problems import ProblemError
 
-__all__ = ["read_json", "read_object"]
+__all__ = ["read_json", "read_object", "refuse_lone_surrogates", "one_of"]
 
 # Bodies from this size on are parsed in a worker thread.
 _OFF_LOOP_BYTES = 256 * 1024
+# An escape of a high or low surrogate: only a body holding one can hold a lone surrogate,
+# so only such a body is walked (a pair is one character once parsed, and passes).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 async def read_json(request: web.Request, *, max_depth: int = 64) -> Any:
@@ -37,13 +50,47 @@ async def read_json(request: web.Request, *, max_depth: int = 64) -> Any:
 def _parse(raw: bytes, max_depth: int) -> Any:
     try:
         # aiohttp has applied the size limit while reading, so the body's length is the cap.
-        return loads_strict(raw, max_bytes=len(raw), max_depth=max_depth)
+        value = loads_strict(raw, max_bytes=len(raw), max_depth=max_depth)
     except JSONInputError as exc:
         if exc.code == "document_too_deep":
             raise ProblemError(400, "json-too-deep", "The JSON nests too deeply",
                                f"at most {max_depth} levels are accepted") from exc
         raise ProblemError(400, "malformed-json", "The body is not valid JSON",
                            exc.message) from exc
+    if _SURROGATE_ESCAPE.search(raw):
+        refuse_lone_surrogates(value)
+    return value
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a parsed JSON value, member names included; iterative, so that no
+    depth the parser let through can exhaust the stack."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            stack.extend(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def refuse_lone_surrogates(value: Any) -> None:
+    """A ``400 invalid-text`` problem when a string in ``value`` holds a lone surrogate."""
+    if any(_LONE_SURROGATE.search(text) for text in _strings(value)):
+        raise ProblemError(400, "invalid-text", "A string is not Unicode text",
+                           "a JSON string holds an unpaired surrogate escape (such as \\ud800)")
+
+
+def one_of(value: Any, allowed: Collection[str], detail: str) -> str:
+    """``value`` when it is one of the ``allowed`` strings; a ``400 invalid-request`` problem
+    with ``detail`` otherwise, whatever JSON type it is (a list or an object included, which
+    a set or dict lookup would fail on as unhashable)."""
+    if not isinstance(value, str) or value not in allowed:
+        raise ProblemError(400, "invalid-request", "The request is not valid", detail)
+    return value
 
 
 async def read_object(request: web.Request, *, max_depth: int = 64) -> dict[str, Any]:

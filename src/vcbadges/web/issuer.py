@@ -54,7 +54,7 @@ from vcbadges.issuer.tenants import display_name_of
 from vcbadges.proofs.di import SUITES
 from vcbadges.proofs.jose import enveloped_credential
 from vcbadges.web.auth import reading, require_tenant, writing
-from vcbadges.web.bodies import read_object
+from vcbadges.web.bodies import one_of, read_object
 from vcbadges.web.keys import KEYSTORE, SETTINGS, STATUS_LISTS
 from vcbadges.web.paging import page
 from vcbadges.web.problems import ProblemError
@@ -211,24 +211,23 @@ def _status_changes(body: Mapping[str, Any]) -> list[tuple[StatusPurpose, bool]]
     entries = body.get("credentialStatus")
     if isinstance(entries, dict):
         # VC-API: one entry naming its purpose, and the new status as a boolean.
-        if entries.get("type") not in _ENTRY_TYPES:
-            raise _invalid("credentialStatus.type must be BitstringStatusListEntry")
-        purpose = entries.get("statusPurpose")
-        if purpose not in _PURPOSES:
-            raise _invalid("credentialStatus.statusPurpose is revocation or suspension")
+        one_of(entries.get("type"), _ENTRY_TYPES,
+               "credentialStatus.type must be BitstringStatusListEntry")
+        purpose = one_of(entries.get("statusPurpose"), _PURPOSES,
+                         "credentialStatus.statusPurpose is revocation or suspension")
         status = body.get("status")
         if not isinstance(status, bool):
             raise _invalid("status must be true or false")
         return [(cast(StatusPurpose, purpose), status)]
     if isinstance(entries, list) and 0 < len(entries) <= len(_CHANGES):
         changes = []
+        shape = ('each credentialStatus entry is {"type": "BitstringStatusListEntry", '
+                 '"status": "revoked"|"suspended"|"unsuspended"}')
         for entry in entries:
-            if (not isinstance(entry, dict) or entry.get("type") not in _ENTRY_TYPES
-                    or entry.get("status") not in _CHANGES):
-                raise _invalid('each credentialStatus entry is {"type": '
-                               '"BitstringStatusListEntry", "status": "revoked"|"suspended"|'
-                               '"unsuspended"}')
-            changes.append(_CHANGES[entry["status"]])
+            if not isinstance(entry, dict):
+                raise _invalid(shape)
+            one_of(entry.get("type"), _ENTRY_TYPES, shape)
+            changes.append(_CHANGES[one_of(entry.get("status"), _CHANGES, shape)])
         return changes
     raise _invalid("credentialStatus is an object (with status) or a list of entries")
 

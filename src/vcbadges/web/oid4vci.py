@@ -82,7 +82,7 @@ from vcbadges.oid4vci.store import OFFER
 from vcbadges.primitives.dates import format_datetime
 from vcbadges.storage.models import Tenant
 from vcbadges.web.auth import reading, require_tenant, writing
-from vcbadges.web.bodies import read_object
+from vcbadges.web.bodies import one_of, read_object
 from vcbadges.web.display import display_image, display_text
 from vcbadges.web.keys import CLOCK, KEYSTORE, PROTOCOL_STORE, SETTINGS
 from vcbadges.web.problems import ProblemError
@@ -381,8 +381,7 @@ async def create_offer_for_console(request: web.Request) -> web.Response:
     if name is not None and (not isinstance(name, str) or not name.isprintable()
                              or not 0 < len(name.strip()) <= _MAX_NAME):
         raise _invalid(f"recipientName is a string of 1 to {_MAX_NAME} characters")
-    if fmt not in _FORMATS:
-        raise _invalid("format is ldp_vc or jwt_vc_json")
+    fmt = one_of(fmt, _FORMATS, "format is ldp_vc or jwt_vc_json")
     evidence = _evidence(body.get("evidence"))
     async with reading(request) as session:
         template = await get_achievement(session, caller.tenant, slug)

@@ -95,8 +95,8 @@ from vcbadges.wallet import (
     crypto as wallet_crypto,
 )
 from vcbadges.wallet.throttle import SignInThrottle, TooManySignIns
-from vcbadges.web.auth import reading, writing
-from vcbadges.web.bodies import read_object
+from vcbadges.web.auth import ascii_header, reading, writing
+from vcbadges.web.bodies import one_of, read_object, refuse_lone_surrogates
 from vcbadges.web.display import credential_display, display_image, display_text
 from vcbadges.web.exchanges import WALLET_EXCHANGES
 from vcbadges.web.keys import (
@@ -340,7 +340,7 @@ async def _opened(request: web.Request, *, csrf: bool = True) -> AsyncIterator[_
     key = request.config_dict[WALLET_SESSION_KEY]
     token = csrf_token_for(key, cookie_value)
     if csrf:
-        sent = request.headers.get(CSRF_HEADER, "")
+        sent = ascii_header(request, CSRF_HEADER)
         if not hmac.compare_digest(_digest(sent), row.csrf_hash):
             raise ProblemError(403, "csrf-token-invalid", "Forbidden",
                                f"send the session's CSRF token in the {CSRF_HEADER} header")
@@ -381,9 +381,7 @@ async def create_account(request: web.Request) -> web.Response:
         raise _invalid(f"unknown member {unknown[0]!r}")
     username = _username(body.get("username"))
     passphrase = _passphrase(body.get("passphrase"), "passphrase", new=True)
-    key_type = body.get("keyType", "ed25519")
-    if key_type not in _KEY_TYPES:
-        raise _invalid("keyType is ed25519 or p256")
+    key_type = one_of(body.get("keyType", "ed25519"), _KEY_TYPES, "keyType is ed25519 or p256")
     try:
         async with request.config_dict[WALLET_UNLOCKS]:
             wallet = await request.config_dict[WALLET_STORE].create_account(
@@ -901,6 +899,8 @@ async def _importable(request: web.Request, data: bytes) -> tuple[str, Any]:
         raise ProblemError(422, "no-badge-found", "No badge in this file", "send a baked PNG or "
                            "SVG badge, a credential as JSON or JWT, or an Open Badges 2.0 "
                            "assertion")
+    # Kept as text in the wallet: it must be text that encodes.
+    refuse_lone_surrogates(document)
     return text, document
 
 
