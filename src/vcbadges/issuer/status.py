@@ -14,8 +14,9 @@ the same new list.
 Changes. :func:`set_status` (and :func:`revoke`, :func:`suspend`, :func:`unsuspend`) locks
 the list row, flips one bit, bumps the list's ``version`` (which the web layer uses as the
 ETag of the signed list credential, re-signed on change) and records a ``status_events``
-row: the credential, the action, the actor (an API key prefix, or ``cli``), the reason and
-the time. Revocation is permanent, as the spec defines it; suspension can be lifted.
+row: the credential, the action, the actor (``key:<uuid>``, the id of the API key's row, or
+``cli``; never any part of a key), the reason and the time. Revocation is permanent, as
+the spec defines it; suspension can be lifted.
 
 Bits are raw bytes, bit 0 being the most significant bit of byte 0; the bit operations are
 those of :mod:`vcbadges.status.bitstring`.
@@ -172,7 +173,7 @@ async def set_status(
     """
     purpose = _check_purpose(purpose)
     if not actor or len(actor) > 64:
-        raise ValueError("actor must be 1 to 64 characters (an API key prefix, or 'cli')")
+        raise ValueError("actor must be 1 to 64 characters (an API key id, or 'cli')")
     if purpose == "revocation" and not value:
         raise StatusError("a revocation is permanent and cannot be undone",
                           code="revocation_is_permanent")

@@ -4,8 +4,8 @@
 query string, which ends up in access logs). A missing, malformed, unknown or revoked key
 gets the same ``401 unauthorized`` problem with a ``WWW-Authenticate`` challenge (RFC 6750),
 so the answer tells nothing about which keys exist. The key itself is never logged and
-never stored on the request; only its public prefix is kept, to name the actor in audit
-records.
+never stored on the request. Audit records name the key by its row id (``key:<uuid>``):
+not its lookup prefix, which is the first characters of the secret itself.
 
 Database sessions for handlers come from here too: :func:`reading` for read-only work and
 :func:`writing` for one transaction that commits when the block ends without an error.
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from vcbadges.issuer.tenants import api_key_prefix, authenticate
-from vcbadges.storage import Session
+from vcbadges.storage import Session, queries
 from vcbadges.storage.models import Tenant
 from vcbadges.web.keys import DB
 from vcbadges.web.problems import ProblemError
@@ -32,7 +32,8 @@ _SCHEME = "bearer"
 
 @dataclass(frozen=True)
 class Caller:
-    """An authenticated caller: the tenant, and the public prefix of the key it used."""
+    """An authenticated caller: the tenant, and the id of the key it used (``key:<uuid>``),
+    which names the caller in audit records without revealing any of the key."""
 
     tenant: Tenant
     actor: str
@@ -84,6 +85,8 @@ async def require_tenant(request: web.Request) -> Caller:
         raise _unauthorized("the API key is not valid", "invalid_token")
     async with reading(request) as session:
         tenant = await authenticate(session, api_key)
-    if tenant is None:
+        record = (await queries.api_key_by_prefix(session, prefix)
+                  if tenant is not None else None)
+    if tenant is None or record is None:
         raise _unauthorized("the API key is not valid", "invalid_token")
-    return Caller(tenant=tenant, actor=prefix)
+    return Caller(tenant=tenant, actor=f"key:{record.id}")
