@@ -266,8 +266,10 @@ async def test_other_tenants_see_nothing(service: Service, client: ClientSession
       "headers": {"Content-Type": "text/csv"}}, 400, "invalid-csv"),
     ({"data": b"row_id,recipient\n", "params": {"achievement": "literacy"},
       "headers": {"Content-Type": "text/csv"}}, 400, "invalid-request"),
-    ({"data": b"row_id,recipient\n1,\xff\xfe\n", "params": {"achievement": "literacy"},
-      "headers": {"Content-Type": "text/csv"}}, 400, "invalid-request"),
+    # Bytes that are not UTF-8 fail their row alone (test_web_bulk_poison); in the header,
+    # they name no known column.
+    ({"data": b"row_id,recipient,n\xe9\n1,a@example.org,\n", "params": {"achievement": "literacy"},
+      "headers": {"Content-Type": "text/csv"}}, 400, "invalid-csv"),
     ({"data": b"row_id,recipient\n1,a@example.org\n",
       "headers": {"Content-Type": "text/csv"}}, 400, "invalid-request"),
     ({"data": b"{,", "headers": {"Content-Type": "application/json"}}, 400, "malformed-json"),

@@ -101,6 +101,8 @@ __all__ = [
     "parse_issue_csv",
     "parse_revoke_csv",
     "default_job_key",
+    "storable",
+    "spreadsheet_safe",
 ]
 
 #: Row outcomes of bulk issuance, as written in the result CSV.
@@ -137,6 +139,12 @@ _DID = re.compile(r"^did:[a-z0-9]+:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2}|:)*"
 _EMAIL = re.compile(r"^[^@\s\"<>,;:()\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?"
                     r"\.[A-Za-z]{2,63}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# What no database column takes: NUL (PostgreSQL text refuses it) and lone surrogates (no
+# UTF-8 encoding exists; a CSV file's bytes that are not UTF-8 are read as such surrogates).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_MAX_SHOWN = 1000  # The length of bulk_job_rows.row_id and credential_id.
+# Cells a spreadsheet program reads as a formula (OWASP, "CSV Injection").
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --- rows and results -------------------------------------------------------------------
@@ -216,6 +224,48 @@ class BulkRevokeResult:
 
 class _RowError(Exception):
     """A row that cannot be issued as given; the message goes to the result."""
+
+
+def storable(value: str) -> bool:
+    """Whether the text can be stored and encoded as UTF-8: no NUL, no lone surrogate.
+
+    JSON may escape a lone surrogate (``"\\ud800"``) and a CSV file may hold bytes that are
+    not UTF-8; such a value reaching a query or ``str.encode`` raises there, far from the row
+    it came from, and takes the whole batch (or a job's progress) down with it.
+    """
+    return _UNSTORABLE.search(value) is None
+
+
+def _unstorable(value: str | None, what: str) -> str | None:
+    """Why the field cannot be stored, for the row's outcome; None when it can."""
+    found = None if value is None else _UNSTORABLE.search(value)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return f"{what} holds a NUL character"
+    return (f"{what} is not valid text: it holds the lone surrogate U+{ord(found.group()):04X}"
+            " (in a CSV file: bytes that are not UTF-8)")
+
+
+def _shown(value: str) -> str:
+    """A value as a result reports it: storable, and no longer than its column, so that the
+    outcome of a row refused for its id can be recorded and read like any other."""
+    value = _UNSTORABLE.sub("\ufffd", value)
+    return value if len(value) <= _MAX_SHOWN else value[:_MAX_SHOWN - 1] + "\u2026"
+
+
+def spreadsheet_safe(value: str | None) -> str:
+    """A result CSV cell that a spreadsheet program shows as text, never runs as a formula.
+
+    Row ids, names in error messages and credential ids come from whoever wrote the input:
+    a cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading
+    single quote, as OWASP recommends (the CSV writer still quotes the cell as needed). Jobs
+    resume from the rows recorded in the database, never from a result CSV, so the quote
+    changes nothing but what a spreadsheet shows.
+    """
+    if value is None:
+        return ""
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _text(value: str | None, what: str) -> str | None:
@@ -575,7 +625,8 @@ class _IssueJob:
                 error: str | None = None) -> None:
         self.counts[status] += 1
         if self.on_result is not None:
-            self.on_result(BulkRowResult(row_id, credential_id, status, error))
+            self.on_result(BulkRowResult(_shown(row_id), credential_id, status,
+                                         None if error is None else _shown(error)))
 
     def _progress(self) -> None:
         if self.on_progress is not None:
@@ -612,6 +663,10 @@ class _IssueJob:
         checked: list[tuple[BulkRow, _Pending]] = []
         for row in chunk:
             row_id = row.row_id.strip() if isinstance(row.row_id, str) else ""
+            problem = _unstorable(row_id, "row_id")
+            if problem is not None:
+                self._finish(row_id, FAILED, error=problem)
+                continue
             if not row_id or len(row_id) > _MAX_ROW_ID:
                 self._finish(row_id, FAILED,
                              error=f"row_id must be 1 to {_MAX_ROW_ID} characters")
@@ -641,6 +696,11 @@ class _IssueJob:
     def _pending(self, row: BulkRow, row_id: str, start: datetime) -> _Pending:
         """The row's badge as :func:`~vcbadges.issuer.achievements.award_credential` builds
         an award, with the row's name and narrative; ``_RowError`` for a bad row."""
+        for value, what in ((row.recipient, "recipient"), (row.name, "name"),
+                            (row.narrative, "narrative"), (row.valid_until, "valid_until")):
+            problem = _unstorable(value, what)
+            if problem is not None:
+                raise _RowError(problem)
         recipient = (row.recipient or "").strip()
         try:
             if _DID.match(recipient):
@@ -893,8 +953,9 @@ async def _probe(job: _IssueJob, key: SigningKey, suite: str | None) -> None:
 
 
 def _open_csv(path: Path) -> IO[str]:
-    # utf-8-sig: spreadsheet programs put a byte order mark before the header.
-    return path.open("r", encoding="utf-8-sig", newline="")
+    # utf-8-sig: spreadsheet programs put a byte order mark before the header. Bytes that are
+    # not UTF-8 are read as lone surrogates, which fail their row, not the whole file.
+    return path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 
 def _header(reader: csv.DictReader[str], name: str | Path, allowed: Sequence[str],
@@ -1008,7 +1069,7 @@ class _ResultWriter:
 
     def write(self, values: Sequence[str | None]) -> None:
         if self._handle is not None:
-            self._writer.writerow(["" if v is None else v for v in values])
+            self._writer.writerow([spreadsheet_safe(v) for v in values])
 
     def flush(self) -> None:
         if self._handle is not None:
@@ -1156,16 +1217,19 @@ async def _revoke_one(session: Session, tenant: Tenant, row: RevokeRow, *, actor
     credential_id = row.credential_id.strip()
     if not credential_id:
         return RevokeRowResult(credential_id, FAILED, "credential_id is empty")
+    problem = _unstorable(credential_id, "credential_id") or _unstorable(row.reason, "reason")
+    if problem is not None:
+        return RevokeRowResult(_shown(credential_id), FAILED, problem)
     try:
         change = await revoke(session, tenant, credential_id, actor=actor, reason=reason,
                               now=now)
     except StatusError as exc:
-        return RevokeRowResult(credential_id, FAILED, f"{exc.code}: {exc.message}")
+        return RevokeRowResult(_shown(credential_id), FAILED, f"{exc.code}: {exc.message}")
     except StorageError as exc:
         # Only "not found" leaves the transaction usable (it is raised before any write).
         if exc.code != "not_found":
             raise
-        return RevokeRowResult(credential_id, FAILED, f"{exc.code}: {exc.message}")
+        return RevokeRowResult(_shown(credential_id), FAILED, f"{exc.code}: {exc.message}")
     return RevokeRowResult(credential_id, REVOKED if change.changed else SKIPPED_REVOKED)
 
 

@@ -272,6 +272,10 @@ class BulkJobs:
         now = _now()
         alive_since = now - self._stale_after
         async with self._db.sessionmaker()() as session, session.begin():
+            # The check and the insert in one transaction, one start per tenant at a time:
+            # concurrent submissions to several processes stay within the limit, and the
+            # same job key never runs twice.
+            await queries.lock_bulk_jobs(session, tenant.id)
             same = await queries.running_bulk_jobs(session, tenant.id, alive_since=alive_since,
                                                    job_key=job_key)
             if same:

@@ -75,6 +75,7 @@ __all__ = [
     "insert_credentials",
     "get_bulk_job",
     "list_bulk_jobs",
+    "lock_bulk_jobs",
     "running_bulk_jobs",
     "update_bulk_job",
     "request_bulk_job_cancel",
@@ -607,6 +608,18 @@ async def list_bulk_jobs(
         select(BulkJob).where(BulkJob.tenant_id == tenant_id)
         .order_by(BulkJob.created_at.desc(), BulkJob.id).limit(limit).offset(offset))
     return list(result.scalars())
+
+
+async def lock_bulk_jobs(session: Session, tenant_id: uuid.UUID) -> None:
+    """Hold the tenant's job starts until the transaction ends: ``SELECT … FOR UPDATE`` of
+    the tenant's row on PostgreSQL.
+
+    Starting a job reads the running jobs, then inserts one; without the lock two processes
+    could both read "one running" and both insert, past the limit, or both insert the same
+    job key. SQLite needs no row lock: write transactions hold the database write lock from
+    ``BEGIN IMMEDIATE``.
+    """
+    await session.execute(select(Tenant.id).where(Tenant.id == tenant_id).with_for_update())
 
 
 async def running_bulk_jobs(
