@@ -75,6 +75,11 @@ def _body(schema: dict[str, Any], examples: dict[str, Any] | None = None) -> dic
     return body
 
 
+_SLUG = {"type": "string", "pattern": "^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$"}
+_CREDENTIAL_ID = {"type": "string", "minLength": 1, "maxLength": 1000}
+_REASON = {"type": "string", "maxLength": 1000}
+_OPTION = {"type": "string", "minLength": 1, "maxLength": 1000}
+_IRI = {"type": "string", "maxLength": 1000, "pattern": r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$"}
 _RECIPIENT_NAME = {"type": "string", "minLength": 1, "maxLength": 200,
                    "description": "the recipient's name, put in the badge in clear as an "
                                   "IdentityObject of type name"}
@@ -130,7 +135,7 @@ _PAGE = [
     {"name": "limit", "in": "query", "required": False,
      "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
     {"name": "offset", "in": "query", "required": False,
-     "schema": {"type": "integer", "minimum": 0, "default": 0}},
+     "schema": {"type": "integer", "minimum": 0, "maximum": 2**31, "default": 0}},
 ]
 
 _SCHEMAS: dict[str, Any] = {
@@ -158,8 +163,8 @@ _SCHEMAS: dict[str, Any] = {
                                "items": {"enum": ["revocation", "suspension"]}},
             "bake": {"enum": ["png", "svg"],
                      "description": "also answer a badge image with the credential baked in"},
-            "credentialId": {"type": "string", "description": "the id of a credential "
-                                                             "sent without one"},
+            "credentialId": {**_CREDENTIAL_ID, "description": "the id of a credential "
+                                                               "sent without one"},
         },
     },
     "IssueCredentialRequest": {
@@ -200,22 +205,22 @@ _SCHEMAS: dict[str, Any] = {
         "oneOf": [
             {"type": "object", "required": ["credentialId", "credentialStatus", "status"],
              "properties": {
-                 "credentialId": {"type": "string"},
+                 "credentialId": _CREDENTIAL_ID,
                  "credentialStatus": {
                      "type": "object", "required": ["type", "statusPurpose"],
                      "properties": {"type": {"enum": ["BitstringStatusListEntry"]},
                                     "statusPurpose": {"enum": ["revocation", "suspension"]}}},
                  "status": {"type": "boolean"},
-                 "reason": {"type": "string"}}},
+                 "reason": _REASON}},
             {"type": "object", "required": ["credentialId", "credentialStatus"],
              "properties": {
-                 "credentialId": {"type": "string"},
+                 "credentialId": _CREDENTIAL_ID,
                  "credentialStatus": {"type": "array", "minItems": 1, "items": {
                      "type": "object", "required": ["type", "status"],
                      "properties": {"type": {"enum": ["BitstringStatusListEntry"]},
                                     "status": {"enum": ["revoked", "suspended",
                                                         "unsuspended"]}}}},
-                 "reason": {"type": "string"}}},
+                 "reason": _REASON}},
         ],
     },
     "UpdateCredentialStatusResponse": {
@@ -244,8 +249,7 @@ _SCHEMAS: dict[str, Any] = {
     },
     "AchievementTemplate": {
         "type": "object", "required": ["slug", "achievement"],
-        "properties": {"slug": {"type": "string", "pattern": "^[a-z0-9](?:[a-z0-9-]{0,98}"
-                                                             "[a-z0-9])?$"},
+        "properties": {"slug": _SLUG,
                        "achievement": {"type": "object",
                                        "description": "an Open Badges 3.0 Achievement"},
                        "createdAt": {"type": "string"}},
@@ -277,7 +281,7 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object", "required": ["verifiablePresentation"],
         "properties": {"verifiablePresentation": {"type": "object"},
                        "options": {"type": "object", "properties": {
-                           "challenge": {"type": "string"}, "domain": {"type": "string"},
+                           "challenge": _OPTION, "domain": _OPTION,
                            "holderMustBeSubject": {
                                "type": "boolean", "default": True,
                                "description": "false accepts credentials whose subject is "
@@ -407,7 +411,8 @@ def _bulk_paths() -> dict[str, Any]:
              **_problems(400, 401, 404)}, tag="bulk", secured=True,
             parameters=[*job_id,
                         {"name": "after", "in": "query", "required": False,
-                         "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                         "schema": {"type": "integer", "minimum": 0, "maximum": 2**31,
+                                    "default": 0}},
                         _PAGE[0]])},
         "/issuer/bulk/jobs/{job_id}/results.csv": {"get": _op(
             "All of a job's row outcomes as the result CSV of the bulk commands",
@@ -467,10 +472,10 @@ _OID4VC_SCHEMAS: dict[str, Any] = {
     "PresentationRequestOptions": {
         "type": "object", "additionalProperties": False,
         "properties": {
-            "achievement": {"type": "string", "description": "an achievement id (IRI), "
-                                                             "such as one of the catalog's"},
-            "issuer": {"type": "string", "description": "an issuer id (IRI), such as one of "
-                                                        "the catalog's"},
+            "achievement": {**_IRI, "description": "an achievement id (IRI), such as one "
+                                                   "of the catalog's"},
+            "issuer": {**_IRI, "description": "an issuer id (IRI), such as one of the "
+                                              "catalog's"},
         },
     },
     "CatalogIssuer": {
@@ -523,7 +528,8 @@ _OID4VC_SCHEMAS: dict[str, Any] = {
     },
     "WalletSignIn": {
         "type": "object", "required": ["username", "passphrase"],
-        "properties": {"username": {"type": "string"}, "passphrase": {"type": "string"}},
+        "properties": {"username": {"type": "string", "minLength": 1, "maxLength": 1000},
+                       "passphrase": {"type": "string", "minLength": 1, "maxLength": 1024}},
     },
     "WalletSession": {
         "type": "object", "required": ["username", "did", "csrfToken"],
@@ -623,7 +629,7 @@ _OID4VCI_TOKEN_FORM = {
 }
 _VP_RESPONSE_FORM = {
     "type": "object", "required": ["state"],
-    "properties": {"state": {"type": "string"}, "vp_token": {"type": "string"},
+    "properties": {"state": {"type": "string", "minLength": 1}, "vp_token": {"type": "string"},
                    "error": {"type": "string"}, "error_description": {"type": "string"}},
 }
 
@@ -704,8 +710,9 @@ def _oid4vc_paths() -> dict[str, Any]:
             "Ask for an Open Badge (OpenID4VP, DCQL, direct_post)", "createPresentationRequest",
             {"201": {"description": "The request, its QR code, and the page's secret",
                      **_json(_ref("CreatedPresentationRequest"))},
-             **_problems(400, 413, 415)}, tag="verifier",
-            content={JSON: {"schema": _ref("PresentationRequestOptions")}})},
+             **_problems(400, 413, 415)}, tag="verifier")
+            | {"requestBody": {"required": False, "content": {
+                JSON: {"schema": _ref("PresentationRequestOptions")}}}}},
         "/verifier/catalog": {"get": _op(
             "This service's issuers and achievements by name, for choosing what to ask for "
             "(public; cached briefly)", "getCatalog",
@@ -814,7 +821,8 @@ def _oid4vc_paths() -> dict[str, Any]:
                                                         "format": "binary"}}}},
              **_problems(400, 401, 403)}, tag="wallet", security=_SESSION_CSRF, body={
                 "type": "object", "required": ["backupPassphrase"],
-                "properties": {"backupPassphrase": {"type": "string", "minLength": 8}}})},
+                "properties": {"backupPassphrase": {"type": "string", "minLength": 8,
+                                                    "maxLength": 1024}}})},
         "/wallet/api/restore": {"post": _op(
             "Restore a backup as a new wallet and sign in", "restoreWallet",
             {"201": {"description": "Signed in; session cookie set",
@@ -824,9 +832,12 @@ def _oid4vc_paths() -> dict[str, Any]:
                 "type": "object",
                 "required": ["file", "backupPassphrase", "username", "passphrase"],
                 "properties": {"file": {"type": "string", "format": "binary"},
-                               "backupPassphrase": {"type": "string"},
-                               "username": {"type": "string"},
-                               "passphrase": {"type": "string"}}}}})},
+                               "backupPassphrase": {"type": "string", "minLength": 1,
+                                                    "maxLength": 1024},
+                               "username": {"type": "string", "minLength": 1,
+                                            "maxLength": 100},
+                               "passphrase": {"type": "string", "minLength": 8,
+                                              "maxLength": 1024}}}}})},
     }
 
 
@@ -902,7 +913,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
                          **_problems(400, 401, 409, 413, 415)}, tag="issuer", secured=True,
                         body={"type": "object", "required": ["slug", "achievement"],
                               "additionalProperties": False,
-                              "properties": {"slug": {"type": "string"},
+                              "properties": {"slug": _SLUG,
                                              "achievement": {"type": "object"}}}),
             "get": _op("The tenant's achievement templates", "listAchievements",
                        {"200": {"description": "One page", **_json({
