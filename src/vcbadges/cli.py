@@ -56,6 +56,7 @@ from vcbadges.storage import DatabaseConfig, upgrade
 from vcbadges.verifier.registry import IssuerRegistries
 from vcbadges.verifier.trust import TrustList, load_trust_list
 from vcbadges.web.app import create_app, database_for, keystore_for
+from vcbadges.web.serving import service_runner
 from vcbadges.web.settings import Settings
 
 __all__ = ["main"]
@@ -448,7 +449,7 @@ async def _service_storage(settings: Settings) -> AsyncIterator[tuple[DatabaseCo
 async def _run_service(settings: Settings, sock: socket.socket,
                        announce: Callable[[], None] | None) -> None:
     """Serve ``settings`` on ``sock`` until SIGINT or SIGTERM."""
-    runner = web.AppRunner(create_app(settings))
+    runner = service_runner(create_app(settings))
     try:
         await runner.setup()
     except OSError as exc:

@@ -74,6 +74,7 @@ from vcbadges.web.oid4vci import add_console_routes, add_well_known_routes, crea
 from vcbadges.web.oid4vp import add_oid4vp_routes
 from vcbadges.web.openapi import openapi_document
 from vcbadges.web.problems import ProblemError
+from vcbadges.web.serving import body_deadline
 from vcbadges.web.settings import Settings
 from vcbadges.web.verifier import create_verifier_app
 from vcbadges.web.wallet import (
@@ -321,7 +322,7 @@ async def tenant_did(request: web.Request) -> web.Response:
 
 def create_app(settings: Settings) -> web.Application:
     """The whole service for ``settings``; resources open when the app starts."""
-    app = web.Application(middlewares=[security_headers, error_middleware],
+    app = web.Application(middlewares=[security_headers, error_middleware, body_deadline],
                           client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[CLOCK] = Clock()
