@@ -1,6 +1,8 @@
 """No API key, private key or master key in any response or log line, whatever happens: a
 whole flow with successes and failures runs with every logger at DEBUG, and every response
-(headers and body) and every log record is searched for every form of every secret."""
+(headers and body) and every log record is searched for every form of every secret. No
+response names a key by its lookup prefix (its first characters) either: the audit trail
+names it by its id."""
 
 from __future__ import annotations
 
@@ -64,6 +66,9 @@ async def test_no_secret_in_any_response_or_log_line(service: Service, client: C
     await call("POST", "/issuer/credentials/status", headers=bearer(api_key), json={
         "credentialId": credential["id"], "status": True,
         "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}})
+    status, text = await call("GET", "/issuer/credentials/" + credential["id"],
+                              headers=bearer(api_key))
+    assert status == 200 and '"actor": "key:' in text
     # Failures: a key of another tenant, a key with one character changed, a bad body.
     await call("GET", "/issuer/credentials/" + credential["id"], headers=bearer(other_key))
     await call("GET", "/issuer/credentials", headers=bearer(api_key[:-1] + "A"))
@@ -80,3 +85,6 @@ async def test_no_secret_in_any_response_or_log_line(service: Service, client: C
     for secret in secrets:
         for text in seen + logged:
             assert secret not in text
+    for prefix in (api_key[:16], other_key[:16]):
+        for text in seen:
+            assert prefix not in text
