@@ -262,3 +262,26 @@ async def test_header_bytes_that_are_not_utf_8_are_refused(caller: Caller) -> No
             if not 400 <= status < 500:
                 wrong.append((path, header, status))
     assert not wrong, "\n".join(map(str, wrong))
+
+
+async def test_form_bodies_that_are_not_utf_8_get_an_oauth_error(caller: Caller) -> None:
+    wrong = []
+    for path in ("/oid4vci/demo/token", "/verifier/oid4vp/response"):
+        for raw in (b"\xff\xfe", b"state=\xed\xa0\x80", b"state=%ED%A0%80&vp_token=%FF",
+                    b"grant_type=" + b"x" * 200_000):
+            async with caller.http.post(caller.url(path), data=raw, headers={
+                    "Content-Type": "application/x-www-form-urlencoded"}) as response:
+                body = await response.json(content_type=None)
+                if not specific(response.status, response.content_type, body, path):
+                    wrong.append((path, raw[:40], response.status, body))
+    assert not wrong, "\n".join(map(str, wrong))
+
+
+async def test_a_restore_form_that_is_not_utf_8_is_refused(caller: Caller) -> None:
+    boundary = "b0undary"
+    raw = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"backupPassphrase\"\r\n\r\n"
+           .encode() + b"\xff\xfe\xed\xa0\x80\r\n" + f"--{boundary}--\r\n".encode())
+    async with caller.http.post(caller.url("/wallet/api/restore"), data=raw, headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}"}) as response:
+        body = await response.json(content_type=None)
+        assert specific(response.status, response.content_type, body, "/wallet/api/restore")

@@ -15,12 +15,14 @@ from collections.abc import Collection, Iterator
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from multidict import MultiDictProxy
 
-from vcbadges.errors import JSONInputError
+from vcbadges.errors import JSONInputError, ProtocolError
 from vcbadges.primitives.jsonlimits import loads_strict
 from vcbadges.web.problems import ProblemError
 
-__all__ = ["read_json", "read_object", "refuse_lone_surrogates", "one_of"]
+__all__ = ["read_json", "read_object", "read_form", "refuse_lone_surrogates", "one_of"]
 
 # Bodies from this size on are parsed in a worker thread.
 _OFF_LOOP_BYTES = 256 * 1024
@@ -60,6 +62,18 @@ def _parse(raw: bytes, max_depth: int) -> Any:
     if _SURROGATE_ESCAPE.search(raw):
         refuse_lone_surrogates(value)
     return value
+
+
+async def read_form(
+    request: web.Request,
+) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
+    """The form body of an OpenID4VC protocol endpoint; an OAuth 2.0 ``invalid_request``
+    error, in that shape, when it cannot be read (aiohttp decodes the whole body as UTF-8
+    first, and raises on a byte that is not)."""
+    try:
+        return await request.post()
+    except (ValueError, HttpProcessingError):
+        raise ProtocolError("invalid_request", "the form body could not be read") from None
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -82,7 +82,7 @@ from vcbadges.oid4vci.store import OFFER
 from vcbadges.primitives.dates import format_datetime
 from vcbadges.storage.models import Tenant
 from vcbadges.web.auth import reading, require_tenant, writing
-from vcbadges.web.bodies import one_of, read_object
+from vcbadges.web.bodies import one_of, read_form, read_object
 from vcbadges.web.display import display_image, display_text
 from vcbadges.web.keys import CLOCK, KEYSTORE, PROTOCOL_STORE, SETTINGS
 from vcbadges.web.problems import ProblemError
@@ -197,7 +197,7 @@ async def token(request: web.Request) -> web.Response:
     await _tenant(request)
     if request.content_type != _FORM:
         raise ProtocolError("invalid_request", f"the token request must be {_FORM}")
-    form = await request.post()
+    form = await read_form(request)
     answer = await handle_token_request(request.config_dict[PROTOCOL_STORE], form,
                                         now=request.config_dict[CLOCK].now())
     return web.json_response(answer, headers=_NO_STORE)

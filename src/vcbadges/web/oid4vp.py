@@ -50,7 +50,7 @@ from vcbadges.oid4vp import (
 from vcbadges.oid4vp.dcql import open_badge_query
 from vcbadges.oid4vp.request import DEFAULT_VP_FORMATS, REQUEST_OBJECT_MEDIA_TYPE
 from vcbadges.primitives.dates import format_datetime
-from vcbadges.web.bodies import read_object
+from vcbadges.web.bodies import read_form, read_object
 from vcbadges.web.display import describe_credential
 from vcbadges.web.keys import (
     CLOCK,
@@ -148,7 +148,7 @@ async def request_object(request: web.Request) -> web.Response:
 async def presentation_response(request: web.Request) -> web.Response:
     if request.content_type != _FORM:
         raise ProtocolError("invalid_request", f"the response must be {_FORM}")
-    form = await request.post()
+    form = await read_form(request)
     # DOCUMENTS reads this service's own status lists and DID documents from its database
     # (the rest through the SafeFetcher, under its policy); VERIFIED_LISTS spares checking
     # the proof of a list this process verified a moment ago.
