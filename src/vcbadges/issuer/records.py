@@ -23,7 +23,7 @@ __all__ = ["StatusEventRecord", "CredentialRecord", "RecipientRecord", "credenti
 
 @dataclass(frozen=True)
 class StatusEventRecord:
-    """One recorded status change: what was done, by whom (an API key prefix, or ``cli``),
+    """One recorded status change: what was done, by whom (``key:<id>`` of the API key, or ``cli``),
     why, and when."""
 
     purpose: str
