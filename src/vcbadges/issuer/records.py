@@ -23,8 +23,8 @@ __all__ = ["StatusEventRecord", "CredentialRecord", "RecipientRecord", "credenti
 
 @dataclass(frozen=True)
 class StatusEventRecord:
-    """One recorded status change: what was done, by whom (``key:<id>`` of the API key, or ``cli``),
-    why, and when."""
+    """One recorded status change: what was done, by whom (``key:<id>`` of the API key, or
+    ``cli``), why, and when."""
 
     purpose: str
     action: str
