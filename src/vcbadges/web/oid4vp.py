@@ -66,6 +66,7 @@ from vcbadges.web.problems import ProblemError
 from vcbadges.web.qr import svg_response
 
 __all__ = [
+    "ABSOLUTE_IRI_PATTERN",
     "OID4VP_PREFIX",
     "verifier_base",
     "add_oid4vp_routes",
@@ -76,7 +77,13 @@ OID4VP_PREFIX = "/oid4vp"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _FORM = "application/x-www-form-urlencoded"
 _MAX_IRI = 1000
-_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+#: An absolute IRI: a scheme, a colon, and no whitespace or control characters. Spelled with
+#: explicit ranges, which Python and the ECMA regexes of JSON Schema read alike (their ``\S``
+#: differ), so that the OpenAPI document can state the very same pattern.
+ABSOLUTE_IRI_PATTERN = (
+    r"^[A-Za-z][A-Za-z0-9+.-]*:"
+    r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+$")
+_ABSOLUTE_IRI = re.compile(ABSOLUTE_IRI_PATTERN)
 
 
 def verifier_base(base_url: str) -> str:
@@ -95,7 +102,8 @@ def _iri(body: Mapping[str, Any], name: str) -> str | None:
     value = body.get(name)
     if value is None:
         return None
-    if not isinstance(value, str) or len(value) > _MAX_IRI or not _ABSOLUTE_IRI.match(value):
+    if (not isinstance(value, str) or len(value) > _MAX_IRI
+            or not _ABSOLUTE_IRI.fullmatch(value)):
         raise _invalid(f"{name} is an absolute IRI of at most {_MAX_IRI} characters")
     return value
 

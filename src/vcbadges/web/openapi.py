@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from vcbadges.web.oid4vp import ABSOLUTE_IRI_PATTERN
 from vcbadges.web.problems import TYPE_BASE
 from vcbadges.web.settings import Settings
 
@@ -79,7 +80,7 @@ _SLUG = {"type": "string", "pattern": "^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$"}
 _CREDENTIAL_ID = {"type": "string", "minLength": 1, "maxLength": 1000}
 _REASON = {"type": "string", "maxLength": 1000}
 _OPTION = {"type": "string", "minLength": 1, "maxLength": 1000}
-_IRI = {"type": "string", "maxLength": 1000, "pattern": r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$"}
+_IRI = {"type": "string", "maxLength": 1000, "pattern": ABSOLUTE_IRI_PATTERN}
 _RECIPIENT_NAME = {"type": "string", "minLength": 1, "maxLength": 200,
                    "description": "the recipient's name, put in the badge in clear as an "
                                   "IdentityObject of type name"}
@@ -215,7 +216,7 @@ _SCHEMAS: dict[str, Any] = {
             {"type": "object", "required": ["credentialId", "credentialStatus"],
              "properties": {
                  "credentialId": _CREDENTIAL_ID,
-                 "credentialStatus": {"type": "array", "minItems": 1, "items": {
+                 "credentialStatus": {"type": "array", "minItems": 1, "maxItems": 3, "items": {
                      "type": "object", "required": ["type", "status"],
                      "properties": {"type": {"enum": ["BitstringStatusListEntry"]},
                                     "status": {"enum": ["revoked", "suspended",
