@@ -63,12 +63,13 @@ VALID: dict[tuple[str, str], dict[str, Any]] = {
         "options": {"challenge": "c", "domain": "https://example.com"}},
 }
 #: Members below the top level that reach storage or a lookup, with the body they sit in.
-NESTED: dict[tuple[str, str], list[tuple[str, ...]]] = {
+NESTED: dict[tuple[str, str], list[tuple[str | int, ...]]] = {
     ("post", "/issuer/credentials/issue"): [
-        ("award", "recipient", "email"), ("award", "achievement"), ("options", "format"),
+        ("award", "recipient", "email"), ("award", "recipient", "name"),
+        ("award", "achievement"), ("options", "format"), ("options", "credentialId"),
         ("options", "cryptosuite"), ("options", "bake")],
     ("post", "/issuer/credentials/status"): [
-        ("credentialStatus", 0, "type"), ("credentialStatus", 0, "status")],  # type: ignore
+        ("credentialStatus", 0, "type"), ("credentialStatus", 0, "status")],
     ("post", "/verifier/presentations/verify"): [("options", "challenge"),
                                                  ("options", "domain")],
 }
@@ -106,7 +107,7 @@ def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, A
                 yield method, path, operation
 
 
-def _with(body: dict[str, Any], where: tuple[Any, ...], value: Any) -> dict[str, Any]:
+def _with(body: dict[str, Any], where: tuple[str | int, ...], value: Any) -> dict[str, Any]:
     copy = json.loads(json.dumps(body))
     node = copy
     for step in where[:-1]:
@@ -180,7 +181,7 @@ async def test_every_json_member_refuses_each_hostile_value_specifically(caller:
     wrong = []
     for method, path, members in json_operations(document):
         base = VALID.get((method, path), {})
-        places: list[tuple[Any, ...]] = [(name,) for name in sorted(members)]
+        places: list[tuple[str | int, ...]] = [(name,) for name in sorted(members)]
         places += NESTED.get((method, path), [])
         for where in places:
             for kind, value in HOSTILE.items():
