@@ -3,8 +3,8 @@ before any handler logic; and the typed getters handlers read members with.
 
 JSON may escape a lone surrogate (``"\\ud800"``), which no UTF-8 encoder, hash, key
 derivation or database (SQLite, PostgreSQL) accepts: left in, it surfaces deep inside a
-handler as a ``UnicodeEncodeError``, a 500. Bodies are refused here instead, as I-JSON
-(RFC 7493 §2.1) requires, so that no handler ever sees a string it cannot encode.
+handler as a ``UnicodeEncodeError``, a 500. Object bodies are refused here instead, as
+I-JSON (RFC 7493 §2.1) requires, so that no handler ever sees a member it cannot encode.
 """
 
 from __future__ import annotations
@@ -59,8 +59,6 @@ def _parse(raw: bytes, max_depth: int) -> Any:
                                f"at most {max_depth} levels are accepted") from exc
         raise ProblemError(400, "malformed-json", "The body is not valid JSON",
                            exc.message) from exc
-    if _SURROGATE_ESCAPE.search(raw):
-        refuse_lone_surrogates(value)
     return value
 
 
@@ -108,8 +106,16 @@ def one_of(value: Any, allowed: Collection[str], detail: str) -> str:
 
 
 async def read_object(request: web.Request, *, max_depth: int = 64) -> dict[str, Any]:
-    """Like :func:`read_json`, and the body must be a JSON object."""
+    """Like :func:`read_json`, and the body must be a JSON object whose every string is text
+    (:func:`refuse_lone_surrogates`): the members a handler reads, hashes and stores.
+
+    :func:`read_json` alone leaves strings as they are, for a caller that judges each part of
+    the body on its own (a bulk job fails the one row holding a lone surrogate, not the job).
+    """
     value = await read_json(request, max_depth=max_depth)
     if not isinstance(value, dict):
         raise ProblemError(400, "not-an-object", "The body must be a JSON object")
+    # aiohttp keeps the body it read: this is no second read.
+    if _SURROGATE_ESCAPE.search(await request.read()):
+        refuse_lone_surrogates(value)
     return value
