@@ -286,3 +286,12 @@ async def test_a_restore_form_that_is_not_utf_8_is_refused(caller: Caller) -> No
             "Content-Type": f"multipart/form-data; boundary={boundary}"}) as response:
         body = await response.json(content_type=None)
         assert specific(response.status, response.content_type, body, "/wallet/api/restore")
+
+
+async def test_options_are_checked_whether_or_not_a_credential_takes_them_up(
+        caller: Caller) -> None:
+    base = VALID[("post", "/issuer/credentials/issue")]
+    for value in ("x" * 1001, "", 7, ["a"]):
+        raw = json.dumps(_with(base, ("options", "credentialId"), value))
+        status, media, body = await caller.send("post", "/issuer/credentials/issue", raw)
+        assert (status, media, body["type"]) == (400, PROBLEM, TYPES + "invalid-options"), body

@@ -125,6 +125,11 @@ def _issue_options(value: Any) -> IssueOptions:
                 or len(set(purposes)) != len(purposes)):
             raise _invalid_options("statusPurposes lists revocation and/or suspension, once each")
         purposes = tuple(purposes)
+    # Checked here, with every other option, whether or not a credential takes it up.
+    credential_id = value.get("credentialId")
+    if credential_id is not None and (not isinstance(credential_id, str)
+                                      or not 0 < len(credential_id) <= _MAX_ID):
+        raise _invalid_options(f"credentialId is a string of 1 to {_MAX_ID} characters")
     return IssueOptions(format=cast(Format, fmt), cryptosuite=suite,
                         bake=cast(Literal["png", "svg"] | None, bake), purposes=purposes)
 

@@ -473,10 +473,12 @@ _OID4VC_SCHEMAS: dict[str, Any] = {
     "PresentationRequestOptions": {
         "type": "object", "additionalProperties": False,
         "properties": {
-            "achievement": {**_IRI, "description": "an achievement id (IRI), such as one "
-                                                   "of the catalog's"},
-            "issuer": {**_IRI, "description": "an issuer id (IRI), such as one of the "
-                                              "catalog's"},
+            "achievement": {**_IRI, "type": ["string", "null"],
+                            "description": "an achievement id (IRI), such as one of the "
+                                           "catalog's; null is as absent"},
+            "issuer": {**_IRI, "type": ["string", "null"],
+                       "description": "an issuer id (IRI), such as one of the catalog's; null "
+                                      "is as absent"},
         },
     },
     "CatalogIssuer": {
