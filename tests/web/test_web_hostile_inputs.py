@@ -295,3 +295,14 @@ async def test_options_are_checked_whether_or_not_a_credential_takes_them_up(
         raw = json.dumps(_with(base, ("options", "credentialId"), value))
         status, media, body = await caller.send("post", "/issuer/credentials/issue", raw)
         assert (status, media, body["type"]) == (400, PROBLEM, TYPES + "invalid-options"), body
+
+
+async def test_a_405_allows_the_methods_of_the_fixed_route_alone(caller: Caller) -> None:
+    # /issuer/credentials/{credential_id} (GET) matches these paths too, and must not count.
+    for path, allowed in (("/issuer/credentials/issue", "POST"),
+                          ("/issuer/credentials/status", "POST"),
+                          ("/wallet/api/session", "DELETE,GET,HEAD,POST")):
+        async with caller.http.put(caller.url(path), headers=caller.headers()) as response:
+            body = await response.json(content_type=None)
+            assert (response.status, body["type"]) == (405, TYPES + "method-not-allowed")
+            assert response.headers["Allow"] == allowed

@@ -58,6 +58,27 @@ def _problem_of(request: web.Request, exc: VCBadgesError) -> web.Response:
                    code=exc.code)
 
 
+def _fixed_allow(app: web.Application, path: str) -> str | None:
+    """The methods of the fixed route at exactly ``path`` (in ``app`` or a sub-application),
+    for a ``405``'s ``Allow``; ``None`` when no fixed route names it.
+
+    aiohttp's ``Allow`` adds the methods of every route whose template also matches, so that
+    ``POST /issuer/credentials/issue`` would advertise the ``GET`` of
+    ``/issuer/credentials/{credential_id}``, which only finds no credential called "issue".
+    A fixed path names one resource, and lists its own methods.
+    """
+    for resource in app.router.resources():
+        info = resource.get_info()
+        subapp = info.get("app")
+        if isinstance(subapp, web.Application):
+            found = _fixed_allow(subapp, path)
+            if found is not None:
+                return found
+        elif info.get("path") == path:
+            return ",".join(sorted({route.method for route in resource}))
+    return None
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn every failure into a specific, short answer; never a stack trace.
@@ -83,6 +104,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise
         kind = {404: "not-found", 405: "method-not-allowed"}.get(exc.status, "http-error")
         allow = exc.headers.get("Allow")
+        if exc.status == 405:
+            allow = _fixed_allow(request.app, request.path) or allow
         return problem(exc.status, kind, exc.reason,
                        headers={"Allow": allow} if allow is not None else None)
     except Exception:
