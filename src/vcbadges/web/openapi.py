@@ -164,8 +164,9 @@ _SCHEMAS: dict[str, Any] = {
                                "items": {"enum": ["revocation", "suspension"]}},
             "bake": {"enum": ["png", "svg"],
                      "description": "also answer a badge image with the credential baked in"},
-            "credentialId": {**_CREDENTIAL_ID, "description": "the id of a credential "
-                                                               "sent without one"},
+            "credentialId": {**_CREDENTIAL_ID, "type": ["string", "null"],
+                             "description": "the id of a credential sent without one; null "
+                                            "is as absent"},
         },
     },
     "IssueCredentialRequest": {
