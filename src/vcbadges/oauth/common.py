@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -30,6 +30,8 @@ __all__ = [
     "from_timestamp",
     "strict_json",
     "check_url",
+    "HttpAllowed",
+    "wallet_url",
     "form_pairs",
     "safe_text",
 ]
@@ -143,6 +145,20 @@ def check_url(
     if scheme == "https" or (scheme == "http" and host.rstrip(".").lower() in allowed):
         return url
     raise ProtocolError(error, f"{what} must use https")
+
+
+#: Which plain-http URLs a wallet may also use (its own service's origin, exactly).
+HttpAllowed = Callable[[str], bool]
+
+
+def wallet_url(value: Any, what: str, allow_http_hosts: Collection[str],
+               http_allowed: HttpAllowed | None) -> str:
+    """``check_url`` (an ``invalid_request``), with plain http also for what
+    ``http_allowed`` accepts: the wallet's one rule for the URLs an offer or request names."""
+    hosts = allow_http_hosts
+    if http_allowed is not None and isinstance(value, str) and http_allowed(value):
+        hosts = {*allow_http_hosts, urlsplit(value).hostname or ""}
+    return check_url(value, what=what, error="invalid_request", allow_http_hosts=hosts)
 
 
 def form_pairs(form: Any, *, error: str = "invalid_request") -> dict[str, str]:

@@ -31,7 +31,7 @@ an issuer answer that is not what the spec says. ``FetchError`` from ``fetch`` p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -40,12 +40,13 @@ from urllib.parse import parse_qs, urlsplit
 from vcbadges.errors import JSONInputError, ProtocolError
 from vcbadges.oauth.common import (
     Fetch,
+    HttpAllowed,
     HTTPResponse,
     Post,
-    check_url,
     current,
     strict_json,
     timestamp,
+    wallet_url,
 )
 from vcbadges.oid4vci.credential import PROOF_TYP, names_subject
 from vcbadges.oid4vci.metadata import (
@@ -74,7 +75,6 @@ __all__ = [
 _SCHEMES = ("openid-credential-offer", "https", "http")
 
 #: Says whether a URL may be used over plain http beyond ``allow_http_hosts``.
-_HttpAllowed = Callable[[str], bool]
 
 
 def _invalid(description: str) -> ProtocolError:
@@ -83,16 +83,6 @@ def _invalid(description: str) -> ProtocolError:
 
 def _bad_response(description: str) -> ProtocolError:
     return ProtocolError("invalid_response", description, status=502)
-
-
-def _url(value: Any, what: str, allow_http_hosts: Collection[str],
-         http_allowed: _HttpAllowed | None) -> str:
-    """``check_url`` (an ``invalid_request``), with plain http also for what
-    ``http_allowed`` accepts."""
-    hosts = allow_http_hosts
-    if http_allowed is not None and isinstance(value, str) and http_allowed(value):
-        hosts = {*allow_http_hosts, urlsplit(value).hostname or ""}
-    return check_url(value, what=what, error="invalid_request", allow_http_hosts=hosts)
 
 
 @dataclass(frozen=True)
@@ -104,7 +94,7 @@ class OfferReference:
 
 
 def parse_offer_uri(uri: str, *, allow_http_hosts: Collection[str] = (),
-                    http_allowed: _HttpAllowed | None = None) -> OfferReference:
+                    http_allowed: HttpAllowed | None = None) -> OfferReference:
     """Read an ``openid-credential-offer://`` URI (or an https link with the same query).
 
     Exactly one of ``credential_offer`` (the JSON, "Sending Credential Offer by Value") and
@@ -131,7 +121,7 @@ def parse_offer_uri(uri: str, *, allow_http_hosts: Collection[str] = (),
     assert by_reference is not None
     if len(by_reference) != 1:
         raise _invalid("credential_offer_uri is repeated")
-    return OfferReference(offer_uri=_url(by_reference[0], "credential_offer_uri",
+    return OfferReference(offer_uri=wallet_url(by_reference[0], "credential_offer_uri",
                                          allow_http_hosts, http_allowed))
 
 
@@ -231,11 +221,11 @@ def _string_list(value: Any) -> list[str] | None:
 
 
 def _check_offer(offer: Any, allow_http_hosts: Collection[str],
-                 http_allowed: _HttpAllowed | None) -> tuple[str, str, Any]:
+                 http_allowed: HttpAllowed | None) -> tuple[str, str, Any]:
     """The issuer, pre-authorized code and tx_code object of a Credential Offer object."""
     if not isinstance(offer, dict):
         raise _invalid("the credential offer is not a JSON object")
-    issuer = _url(offer.get("credential_issuer"), "credential_issuer", allow_http_hosts,
+    issuer = wallet_url(offer.get("credential_issuer"), "credential_issuer", allow_http_hosts,
                   http_allowed)
     if urlsplit(issuer).query:
         raise _invalid("credential_issuer must not have a query")
@@ -258,7 +248,7 @@ def _check_offer(offer: Any, allow_http_hosts: Collection[str],
 
 async def _token_endpoint(
     fetch: Fetch, metadata: dict[str, Any], issuer: str, grant: dict[str, Any],
-    allow_http_hosts: Collection[str], http_allowed: _HttpAllowed | None,
+    allow_http_hosts: Collection[str], http_allowed: HttpAllowed | None,
 ) -> str:
     """The token endpoint, from the metadata of the Authorization Server the issuer names."""
     servers = metadata.get("authorization_servers")
@@ -272,7 +262,7 @@ async def _token_endpoint(
         if hint is not None and hint not in listed:
             raise _invalid("the offer's authorization_server is not one the issuer lists")
         server = hint if isinstance(hint, str) else listed[0]
-    server = _url(server, "the authorization server", allow_http_hosts, http_allowed)
+    server = wallet_url(server, "the authorization server", allow_http_hosts, http_allowed)
     as_metadata = await _get_json(fetch, authorization_server_metadata_url(server),
                                   "the authorization server metadata")
     if not isinstance(as_metadata, dict) or as_metadata.get("issuer") != server:
@@ -282,13 +272,13 @@ async def _token_endpoint(
     if isinstance(grant_types, list) and PRE_AUTHORIZED_GRANT not in grant_types:
         raise _invalid("the authorization server does not support the pre-authorized code "
                        "grant")
-    return _url(as_metadata.get("token_endpoint"), "token_endpoint", allow_http_hosts,
+    return wallet_url(as_metadata.get("token_endpoint"), "token_endpoint", allow_http_hosts,
                 http_allowed)
 
 
 async def resolve_offer(
     uri: str, *, fetch: Fetch, allow_http_hosts: Collection[str] = (),
-    http_allowed: _HttpAllowed | None = None,
+    http_allowed: HttpAllowed | None = None,
 ) -> ResolvedOffer:
     """Read the offer behind ``uri`` and its issuer's metadata, and check them.
 
@@ -307,11 +297,12 @@ async def resolve_offer(
                                "the credential issuer metadata")
     if not isinstance(metadata, dict) or metadata.get("credential_issuer") != issuer:
         raise _invalid("the issuer metadata does not belong to the offer's credential_issuer")
-    credential_endpoint = _url(metadata.get("credential_endpoint"), "credential_endpoint",
+    credential_endpoint = wallet_url(metadata.get("credential_endpoint"), "credential_endpoint",
                                allow_http_hosts, http_allowed)
     nonce_endpoint = metadata.get("nonce_endpoint")
     if nonce_endpoint is not None:
-        nonce_endpoint = _url(nonce_endpoint, "nonce_endpoint", allow_http_hosts, http_allowed)
+        nonce_endpoint = wallet_url(nonce_endpoint, "nonce_endpoint", allow_http_hosts,
+                                    http_allowed)
     supported = metadata.get("credential_configurations_supported")
     if not isinstance(supported, dict):
         raise _invalid("the issuer metadata has no credential_configurations_supported")

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -48,12 +48,13 @@ from vcbadges.errors import JSONInputError, ProtocolError, VCBadgesError
 from vcbadges.jsonld.loader import DocumentLoader
 from vcbadges.oauth.common import (
     Fetch,
+    HttpAllowed,
     HTTPResponse,
     Post,
-    check_url,
     current,
     from_timestamp,
     strict_json,
+    wallet_url,
 )
 from vcbadges.oid4vp.dcql import Credential, credential_view, match, satisfied, validate_query
 from vcbadges.oid4vp.jwt_vp import sign_presentation_jwt
@@ -80,21 +81,10 @@ _SCHEMES = ("openid4vp", "https", "http")
 _JSON_PARAMS = ("dcql_query", "client_metadata")
 
 # Says whether a URL may be used over plain http beyond ``allow_http_hosts``.
-_HttpAllowed = Callable[[str], bool]
 
 
 def _invalid(description: str, error: str = "invalid_request") -> ProtocolError:
     return ProtocolError(error, description)
-
-
-def _url(value: Any, what: str, allow_http_hosts: Collection[str],
-         http_allowed: _HttpAllowed | None) -> str:
-    """``check_url`` (an ``invalid_request``), with plain http also for what
-    ``http_allowed`` accepts."""
-    hosts = allow_http_hosts
-    if http_allowed is not None and isinstance(value, str) and http_allowed(value):
-        hosts = {*allow_http_hosts, urlsplit(value).hostname or ""}
-    return check_url(value, what=what, error="invalid_request", allow_http_hosts=hosts)
 
 
 @dataclass(frozen=True)
@@ -205,7 +195,7 @@ def validate_request(
     *,
     expected_client_id: str | None = None,
     allow_http_hosts: Collection[str] = (),
-    http_allowed: _HttpAllowed | None = None,
+    http_allowed: HttpAllowed | None = None,
     request_uri: str | None = None,
     now: datetime | None = None,
 ) -> PresentationRequest:
@@ -227,7 +217,7 @@ def validate_request(
         raise _invalid("response_mode must be direct_post")
     if "redirect_uri" in params:
         raise _invalid("redirect_uri must not be present with direct_post")
-    response_uri = _url(params.get("response_uri"), "response_uri", allow_http_hosts,
+    response_uri = wallet_url(params.get("response_uri"), "response_uri", allow_http_hosts,
                         http_allowed)
     if client_id != CLIENT_ID_PREFIX + response_uri:
         raise _invalid("client_id does not name the response_uri (redirect_uri prefix)")
@@ -270,7 +260,7 @@ async def resolve_request(
     *,
     fetch: Fetch,
     allow_http_hosts: Collection[str] = (),
-    http_allowed: _HttpAllowed | None = None,
+    http_allowed: HttpAllowed | None = None,
     now: datetime | None = None,
 ) -> PresentationRequest:
     """Read the request an ``openid4vp://`` URI carries, by reference (``request_uri``,
@@ -289,7 +279,7 @@ async def resolve_request(
     if reference is not None:
         if "request" in outer:
             raise _invalid("request and request_uri must not both be present")
-        url = _url(reference, "request_uri", allow_http_hosts, http_allowed)
+        url = wallet_url(reference, "request_uri", allow_http_hosts, http_allowed)
         response = await fetch(url, accept="application/oauth-authz-req+jwt")
         if not 200 <= response.status < 300:
             raise _invalid(f"the request object could not be read (HTTP {response.status})",
