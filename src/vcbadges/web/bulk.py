@@ -41,7 +41,6 @@ from vcbadges.issuer.bulk import (
     storable,
 )
 from vcbadges.issuer.jobs import BulkJobs, JobRefused, JobView, job_key_of
-from vcbadges.primitives.jsonlimits import loads_strict
 from vcbadges.web.auth import Caller, require_tenant
 from vcbadges.web.bodies import read_json
 from vcbadges.web.keys import BULK_JOBS, DB, KEYSTORE, SETTINGS, STATUS_LISTS
@@ -93,17 +92,9 @@ async def _body(request: web.Request) -> tuple[str, Any, bytes]:
     if request.content_type == "text/csv":
         body = await big.read()
         return "csv", body.decode("utf-8", "surrogateescape"), body
-    try:
-        return "json", await read_json(big, max_depth=settings.max_json_depth), b""
-    except ProblemError as exc:
-        if exc.kind != "invalid-text":
-            raise
-    # A lone surrogate escape, refused by other routes: here it fails the row holding it
-    # (see vcbadges.issuer.bulk.storable) rather than the other rows with it. The body has
-    # parsed already, so it is valid JSON within the limits.
-    body = await big.read()
-    return "json", await asyncio.to_thread(loads_strict, body, max_bytes=len(body),
-                                           max_depth=settings.max_json_depth), b""
+    # read_json leaves a lone surrogate escape in place: it fails the row holding it (see
+    # vcbadges.issuer.bulk.storable), not the other rows with it.
+    return "json", await read_json(big, max_depth=settings.max_json_depth), b""
 
 
 def _text_field(row: dict[str, Any], name: str, index: int) -> str | None:
