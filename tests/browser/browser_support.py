@@ -7,6 +7,7 @@ Import this only once Chromium is known to be there (the test modules skip first
 from __future__ import annotations
 
 import io
+import json
 import math
 import os
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ from playwright.async_api import (
     BrowserContext,
     Page,
     Playwright,
+    expect,
 )
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -193,3 +195,38 @@ async def axe_violations(page: Page, label: str) -> list[str]:
     }""")
     return [f"{label}: {v['id']} ({v['impact']}) {v['help']}: {', '.join(v['targets'])}"
             for v in found if v["impact"] in ("serious", "critical")]
+
+
+async def create_account(wallet: Page, base: str, name: str, passphrase: str) -> str:
+    """Create a wallet account on a fresh wallet page; return the account's DID."""
+    await wallet.goto(base + "/wallet/")
+    await wallet.get_by_role("tab", name="Create").click()
+    await wallet.locator("#create-username").fill(name)
+    await wallet.locator("#create-passphrase").fill(passphrase)
+    await wallet.locator("#create-confirm").fill(passphrase)
+    await wallet.get_by_role("button", name="Create wallet").click()
+    await expect(wallet.locator("#badges-empty")).to_be_visible(timeout=WAIT)
+    return await account_did(wallet)
+
+
+async def account_did(wallet: Page) -> str:
+    """The account's DID, from the account page (filled in after the page shows)."""
+    await wallet.get_by_role("link", name="Wallet", exact=True).click()
+    await expect(wallet.locator("#account-did")).to_contain_text("did:key:", timeout=WAIT)
+    did = (await wallet.locator("#account-did").text_content() or "").strip()
+    assert did.startswith("did:key:"), did
+    return did
+
+
+async def paste_import(wallet: Page, credential: Any) -> None:
+    """Import ``credential`` by pasting it, and wait until this import is through."""
+    # A hash change, not goto: after an import the page sits on #/done while Playwright may
+    # still take its URL for #/more and skip the navigation.
+    await wallet.evaluate("location.hash = '#/more'")
+    await expect(wallet.locator("#import-text")).to_be_visible(timeout=WAIT)
+    await wallet.locator("#import-text").fill(json.dumps(credential))
+    await wallet.get_by_role("button", name="Import").click()
+    # The done view shows only once this import is through; its title alone may still
+    # read so from the previous one.
+    await expect(wallet.locator("#view-done")).to_be_visible(timeout=WAIT)
+    await expect(wallet.locator("#done-title")).to_have_text("Badge imported")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,7 +21,16 @@ if not CHROMIUM.exists():
     pytest.skip("needs Debian's Chromium at /usr/bin/chromium", allow_module_level=True)
 
 from aiohttp import ClientSession  # noqa: E402
-from browser_support import DESK, WAIT, Watch, chromium, phone, screenshot_folders  # noqa: E402
+from browser_support import (  # noqa: E402
+    DESK,
+    WAIT,
+    Watch,
+    chromium,
+    create_account,
+    paste_import,
+    phone,
+    screenshot_folders,
+)
 from playwright.async_api import Browser, Page, async_playwright, expect  # noqa: E402
 
 from vcbadges import generate_key, issue  # noqa: E402
@@ -37,29 +45,7 @@ REGISTRY = "riverside-registry.json"
 async def wallet_with_account(browser: Browser, base: str, watch: Watch) -> tuple[Page, str]:
     """A phone-sized wallet page with a new account; the account's DID."""
     wallet = watch.page(await (await phone(browser, base)).new_page(), "wallet")
-    await wallet.goto(base + "/wallet/")
-    await wallet.get_by_role("tab", name="Create").click()
-    await wallet.locator("#create-username").fill(LEARNER[0])
-    await wallet.locator("#create-passphrase").fill(LEARNER[1])
-    await wallet.locator("#create-confirm").fill(LEARNER[1])
-    await wallet.get_by_role("button", name="Create wallet").click()
-    await expect(wallet.locator("#badges-empty")).to_be_visible(timeout=WAIT)
-    await wallet.get_by_role("link", name="Wallet", exact=True).click()
-    # The account page fills its DID in after the page shows: wait for it.
-    await expect(wallet.locator("#account-did")).to_contain_text("did:key:", timeout=WAIT)
-    did = (await wallet.locator("#account-did").text_content() or "").strip()
-    assert did.startswith("did:key:"), did
-    return wallet, did
-
-
-async def paste_import(wallet: Page, credential: Any) -> None:
-    # A hash change, not goto: Playwright may take the page to be on #/more already.
-    await wallet.evaluate("location.hash = '#/more'")
-    await expect(wallet.locator("#import-text")).to_be_visible(timeout=WAIT)
-    await wallet.locator("#import-text").fill(json.dumps(credential))
-    await wallet.get_by_role("button", name="Import").click()
-    await expect(wallet.locator("#view-done")).to_be_visible(timeout=WAIT)
-    await expect(wallet.locator("#done-title")).to_have_text("Badge imported")
+    return wallet, await create_account(wallet, base, *LEARNER)
 
 
 async def share_with_employer(browser: Browser, base: str, wallet: Page, watch: Watch,

@@ -18,7 +18,15 @@ if not CHROMIUM.exists():
     pytest.skip("needs Debian's Chromium at /usr/bin/chromium", allow_module_level=True)
 
 from aiohttp import ClientSession  # noqa: E402
-from browser_support import DESK, WAIT, Watch, chromium, phone, screenshot_folders  # noqa: E402
+from browser_support import (  # noqa: E402
+    DESK,
+    WAIT,
+    Watch,
+    account_did,
+    chromium,
+    phone,
+    screenshot_folders,
+)
 from playwright.async_api import Page, async_playwright, expect  # noqa: E402
 from y4m import qr_image  # noqa: E402
 
@@ -98,11 +106,7 @@ async def test_picture_pin_import_decline_backup_restore_unlock(
         await wallet.locator("#create-confirm").fill(LEARNER[1])
         await wallet.get_by_role("button", name="Create wallet").click()
         await expect(wallet.locator("#badges-empty")).to_be_visible(timeout=WAIT)
-        await wallet.get_by_role("link", name="Wallet", exact=True).click()
-        # The account page fills its DID in after the page shows: wait for it.
-        await expect(wallet.locator("#account-did")).to_contain_text("did:key:", timeout=WAIT)
-        did = (await wallet.locator("#account-did").text_content() or "").strip()
-        assert did.startswith("did:key:"), did
+        did = await account_did(wallet)
 
         # An offer's QR code from a picture; a wrong PIN first.
         offer = await post(http, base + "/issuer/offers", api_key,

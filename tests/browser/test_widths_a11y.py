@@ -13,7 +13,6 @@ saved as screenshots, whose paths are printed.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,8 @@ from browser_support import (  # noqa: E402
     Watch,
     axe_violations,
     chromium,
+    create_account,
+    paste_import,
     phone,
     screenshot_folders,
     sideways,
@@ -101,33 +102,14 @@ async def test_every_page_fits_every_width_and_passes_axe(
         # one suspended after it was taken in.
         context = await phone(browser, base)
         wallet = watch.page(await context.new_page(), "wallet")
-        await wallet.goto(base + "/wallet/")
-        await wallet.get_by_role("tab", name="Create").click()
-        await wallet.locator("#create-username").fill(ACCOUNT[0])
-        await wallet.locator("#create-passphrase").fill(ACCOUNT[1])
-        await wallet.locator("#create-confirm").fill(ACCOUNT[1])
-        await wallet.get_by_role("button", name="Create wallet").click()
-        await expect(wallet.locator("#badges-empty")).to_be_visible(timeout=WAIT)
-        await wallet.get_by_role("link", name="Wallet", exact=True).click()
-        await expect(wallet.locator("#account-did")).to_contain_text("did:key:", timeout=WAIT)
-        did = (await wallet.locator("#account-did").text_content() or "").strip()
-        assert did.startswith("did:key:"), did
+        did = await create_account(wallet, base, *ACCOUNT)
         ids = []
         for _ in range(3):
             issued = await post(http, base + "/issuer/credentials/issue", api_key, {
                 "award": {"achievement": "data-literacy",
                           "recipient": {"id": did, "name": LEARNER}}})
             ids.append(issued["verifiableCredential"]["id"])
-            # A hash change, not goto: after an import the page sits on #/done while
-            # Playwright may still take its URL for #/more and skip the navigation.
-            await wallet.evaluate("location.hash = '#/more'")
-            await expect(wallet.locator("#import-text")).to_be_visible(timeout=WAIT)
-            await wallet.locator("#import-text").fill(json.dumps(issued["verifiableCredential"]))
-            await wallet.get_by_role("button", name="Import").click()
-            # The done view shows only once this import is through; its title alone may
-            # still read so from the previous one.
-            await expect(wallet.locator("#view-done")).to_be_visible(timeout=WAIT)
-            await expect(wallet.locator("#done-title")).to_have_text("Badge imported")
+            await paste_import(wallet, issued["verifiableCredential"])
         for credential_id, status in ((ids[1], "revoked"), (ids[2], "suspended")):
             await post(http, base + "/issuer/credentials/status", api_key, {
                 "credentialId": credential_id, "reason": "Testing the marks",
