@@ -191,6 +191,11 @@ class VerificationReport:
         """Whether a registry the verifier chose lists the issuer (the ``issuer_trust`` check)."""
         return any(c.id == ISSUER_TRUST and c.outcome is Outcome.PASSED for c in self.checks)
 
+    def first_failure(self) -> Check | None:
+        """The first check that keeps the report from being verified (never an advisory one,
+        which does not), or None."""
+        return _first_bad(self.checks)
+
     def check(self, check_id: str) -> Check:
         """Return the check named ``check_id``; raise ``KeyError`` if the report has none."""
         for c in self.checks:

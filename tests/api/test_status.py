@@ -118,6 +118,8 @@ async def test_unreachable_and_expired_lists_are_errors(issuer_key, unsigned, li
     badge = await _badge(issuer_key, unsigned, [rev(1, "old")])
     report = await verify(badge, now=NOW, fetcher=lists)
     assert outcome(report, "status_revocation")[0] == "error"
+    # The reason is the list's real failure, never the advisory verdict on its issuer.
+    assert "validity" in report.check("status_revocation").message, report.to_json()
 
 
 async def test_purpose_mismatch_is_an_error(issuer_key, unsigned, lists):

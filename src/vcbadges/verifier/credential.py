@@ -70,8 +70,7 @@ async def _endorsement_check(
             sub_ok, reason = False, "not an EndorsementCredential"
         else:
             sub_ok = sub.verified
-            bad = next((c for c in sub.checks if c.outcome in (Outcome.FAILED, Outcome.ERROR)),
-                       None)
+            bad = sub.first_failure()
             reason = f"{bad.id}: {bad.code}" if bad else ""
         summary.append({"on": where, "id": sub.document_id, "issuer": sub.credential.get("issuer"),
                         "verified": sub_ok, "reason": reason})
@@ -110,8 +109,7 @@ async def _status_checks(
 
     async def _verify_list(list_credential: dict[str, Any]) -> ListVerification:
         report = await _verify(list_credential, options, depth + 1, with_status=False)
-        bad = next((c for c in report.checks if c.outcome in (Outcome.FAILED, Outcome.ERROR)),
-                   None)
+        bad = report.first_failure()
         try:
             list_issuer: str | None = vcdm.issuer_id(list_credential)
         except VCBadgesError:
