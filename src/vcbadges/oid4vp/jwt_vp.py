@@ -24,7 +24,8 @@ from vcbadges.errors import VCBadgesError
 from vcbadges.oauth.common import current, timestamp
 from vcbadges.primitives.keys import SigningKey
 from vcbadges.proofs import _jws
-from vcbadges.report import Check, Outcome, PresentationReport, VerificationReport
+from vcbadges.report import PresentationReport, VerificationReport
+from vcbadges.verifier.checks import blocked_presentation, failed
 from vcbadges.verifier.jwt_presentation import verify_presentation_token
 from vcbadges.verifier.options import VerifyOptions
 
@@ -34,7 +35,6 @@ VC_V1 = "https://www.w3.org/2018/credentials/v1"
 JWT_WRONG_TYPE = "jwt_wrong_type"
 MALFORMED_PRESENTATION = "malformed_presentation"
 DEFAULT_VP_LIFETIME = timedelta(minutes=5)
-_ORDER = r.PRESENTATION_CHECK_ORDER
 
 
 def sign_presentation_jwt(
@@ -72,19 +72,6 @@ def sign_presentation_jwt(
     return _jws.sign_compact(header, claims, key)
 
 
-def _failed(check_id: str, code: str, message: str) -> Check:
-    return Check(check_id, Outcome.FAILED, code, message)
-
-
-def _skipped(check_id: str) -> Check:
-    return Check(check_id, Outcome.SKIPPED, r.BLOCKED,
-                 "not checked because an earlier check failed")
-
-
-def _blocked(first: Check, now: datetime) -> PresentationReport:
-    return PresentationReport(checks=(first, *(_skipped(c) for c in _ORDER[1:])), checked_at=now)
-
-
 async def verify_presentation_jwt(
     token: str,
     *,
@@ -106,16 +93,16 @@ async def verify_presentation_jwt(
     try:
         parsed = _jws.parse_compact(token)
     except VCBadgesError as exc:
-        return _blocked(_failed(r.DOCUMENT, exc.code, exc.message), when)
+        return blocked_presentation(failed(r.DOCUMENT, exc.code, exc.message), when)
     typ = parsed.header.get("typ")
     vp = parsed.claims.get("vp")
     embedded = vp.get("verifiableCredential") if isinstance(vp, dict) else None
     # jwt_vc_json presentations are VCDM 1.1 VP-JWTs; a vp+jwt carries no vp claim.
     if typ is not None and (not isinstance(typ, str) or typ.lower() != "jwt"):
-        return _blocked(_failed(r.DOCUMENT, JWT_WRONG_TYPE,
+        return blocked_presentation(failed(r.DOCUMENT, JWT_WRONG_TYPE,
                                 f"a JWT of type {typ!r} is not a jwt_vc_json presentation"), when)
     if not isinstance(embedded, list) or not embedded:
-        return _blocked(_failed(r.DOCUMENT, MALFORMED_PRESENTATION,
+        return blocked_presentation(failed(r.DOCUMENT, MALFORMED_PRESENTATION,
                                 "the JWT has no vp claim with credentials"), when)
     return await verify_presentation_token(
         token, VerifyOptions(resolver=resolver, now=when, skew=skew), challenge=nonce,

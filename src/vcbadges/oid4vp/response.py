@@ -53,7 +53,8 @@ from vcbadges.oid4vp.request import AuthorizationRequest, load_request
 from vcbadges.oid4vp.store import VP_RESULT, VP_STATE, OID4VPStore
 from vcbadges.proofs import _jws
 from vcbadges.proofs.jose import looks_like_jwt, read_jwt_credential, token_from_envelope
-from vcbadges.report import Check, Outcome, PresentationReport, Problem, VerificationReport
+from vcbadges.report import Outcome, PresentationReport, Problem, VerificationReport
+from vcbadges.verifier.checks import blocked_presentation, failed
 from vcbadges.verifier.listcache import VerifiedListCache
 from vcbadges.verifier.options import DEFAULT_SKEW
 from vcbadges.verifier.registry import IssuerRegistries
@@ -141,10 +142,7 @@ def parse_vp_token(value: str) -> dict[str, list[Any]]:
 
 
 def _failed_report(code: str, message: str, now: datetime) -> PresentationReport:
-    blocked = tuple(Check(c, Outcome.SKIPPED, r.BLOCKED, "not checked because an earlier "
-                         "check failed") for c in r.PRESENTATION_CHECK_ORDER[1:])
-    return PresentationReport(checks=(Check(r.DOCUMENT, Outcome.FAILED, code, message),
-                                      *blocked), checked_at=now)
+    return blocked_presentation(failed(r.DOCUMENT, code, message), now)
 
 
 def checked_credential(document: Any) -> dict[str, Any] | None:

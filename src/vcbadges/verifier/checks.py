@@ -13,7 +13,7 @@ from vcbadges.errors import DIDResolutionError, VCBadgesError
 from vcbadges.jsonld.canon import canonicalize
 from vcbadges.jsonld.expansion import getter_for, to_quads
 from vcbadges.primitives.dates import is_after, is_before
-from vcbadges.report import Check, Outcome
+from vcbadges.report import Check, Outcome, PresentationReport
 from vcbadges.verifier.options import VerifyOptions
 from vcbadges.verifier.reading import NONCANONICAL_SPELLING, spelling_mismatch
 
@@ -33,6 +33,14 @@ def from_error(check_id: str, exc: VCBadgesError) -> Check:
 def skipped(check_id: str, code: str = r.BLOCKED, message: str = "") -> Check:
     return Check(check_id, Outcome.SKIPPED, code,
                  message or "not checked because an earlier check failed")
+
+
+def blocked_presentation(first: Check, now: datetime, document_id: str | None = None
+                         ) -> PresentationReport:
+    """A presentation report that stops at ``first``: every later check is blocked."""
+    return PresentationReport(
+        checks=(first, *(skipped(c) for c in r.PRESENTATION_CHECK_ORDER[1:])), checked_at=now,
+        document_id=document_id)
 
 
 async def document_check(

@@ -20,7 +20,7 @@ from vcbadges.proofs.jose import (
     verify_jwt_presentation,
 )
 from vcbadges.report import Check, Outcome, PresentationReport, Problem, VerificationReport
-from vcbadges.verifier.checks import failed, from_error, skipped
+from vcbadges.verifier.checks import blocked_presentation, failed, from_error, skipped
 from vcbadges.verifier.credential import verify_embedded_credential
 from vcbadges.verifier.options import VerifyOptions
 from vcbadges.verifier.presentation import holder_check
@@ -65,20 +65,18 @@ async def verify_presentation_token(
 ) -> PresentationReport:
     """Verify a JWT presentation; never raises for a bad token.
 
-    ``verify_embedded`` verifies each credential (the default is :func:`verify_embedded_credential`
-    with ``options``, which refuses credentials written as JSON text); a caller that keeps what it verified passes its own.
+    ``verify_embedded`` verifies each credential (the default is
+    :func:`verify_embedded_credential` with ``options``, which refuses credentials written as
+    JSON text); a caller that keeps what it verified passes its own.
     """
     now = options.now or utcnow()
-    order = r.PRESENTATION_CHECK_ORDER
     try:
         presentation = read_jwt_presentation(token)
     except VCBadgesError as exc:
-        return PresentationReport(checks=(from_error(r.DOCUMENT, exc),
-                                          *(skipped(c) for c in order[1:])), checked_at=now)
+        return blocked_presentation(from_error(r.DOCUMENT, exc), now)
     bad = _structure(presentation)
     if bad is not None:
-        return PresentationReport(checks=(bad, *(skipped(c) for c in order[1:])),
-                                  checked_at=now)
+        return blocked_presentation(bad, now)
     checks = [Check(r.DOCUMENT, Outcome.PASSED, r.OK, "a presentation secured as a JWT")]
     warnings: list[Problem] = []
     verified: VerifiedJWTPresentation | None = None

@@ -10,7 +10,13 @@ from vcbadges.errors import VCBadgesError
 from vcbadges.primitives.dates import utcnow
 from vcbadges.proofs.di import VerifiedProof, verify_proofs
 from vcbadges.report import Check, Outcome, PresentationReport, Problem, VerificationReport
-from vcbadges.verifier.checks import document_check, failed, from_error, skipped
+from vcbadges.verifier.checks import (
+    blocked_presentation,
+    document_check,
+    failed,
+    from_error,
+    skipped,
+)
 from vcbadges.verifier.credential import verify_embedded_credential
 from vcbadges.verifier.options import VerifyOptions, parse_document
 
@@ -95,17 +101,15 @@ async def verify_presentation(
     fetched on behalf of a presentation that is not genuine.
     """
     now = options.now or utcnow()
-    order = r.PRESENTATION_CHECK_ORDER
     doc, bad = parse_document(document)
     if bad is not None or doc is None:
         assert bad is not None
-        return PresentationReport(checks=(bad, *(skipped(c) for c in order[1:])), checked_at=now)
+        return blocked_presentation(bad, now)
     warnings: list[Problem] = []
     doc_check, doc_hashes = await document_check(doc, "VerifiablePresentation", options)
     document_id = doc.get("id") if isinstance(doc.get("id"), str) else None
     if doc_check.outcome is not Outcome.PASSED:
-        return PresentationReport(checks=(doc_check, *(skipped(c) for c in order[1:])),
-                                  checked_at=now, document_id=document_id)
+        return blocked_presentation(doc_check, now, document_id)
     checks = [doc_check]
     proofs: list[VerifiedProof] = []
     try:
