@@ -49,6 +49,8 @@ async def test_ldp_vc_flow(verifier, holder_key, ldp_credential, jwt_credential,
     assert wallet_request.nonce == request.nonce and wallet_request.state == request.state
     description = wallet_request.describe()
     assert description["verifier"] == {"client_id": request.client_id,
+                                       "prefix": "redirect_uri",
+                                       "identifier": VERIFIER + "/response",
                                        "response_uri": VERIFIER + "/response",
                                        "host": "employer.example.com"}
     assert [c["id"] for c in description["credentials"]] == ["openbadge_ldp_vc",

@@ -12,17 +12,21 @@
 What is checked before anything is shown or sent ("Authorization Request", "Client
 Identifier Prefix and Verifier Metadata Management", "Response Mode direct_post"):
 
-- the Request Object's ``typ`` is ``oauth-authz-req+jwt``; it is unsigned (``alg`` ``none``),
-  which is allowed only with the ``redirect_uri:`` Client Identifier Prefix, the one prefix
-  this wallet supports: signed requests and other prefixes are refused (``invalid_request``,
-  "the Wallet does not support the Client Identifier Prefix");
+- the Request Object's ``typ`` is ``oauth-authz-req+jwt`` and its sender is authenticated
+  as its ``client_id`` prefix requires (:mod:`vcbadges.oid4vp.client_auth`): unsigned for
+  ``redirect_uri:``; signed by a key of the DID for ``decentralized_identifier:`` (resolved
+  with ``resolver``); signed by the key of a certificate chain to one of
+  ``x509_trust_anchors`` naming the DNS name for ``x509_san_dns:``; every other prefix is
+  refused (``invalid_request``), and so are plain (JWT-less) parameters with a prefix that
+  needs a signature;
 - the ``client_id`` in the QR code equals the Request Object's ("Request URI Response");
 - ``response_type`` is ``vp_token``, ``response_mode`` is ``direct_post``, ``response_uri``
   is present (and ``redirect_uri`` is not), is https (plain http only for
   ``allow_http_hosts`` and for the URLs ``http_allowed`` accepts: a wallet inside a service
   passes one that accepts exactly that service's own origin), and is the URL the
-  ``redirect_uri:`` Client Identifier names, so the presentation can only go to the party
-  the holder is shown;
+  ``redirect_uri:`` Client Identifier names (for ``x509_san_dns:``, its host is the
+  certificate's name), so the presentation can only go to the party the holder is shown;
+- a Request Object by value (``request``) is at most :data:`MAX_REQUEST_BY_VALUE` characters;
 - ``nonce`` is present (and ``nonce`` and ``state`` use URL-safe characters);
 - ``dcql_query`` is present and well-formed, ``scope`` is not used, and ``transaction_data``
   (unsupported) is refused with ``invalid_transaction_data`` as the spec requires;
@@ -43,7 +47,10 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from cryptography import x509
+
 from vcbadges._api import present
+from vcbadges.dids.resolver import default_resolver
 from vcbadges.errors import JSONInputError, ProtocolError, VCBadgesError
 from vcbadges.jsonld.loader import DocumentLoader
 from vcbadges.oauth.common import (
@@ -56,9 +63,10 @@ from vcbadges.oauth.common import (
     strict_json,
     wallet_url,
 )
+from vcbadges.oid4vp.client_auth import SIGNED_PREFIXES, authenticate_request_object
 from vcbadges.oid4vp.dcql import Credential, credential_view, match, satisfied, validate_query
 from vcbadges.oid4vp.jwt_vp import sign_presentation_jwt
-from vcbadges.oid4vp.request import CLIENT_ID_PREFIX, REQUEST_OBJECT_TYP
+from vcbadges.oid4vp.request import CLIENT_ID_PREFIX, X509_SAN_DNS_PREFIX
 from vcbadges.primitives.jsonlimits import loads_strict
 from vcbadges.primitives.keys import SigningKey
 from vcbadges.proofs import _jws
@@ -67,7 +75,7 @@ from vcbadges.proofs.jose import token_from_envelope
 __all__ = [
     "PresentationRequest",
     "parse_request_uri",
-    "read_request_object",
+    "MAX_REQUEST_BY_VALUE",
     "validate_request",
     "resolve_request",
     "build_vp_token",
@@ -79,6 +87,9 @@ __all__ = [
 _URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+")
 _SCHEMES = ("openid4vp", "https", "http")
 _JSON_PARAMS = ("dcql_query", "client_metadata")
+#: The longest Request Object read by value: far above what a QR code holds, far below what
+#: would be costly to parse.
+MAX_REQUEST_BY_VALUE = 16 * 1024
 
 # Says whether a URL may be used over plain http beyond ``allow_http_hosts``.
 
@@ -107,11 +118,14 @@ class PresentationRequest:
     def describe(self) -> dict[str, Any]:
         """Who asks for what, for the consent screen.
 
-        ``verifier`` is identified only by its Response URI (the ``redirect_uri:`` prefix
-        authenticates nothing else); ``credentials`` lists each Credential Query with its
+        ``verifier`` is identified by its Client Identifier: ``prefix`` says how it was
+        authenticated (``redirect_uri``: only by its Response URI; ``decentralized_identifier``:
+        by a signature of the DID ``identifier``; ``x509_san_dns``: by a certificate for the
+        DNS name ``identifier``); ``credentials`` lists each Credential Query with its
         format, accepted types (expanded IRIs), claims and values, and whether several
         credentials may be sent; ``credential_sets`` lists the alternatives, if any.
         """
+        prefix, _, identifier = self.client_id.partition(":")
         credentials = []
         for query in self.dcql_query["credentials"]:
             meta = query.get("meta") or {}
@@ -125,7 +139,8 @@ class PresentationRequest:
                 "multiple": bool(query.get("multiple", False)),
             })
         out: dict[str, Any] = {
-            "verifier": {"client_id": self.client_id, "response_uri": self.response_uri,
+            "verifier": {"client_id": self.client_id, "prefix": prefix,
+                         "identifier": identifier, "response_uri": self.response_uri,
                          "host": self.verifier_host},
             "credentials": credentials,
         }
@@ -166,22 +181,6 @@ def parse_request_uri(uri: str) -> dict[str, str]:
     return params
 
 
-def read_request_object(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The header and claims of a Request Object, checked for ``typ`` and (as this wallet
-    supports only unsigned requests) for ``alg`` ``none`` with an empty signature."""
-    try:
-        parsed = _jws.parse_compact(token.strip() if isinstance(token, str) else token)
-    except VCBadgesError as exc:
-        raise _invalid(f"the request object is not a JWT: {exc.message}") from exc
-    typ = parsed.header.get("typ")
-    if not isinstance(typ, str) or typ.lower().removeprefix("application/") != REQUEST_OBJECT_TYP:
-        raise _invalid(f"the request object's typ must be {REQUEST_OBJECT_TYP}")
-    if parsed.header.get("alg") != "none" or parsed.signature:
-        raise _invalid("signed request objects are not supported by this wallet: only the "
-                       "redirect_uri client identifier prefix, which is unsigned")
-    return parsed.header, parsed.claims
-
-
 def _params_from_query(params: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = dict(params)
     for name in _JSON_PARAMS:
@@ -197,20 +196,26 @@ def validate_request(
     allow_http_hosts: Collection[str] = (),
     http_allowed: HttpAllowed | None = None,
     request_uri: str | None = None,
+    authenticated: bool = False,
     now: datetime | None = None,
 ) -> PresentationRequest:
     """Check Authorization Request parameters (see the module docstring) and return them.
 
-    Raises ``ProtocolError`` with ``invalid_request``, ``invalid_transaction_data``,
-    ``invalid_request_uri_method`` or ``vp_formats_not_supported``.
+    ``authenticated`` says the parameters come from a Request Object whose signature
+    :func:`~vcbadges.oid4vp.client_auth.authenticate_request_object` accepted for a prefix
+    that needs one; without it only ``redirect_uri:`` is accepted. Raises ``ProtocolError``
+    with ``invalid_request``, ``invalid_transaction_data``, ``invalid_request_uri_method`` or
+    ``vp_formats_not_supported``.
     """
     client_id = params.get("client_id")
     if not isinstance(client_id, str) or not client_id:
         raise _invalid("client_id is missing")
     if expected_client_id is not None and client_id != expected_client_id:
         raise _invalid("the client_id of the request object differs from the one in the link")
-    if not client_id.startswith(CLIENT_ID_PREFIX):
-        raise _invalid("only the redirect_uri client identifier prefix is supported")
+    signed_prefix = client_id.startswith(SIGNED_PREFIXES)
+    if not client_id.startswith(CLIENT_ID_PREFIX) and not (signed_prefix and authenticated):
+        raise _invalid("the client identifier prefix is not supported unsigned: only "
+                       "redirect_uri, or a signed request object")
     if params.get("response_type") != "vp_token":
         raise _invalid("response_type must be vp_token")
     if params.get("response_mode") != "direct_post":
@@ -219,8 +224,11 @@ def validate_request(
         raise _invalid("redirect_uri must not be present with direct_post")
     response_uri = wallet_url(params.get("response_uri"), "response_uri", allow_http_hosts,
                         http_allowed)
-    if client_id != CLIENT_ID_PREFIX + response_uri:
+    if client_id.startswith(CLIENT_ID_PREFIX) and client_id != CLIENT_ID_PREFIX + response_uri:
         raise _invalid("client_id does not name the response_uri (redirect_uri prefix)")
+    if client_id.startswith(X509_SAN_DNS_PREFIX) and \
+            client_id.removeprefix(X509_SAN_DNS_PREFIX) != urlsplit(response_uri).hostname:
+        raise _invalid("the response_uri host is not the certificate's name (x509_san_dns)")
     nonce = params.get("nonce")
     if not isinstance(nonce, str) or not _URL_SAFE.fullmatch(nonce):
         raise _invalid("nonce is missing or has characters other than URL-safe ones")
@@ -261,10 +269,17 @@ async def resolve_request(
     fetch: Fetch,
     allow_http_hosts: Collection[str] = (),
     http_allowed: HttpAllowed | None = None,
+    resolver: Any = None,
+    x509_trust_anchors: Sequence[x509.Certificate] = (),
     now: datetime | None = None,
 ) -> PresentationRequest:
     """Read the request an ``openid4vp://`` URI carries, by reference (``request_uri``,
-    fetched with ``fetch``) or by value (``request`` or plain parameters), and validate it.
+    fetched with ``fetch``) or by value (``request`` or plain parameters), authenticate its
+    sender and validate it.
+
+    ``resolver`` resolves the DIDs of ``decentralized_identifier:`` verifiers (default:
+    did:key and did:jwk, offline); ``x509_trust_anchors`` are the certificates trusted for
+    ``x509_san_dns:`` verifiers (default none, so those requests are refused).
 
     ``request_uri`` is fetched with GET whatever ``request_uri_method`` says (a wallet that
     does not support ``post`` may do so, "New Parameters"). ``FetchError`` from ``fetch``
@@ -272,6 +287,18 @@ async def resolve_request(
     Response").
     """
     outer = parse_request_uri(uri)
+    when = current(now)
+
+    async def validated(token: str, url: str | None) -> PresentationRequest:
+        _, claims = await authenticate_request_object(
+            token, resolver=resolver or default_resolver(), trust_anchors=x509_trust_anchors,
+            now=when)
+        return validate_request(claims, expected_client_id=expected,
+                                allow_http_hosts=allow_http_hosts, http_allowed=http_allowed,
+                                request_uri=url, now=when,
+                                authenticated=not claims["client_id"].startswith(
+                                    CLIENT_ID_PREFIX))
+
     expected = outer.get("client_id")
     reference = outer.get("request_uri")
     if (reference is not None or "request" in outer) and not expected:
@@ -288,15 +315,12 @@ async def resolve_request(
             text = response.body.decode("ascii")
         except UnicodeDecodeError as exc:
             raise _invalid("the request object is not a JWT") from exc
-        _, claims = read_request_object(text)
-        return validate_request(claims, expected_client_id=expected,
-                                allow_http_hosts=allow_http_hosts, http_allowed=http_allowed,
-                                request_uri=url, now=now)
+        return await validated(text, url)
     if "request" in outer:
-        _, claims = read_request_object(outer["request"])
-        return validate_request(claims, expected_client_id=expected,
-                                allow_http_hosts=allow_http_hosts, http_allowed=http_allowed,
-                                now=now)
+        if len(outer["request"]) > MAX_REQUEST_BY_VALUE:
+            raise _invalid(f"the request object by value is longer than "
+                           f"{MAX_REQUEST_BY_VALUE} characters")
+        return await validated(outer["request"], None)
     return validate_request(_params_from_query(outer), allow_http_hosts=allow_http_hosts,
                             http_allowed=http_allowed, now=now)
 
