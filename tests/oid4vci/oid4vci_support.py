@@ -86,7 +86,7 @@ class FakeIssuer:
         try:
             if path.endswith("/token"):
                 return json_response(200, await handle_token_request(
-                    self.store, form or {}, now=self.clock.now))
+                    self.store, form or {}, credential_issuer=self.base, now=self.clock.now))
             if path.endswith("/nonce"):
                 return json_response(200, await create_nonce(self.store, now=self.clock.now))
             if path.endswith("/credential"):

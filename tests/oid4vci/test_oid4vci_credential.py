@@ -37,7 +37,7 @@ async def access_token(issuer, config=OPEN_BADGE_LDP_VC):
     code = offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
     body = await handle_token_request(
         issuer.store, {"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code},
-        now=issuer.clock.now)
+        credential_issuer=BASE, now=issuer.clock.now)
     return body["access_token"]
 
 

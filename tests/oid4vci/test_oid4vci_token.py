@@ -32,7 +32,8 @@ def form(code, **extra):
 
 async def token_error(issuer, params):
     with pytest.raises(ProtocolError) as caught:
-        await handle_token_request(issuer.store, params, now=issuer.clock.now)
+        await handle_token_request(issuer.store, params, credential_issuer=BASE,
+                                   now=issuer.clock.now)
     return caught.value.error, caught.value.status
 
 
@@ -42,14 +43,16 @@ def wrong(pin):
 
 async def test_token_response_shape(issuer):
     _, code = await served(issuer)
-    body = await handle_token_request(issuer.store, form(code), now=issuer.clock.now)
+    body = await handle_token_request(issuer.store, form(code), credential_issuer=BASE,
+                                      now=issuer.clock.now)
     assert set(body) == {"access_token", "token_type", "expires_in"}
     assert body["token_type"] == "Bearer" and body["expires_in"] == 600
 
 
 async def test_replayed_pre_authorized_code(issuer):
     _, code = await served(issuer)
-    await handle_token_request(issuer.store, form(code), now=issuer.clock.now)
+    await handle_token_request(issuer.store, form(code), credential_issuer=BASE,
+                                      now=issuer.clock.now)
     assert await token_error(issuer, form(code)) == ("invalid_grant", 400)
 
 
@@ -111,7 +114,7 @@ async def test_wrong_pin_then_right_pin(issuer):
     assert await token_error(issuer, form(code, tx_code=wrong(created.tx_code))) == (
         "invalid_grant", 400)
     body = await handle_token_request(issuer.store, form(code, tx_code=created.tx_code),
-                                      now=issuer.clock.now)
+                                      credential_issuer=BASE, now=issuer.clock.now)
     assert body["access_token"]
 
 
@@ -151,3 +154,18 @@ async def test_create_offer_rejects_bad_arguments(issuer, kwargs):
             **kwargs}
     with pytest.raises(ValueError):
         await create_offer(issuer.store, **args, now=issuer.clock.now)
+
+
+async def test_another_issuers_code_is_not_redeemed_nor_spent(issuer):
+    """One Token Endpoint per issuer (per tenant in the service): another issuer's code is
+    unknown here, costs none of its PIN attempts, and still works at its own issuer."""
+    created, code = await served(issuer, pin_length=5)
+    elsewhere = "https://badges.example.edu/other-issuer"
+    for attempt in range(6):
+        with pytest.raises(ProtocolError) as caught:
+            await handle_token_request(issuer.store, form(code, tx_code=wrong(created.tx_code)),
+                                       credential_issuer=elsewhere, now=issuer.clock.now)
+        assert caught.value.error == "invalid_grant"
+    body = await handle_token_request(issuer.store, form(code, tx_code=created.tx_code),
+                                      credential_issuer=BASE, now=issuer.clock.now)
+    assert body["access_token"]

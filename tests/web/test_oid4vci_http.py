@@ -152,7 +152,8 @@ async def test_offer_token_nonce_and_credential_answers(service: Service, client
     for headers in ({}, {"Authorization": "Bearer not-a-token"}):
         async with client.post(credential_url, json={}, headers=headers) as response:
             assert response.status == 401
-            assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+            assert response.headers["WWW-Authenticate"].startswith(
+                'Bearer error="invalid_token", error_description="')
             assert (await response.json())["error"] == "invalid_token"
     async with client.post(f"{service.url}/oid4vci/acme/nonce") as response:
         assert response.headers["Cache-Control"] == "no-store"
@@ -162,6 +163,13 @@ async def test_offer_token_nonce_and_credential_answers(service: Service, client
     body = {"credential_configuration_id": "OpenBadgeCredential_ldp_vc",
             "proofs": {"jwt": [proof]}}
     bearer_token = {"Authorization": f"Bearer {token['access_token']}"}
+    # A configuration the offer does not cover: 403 with its Bearer challenge (RFC 6750).
+    other = {**body, "credential_configuration_id": "OpenBadgeCredential_jwt_vc_json"}
+    async with client.post(credential_url, json=other, headers=bearer_token) as response:
+        assert response.status == 403
+        assert (await response.json())["error"] == "insufficient_scope"
+        assert response.headers["WWW-Authenticate"].startswith(
+            'Bearer error="insufficient_scope", error_description="')
     async with client.post(credential_url, json=body, headers=bearer_token) as response:
         assert response.status == 200, await response.text()
         assert response.headers["Cache-Control"] == "no-store"
@@ -260,6 +268,27 @@ async def test_another_tenants_offer_is_not_found(service: Service, client: Clie
     resolved = await resolve_offer(offer["offerUri"], fetch=fetcher.get,
                                    allow_http_hosts=LOCAL)
     assert resolved.credential_issuer == f"{service.url}/oid4vci/tenant-a"
+
+
+async def test_a_tenants_token_endpoint_refuses_another_tenants_code(
+        service: Service, client: ClientSession, fetcher: SafeFetcher):
+    _, key_a = await issuer_with_template(service, client, "tenant-a")
+    await issuer_with_template(service, client, "tenant-b")
+    resolved, offer = await resolved_offer(service, client, fetcher, key_a, pin=True)
+    form = {"grant_type": PRE_AUTHORIZED_GRANT,
+            "pre-authorized_code": resolved.pre_authorized_code, "tx_code": "000000"}
+    # Wrong PINs at the other tenant: refused as unknown, and no attempt of tenant-a's spent.
+    for _ in range(6):
+        async with client.post(f"{service.url}/oid4vci/tenant-b/token", data=form) as response:
+            assert response.status == 400
+            assert (await response.json())["error"] == "invalid_grant"
+    async with client.post(f"{service.url}/oid4vci/tenant-b/token",
+                           data={**form, "tx_code": offer["txCode"]}) as response:
+        assert (await response.json())["error"] == "invalid_grant"
+    async with client.post(f"{service.url}/oid4vci/tenant-a/token",
+                           data={**form, "tx_code": offer["txCode"]}) as response:
+        assert response.status == 200, await response.text()
+        assert (await response.json())["token_type"] == "Bearer"
 
 
 async def test_consume_is_single_use_across_connection_pools(service: Service):

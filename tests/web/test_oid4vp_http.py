@@ -86,7 +86,7 @@ async def vp_form(found: PresentationRequest, holder: SigningKey, credential: di
 async def test_request_object_and_qr(service: Service, client: ClientSession,
                                      fetcher: SafeFetcher):
     request = await make_request(service, client)
-    assert set(request) == {"transactionId", "requestId", "qrPayload", "qrSvg",
+    assert set(request) == {"transactionId", "requestId", "clientId", "qrPayload", "qrSvg",
                             "expiresAt"}
     async with client.get(service.url + request["qrSvg"]) as response:
         assert (response.status, response.content_type) == (200, "image/svg+xml")

@@ -10,8 +10,9 @@ Response", RFC 6749 §5.2), always with HTTP status 400:
                           it did
 ``unsupported_grant_type`` any grant type other than
                           ``urn:ietf:params:oauth:grant-type:pre-authorized_code``
-``invalid_grant``         an unknown, expired or already used code; a wrong ``tx_code``;
-                          a code invalidated after too many wrong ``tx_code`` values
+``invalid_grant``         an unknown, expired or already used code, or one another
+                          Credential Issuer offered; a wrong ``tx_code``; a code
+                          invalidated after too many wrong ``tx_code`` values
 ========================  =================================================================
 
 Clients are anonymous ("Token Request": client authentication is optional for this grant
@@ -83,13 +84,17 @@ async def handle_token_request(
     store: OID4VCIStore,
     form: Mapping[str, Any],
     *,
+    credential_issuer: str,
     lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Exchange a pre-authorized code (and its Transaction Code) for an access token.
 
     ``form`` holds the ``application/x-www-form-urlencoded`` parameters (a multidict is
-    welcome: a repeated parameter is refused). Returns
+    welcome: a repeated parameter is refused). ``credential_issuer`` is the identifier of
+    the issuer whose Token Endpoint this is: a code another issuer offered (another tenant's,
+    in one service) is ``invalid_grant`` as an unknown one, and is neither consumed nor
+    charged a ``tx_code`` attempt, so no issuer can spend or probe another's codes. Returns
     ``{"access_token", "token_type": "Bearer", "expires_in"}``, to be served with
     ``Cache-Control: no-store``. Raises ``ProtocolError`` as listed in the module docstring.
     """
@@ -106,7 +111,7 @@ async def handle_token_request(
         raise _invalid_request("pre-authorized_code is missing")
     code_key = digest(code)
     entry = await store.get(PRE_AUTHORIZED_CODE, code_key, now=when)
-    if entry is None:
+    if entry is None or entry.get("credential_issuer") != credential_issuer:
         raise _invalid_grant("the pre-authorized code is unknown, expired or already used")
     tx_code = params.get("tx_code")
     if entry.get("tx_code") is None:

@@ -52,6 +52,7 @@ from vcbadges.web.exchanges import WALLET_EXCHANGES, WalletExchanges, own_origin
 from vcbadges.web.issuer import create_issuer_app
 from vcbadges.web.keys import (
     BULK_JOBS,
+    CERTIFICATE_SIGNER,
     CLOCK,
     DB,
     DOCUMENTS,
@@ -71,7 +72,7 @@ from vcbadges.web.keys import (
 )
 from vcbadges.web.middlewares import error_middleware, security_headers
 from vcbadges.web.oid4vci import add_console_routes, add_well_known_routes, create_oid4vci_app
-from vcbadges.web.oid4vp import add_oid4vp_routes
+from vcbadges.web.oid4vp import add_oid4vp_routes, certificate_signer
 from vcbadges.web.openapi import openapi_document
 from vcbadges.web.problems import ProblemError
 from vcbadges.web.serving import body_deadline
@@ -326,6 +327,9 @@ def create_app(settings: Settings) -> web.Application:
                           client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[CLOCK] = Clock()
+    signer = certificate_signer(settings)
+    if signer is not None:
+        app[CERTIFICATE_SIGNER] = signer
     app.cleanup_ctx.extend([keystore_ctx, database_ctx, fetcher_ctx, registries_ctx, wallet_ctx,
                             sweeper_ctx, bulk_jobs_ctx])
     app.router.add_get("/", landing)

@@ -17,6 +17,7 @@ from vcbadges.issuer.jobs import BulkJobs
 from vcbadges.issuer.keystore import KeyStore
 from vcbadges.issuer.publish import StatusListPublisher
 from vcbadges.net.fetcher import JSONFetcher, SafeFetcher
+from vcbadges.oid4vp.request import RequestSigner
 from vcbadges.primitives.dates import utcnow
 from vcbadges.storage import DatabaseConfig
 from vcbadges.storage.protocol_state import SQLProtocolStore
@@ -66,6 +67,8 @@ VERIFIED_LISTS = web.AppKey("verified_lists", VerifiedListCache)
 #: The issuer registries every verification of the service looks issuers up in (read through
 #: ``FETCHER``); empty unless the settings name some.
 ISSUER_REGISTRIES = web.AppKey("issuer_registries", IssuerRegistries)
+#: The ``x509_san_dns`` signer of the service's verifier certificate; absent without one.
+CERTIFICATE_SIGNER = web.AppKey("certificate_signer", RequestSigner)
 #: The clock of the OpenID4VC flows and wallet sessions.
 CLOCK = web.AppKey("clock", Clock)
 #: Single-use OpenID4VC state (offers, codes, tokens, nonces, requests, results, handles).

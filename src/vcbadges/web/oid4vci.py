@@ -77,6 +77,7 @@ from vcbadges.oid4vci import (
     offer_uri,
     serve_offer,
 )
+from vcbadges.oauth.common import safe_text
 from vcbadges.oid4vci.offers import offer_progress
 from vcbadges.oid4vci.store import OFFER
 from vcbadges.primitives.dates import format_datetime
@@ -120,10 +121,12 @@ def credential_issuer_id(base_url: str, tenant: str) -> str:
 
 def protocol_error(exc: ProtocolError) -> web.Response:
     """The spec's error response: ``{"error", "error_description"}``, never cached, with a
-    Bearer challenge on 401 (RFC 6750 §3)."""
+    Bearer challenge on every 401 and on the credential endpoint's 403 ``insufficient_scope``
+    (RFC 6750 §3, §3.1)."""
     headers = dict(_NO_STORE)
-    if exc.status == 401:
-        headers["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
+    if exc.status == 401 or exc.error == "insufficient_scope":
+        headers["WWW-Authenticate"] = (f'Bearer error="{exc.error}", '
+                                       f'error_description="{safe_text(exc.message)}"')
     return web.json_response({"error": exc.error, "error_description": exc.message},
                              status=exc.status, headers=headers)
 
@@ -194,11 +197,12 @@ async def credential_offer(request: web.Request) -> web.Response:
 
 @protocol_endpoint
 async def token(request: web.Request) -> web.Response:
-    await _tenant(request)
+    _, identifier = await _tenant(request)
     if request.content_type != _FORM:
         raise ProtocolError("invalid_request", f"the token request must be {_FORM}")
     form = await read_form(request)
     answer = await handle_token_request(request.config_dict[PROTOCOL_STORE], form,
+                                        credential_issuer=identifier,
                                         now=request.config_dict[CLOCK].now())
     return web.json_response(answer, headers=_NO_STORE)
 

@@ -3,9 +3,11 @@
 Routes on the ``/verifier`` sub-application (:func:`add_oid4vp_routes`):
 
 =============================================  ==============================================
-``POST /verifier/requests``                    public; ``{"achievement"?, "issuer"?}`` →
+``POST /verifier/requests``                    ``{"achievement"?, "issuer"?,
+                                               "clientIdPrefix"?, "byValue"?}`` →
                                                ``201 {"transactionId", "requestId",
-                                               "qrPayload", "qrSvg", "expiresAt"}``
+                                               "clientId", "qrPayload", "qrSvg",
+                                               "expiresAt"}``
 ``GET /verifier/requests/{request_id}/qr.svg`` the QR code of ``qrPayload``
 ``GET /verifier/oid4vp/requests/{request_id}`` the Request Object
                                                (``application/oauth-authz-req+jwt``)
@@ -15,9 +17,21 @@ Routes on the ``/verifier`` sub-application (:func:`add_oid4vp_routes`):
 =============================================  ==============================================
 
 The verifier's base URL for the protocol core is ``{public}/verifier/oid4vp``: the Response
-URI is ``{public}/verifier/oid4vp/response`` and the Client Identifier
-``redirect_uri:{public}/verifier/oid4vp/response``. Request objects and responses answer errors
-in the spec's shape with ``Cache-Control: no-store``.
+URI is ``{public}/verifier/oid4vp/response``. The Client Identifier depends on
+``clientIdPrefix`` (see :mod:`vcbadges.oid4vp.request`):
+
+- ``redirect_uri`` (the default; public): ``redirect_uri:{public}/verifier/oid4vp/response``,
+  an unsigned Request Object, which vcbadges's own wallet reads;
+- ``decentralized_identifier`` (needs a tenant's API key): the tenant's DID, the Request
+  Object signed with the tenant's signing key, ``kid`` its verification method;
+- ``x509_san_dns`` (public, when the service has a verifier certificate,
+  ``VCBADGES_VERIFIER_CERT_FILE`` and ``VCBADGES_VERIFIER_KEY_FILE``): the host of the public
+  URL, which the certificate must name, the Request Object signed with the certificate's key
+  and the chain in ``x5c``; ``400 x509-not-configured`` without a certificate.
+
+``byValue: true`` puts the Request Object in ``qrPayload`` instead of a ``request_uri``;
+``400 request-too-large`` when that link would not fit a QR code. Request objects and
+responses answer errors in the spec's shape with ``Cache-Control: no-store``.
 
 ``transactionId`` is the secret of the page that created the request (never in the QR code
 or the request object); the result it reads is ``PresentationResult.to_json()``, where each
@@ -35,11 +49,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from vcbadges.errors import ProtocolError
+from vcbadges.issuer.tenants import signing_key
 from vcbadges.oid4vp import (
     create_request,
     handle_response,
@@ -48,14 +65,23 @@ from vcbadges.oid4vp import (
     request_object as make_request_object,
 )
 from vcbadges.oid4vp.dcql import open_badge_query
-from vcbadges.oid4vp.request import DEFAULT_VP_FORMATS, REQUEST_OBJECT_MEDIA_TYPE
+from vcbadges.oid4vp.request import (
+    DEFAULT_VP_FORMATS,
+    REQUEST_OBJECT_MEDIA_TYPE,
+    RequestSigner,
+    RequestTooLarge,
+)
+from vcbadges.oid4vp.x509 import load_chain, load_signing_key
 from vcbadges.primitives.dates import format_datetime
-from vcbadges.web.bodies import read_form, read_object
+from vcbadges.web.auth import reading, require_tenant
+from vcbadges.web.bodies import one_of, read_form, read_object
 from vcbadges.web.display import describe_credential
 from vcbadges.web.keys import (
+    CERTIFICATE_SIGNER,
     CLOCK,
     DOCUMENTS,
     ISSUER_REGISTRIES,
+    KEYSTORE,
     PROTOCOL_STORE,
     RESOLVER,
     SETTINGS,
@@ -64,11 +90,13 @@ from vcbadges.web.keys import (
 from vcbadges.web.oid4vci import protocol_endpoint
 from vcbadges.web.problems import ProblemError
 from vcbadges.web.qr import svg_response
+from vcbadges.web.settings import Settings
 
 __all__ = [
     "ABSOLUTE_IRI_PATTERN",
     "OID4VP_PREFIX",
     "verifier_base",
+    "certificate_signer",
     "add_oid4vp_routes",
 ]
 
@@ -77,6 +105,7 @@ OID4VP_PREFIX = "/oid4vp"
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _FORM = "application/x-www-form-urlencoded"
 _MAX_IRI = 1000
+_PREFIXES = ("redirect_uri", "decentralized_identifier", "x509_san_dns")
 #: An absolute IRI: a scheme, a colon, and no whitespace or control characters. Spelled with
 #: explicit ranges, which Python and the ECMA regexes of JSON Schema read alike (their ``\S``
 #: differ), so that the OpenAPI document can state the very same pattern.
@@ -89,6 +118,19 @@ _ABSOLUTE_IRI = re.compile(ABSOLUTE_IRI_PATTERN)
 def verifier_base(base_url: str) -> str:
     """The verifier base URL the OpenID4VP core builds its URIs from."""
     return f"{base_url.rstrip('/')}/verifier{OID4VP_PREFIX}"
+
+
+def certificate_signer(settings: Settings) -> RequestSigner | None:
+    """The ``x509_san_dns`` signer of the settings' verifier certificate, or None when none is
+    configured. Read once at start, so a certificate that does not name the public URL's host
+    or whose key is not the one given stops the service then (``ValueError``, ``OSError``)."""
+    if settings.verifier_cert_file is None and settings.verifier_key_file is None:
+        return None
+    if settings.verifier_cert_file is None or settings.verifier_key_file is None:
+        raise ValueError("a verifier certificate needs both its chain and its key file")
+    chain = load_chain(Path(settings.verifier_cert_file).read_bytes())
+    key = load_signing_key(Path(settings.verifier_key_file).read_bytes())
+    return RequestSigner.for_certificate(key, chain, urlsplit(settings.base_url).hostname or "")
 
 
 # --- handlers ------------------------------------------------------------------------------
@@ -113,23 +155,52 @@ async def create_presentation_request(request: web.Request) -> web.Response:
     body: dict[str, Any] = {}
     if request.can_read_body:
         body = await read_object(request, max_depth=settings.max_json_depth)
-    unknown = sorted(set(body) - {"achievement", "issuer"})
+    unknown = sorted(set(body) - {"achievement", "issuer", "clientIdPrefix", "byValue"})
     if unknown:
         raise _invalid(f"unknown member {unknown[0]!r}")
     query = open_badge_query(achievement_id=_iri(body, "achievement"),
                              issuer=_iri(body, "issuer"))
-    made = await create_request(
-        request.config_dict[PROTOCOL_STORE], base_url=verifier_base(settings.base_url),
-        dcql_query=query, client_metadata={"vp_formats_supported": DEFAULT_VP_FORMATS},
-        now=request.config_dict[CLOCK].now())
+    prefix = one_of(body.get("clientIdPrefix", "redirect_uri"), _PREFIXES,
+                    "clientIdPrefix is redirect_uri, decentralized_identifier or x509_san_dns")
+    by_value = body.get("byValue", False)
+    if not isinstance(by_value, bool):
+        raise _invalid("byValue is true or false")
+    signer = await _signer(request, prefix)
+    try:
+        made = await create_request(
+            request.config_dict[PROTOCOL_STORE], base_url=verifier_base(settings.base_url),
+            dcql_query=query, client_metadata={"vp_formats_supported": DEFAULT_VP_FORMATS},
+            signer=signer, by_value=by_value, now=request.config_dict[CLOCK].now())
+    except RequestTooLarge as exc:
+        raise ProblemError(400, "request-too-large", "Request refused", str(exc),
+                           code="request_too_large") from None
     qr = request.app.router["request_qr"].url_for(request_id=made.request_id)
     return web.json_response({
         "transactionId": made.transaction_id,
         "requestId": made.request_id,
+        "clientId": made.client_id,
         "qrPayload": made.qr_payload(),
         "qrSvg": str(qr),
         "expiresAt": format_datetime(made.expires_at),
     }, status=201, headers=_NO_STORE)
+
+
+async def _signer(request: web.Request, prefix: str) -> RequestSigner | None:
+    """Who signs the request for ``prefix``: nobody, the calling tenant, or the service's
+    verifier certificate."""
+    if prefix == "decentralized_identifier":
+        caller = await require_tenant(request)
+        async with reading(request) as session:
+            key = await signing_key(session, caller.tenant, request.config_dict[KEYSTORE])
+        return RequestSigner.for_did(key)
+    if prefix == "x509_san_dns":
+        signer = request.config_dict.get(CERTIFICATE_SIGNER)
+        if signer is None:
+            raise ProblemError(400, "x509-not-configured", "Request refused",
+                               "this service has no verifier certificate for x509_san_dns",
+                               code="x509_not_configured")
+        return signer
+    return None
 
 
 async def request_qr(request: web.Request) -> web.Response:

@@ -60,6 +60,11 @@ class Settings:
     documents or lists of registries of the Digital Credentials Consortium, or trust lists)
     that name issuers in verification reports, most authoritative first; URLs are read under
     the verification fetch policy. Without any, no issuer is reported as listed.
+
+    ``verifier_cert_file`` (a PEM chain, leaf first) and ``verifier_key_file`` (the leaf's
+    unencrypted PEM private key, Ed25519 or P-256) let the verifier sign OpenID4VP requests
+    as ``x509_san_dns:<host of the public URL>``; the leaf must name that host as a
+    ``dNSName``. Both or neither.
     """
 
     host: str = "127.0.0.1"
@@ -81,6 +86,8 @@ class Settings:
     status_list_max_age: int = 60
     challenge_ttl: int = 600
     issuer_registries: tuple[str, ...] = ()
+    verifier_cert_file: str | None = None
+    verifier_key_file: str | None = None
 
     @property
     def base_url(self) -> str:
@@ -162,7 +169,9 @@ class Settings:
                           ("database_schema", "VCBADGES_DATABASE_SCHEMA"),
                           ("public_url", "VCBADGES_PUBLIC_URL"),
                           ("master_key", "VCBADGES_MASTER_KEY"),
-                          ("fetch_ca_file", "VCBADGES_FETCH_CA_FILE")):
+                          ("fetch_ca_file", "VCBADGES_FETCH_CA_FILE"),
+                          ("verifier_cert_file", "VCBADGES_VERIFIER_CERT_FILE"),
+                          ("verifier_key_file", "VCBADGES_VERIFIER_KEY_FILE")):
             if env.get(key):
                 values[name] = env[key]
         for name, key in (("max_body_bytes", "VCBADGES_MAX_BODY_BYTES"),
