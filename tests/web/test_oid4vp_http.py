@@ -332,3 +332,38 @@ async def test_an_envelope_shows_the_credential_its_jwt_carries(
     assert report["display"]["name"] == "Data Literacy 101"
     assert report["display"]["issuer"] == report["credential"]["issuer"]
     assert FORGED_NAME not in json.dumps(report) and FORGED_ISSUER not in json.dumps(report)
+
+
+async def test_signed_requests_by_prefix(service: Service, client: ClientSession,
+                                         fetcher: SafeFetcher):
+    tenant, api_key = await service.tenant("acme")
+    url = service.url + "/verifier/requests"
+    # decentralized_identifier signs as the calling tenant: its API key is needed.
+    async with client.post(url, json={"clientIdPrefix": "decentralized_identifier"}) as response:
+        await problem_of(response, 401, "unauthorized")
+    async with client.post(url, json={"clientIdPrefix": "decentralized_identifier"},
+                           headers={"Authorization": f"Bearer {api_key}"}) as response:
+        assert response.status == 201
+        made = await response.json()
+    assert made["clientId"] == "decentralized_identifier:" + tenant.did
+    found = await resolve_request(made["qrPayload"], fetch=fetcher.get, allow_http_hosts=LOCAL)
+    assert found.describe()["verifier"]["identifier"] == tenant.did
+    # No certificate configured: no x509_san_dns.
+    async with client.post(url, json={"clientIdPrefix": "x509_san_dns"}) as response:
+        await problem_of(response, 400, "x509-not-configured")
+    for body in ({"clientIdPrefix": "did"}, {"clientIdPrefix": ["redirect_uri"]},
+                 {"byValue": "yes"}):
+        async with client.post(url, json=body) as response:
+            await problem_of(response, 400, "invalid-request")
+    # By value: the request object is in the link, unless that is too long.
+    async with client.post(url, json={"byValue": True}) as response:
+        assert response.status == 201
+        by_value = await response.json()
+    assert "request=" in by_value["qrPayload"] and "request_uri=" not in by_value["qrPayload"]
+    found = await resolve_request(by_value["qrPayload"], fetch=fetcher.get,
+                                  allow_http_hosts=LOCAL)
+    assert found.client_id == by_value["clientId"]
+    long_iri = "https://badges.example/" + "a" * 900
+    async with client.post(url, json={"byValue": True, "achievement": long_iri,
+                                      "issuer": long_iri}) as response:
+        await problem_of(response, 400, "request-too-large")

@@ -480,6 +480,18 @@ _OID4VC_SCHEMAS: dict[str, Any] = {
             "issuer": {**_IRI, "type": ["string", "null"],
                        "description": "an issuer id (IRI), such as one of the catalog's; null "
                                       "is as absent"},
+            "clientIdPrefix": {
+                "enum": ["redirect_uri", "decentralized_identifier", "x509_san_dns"],
+                "default": "redirect_uri",
+                "description": "how wallets authenticate the request: redirect_uri (unsigned, "
+                               "for this service's wallet), decentralized_identifier (signed "
+                               "by the calling tenant's DID; needs its API key), x509_san_dns "
+                               "(signed with the service's verifier certificate, when one is "
+                               "configured)"},
+            "byValue": {"type": "boolean", "default": False,
+                        "description": "put the Request Object itself in qrPayload (request=) "
+                                       "instead of a request_uri; refused when too long for a "
+                                       "QR code"},
         },
     },
     "CatalogIssuer": {
@@ -502,13 +514,17 @@ _OID4VC_SCHEMAS: dict[str, Any] = {
     },
     "CreatedPresentationRequest": {
         "type": "object",
-        "required": ["transactionId", "requestId", "qrPayload", "qrSvg", "expiresAt"],
+        "required": ["transactionId", "requestId", "clientId", "qrPayload", "qrSvg",
+                     "expiresAt"],
         "properties": {
             "transactionId": {"type": "string",
                                "description": "the page's secret for reading the result"},
             "requestId": {"type": "string"},
+            "clientId": {"type": "string",
+                         "description": "the verifier's Client Identifier, with its prefix"},
             "qrPayload": {"type": "string",
-                           "description": "openid4vp://?client_id=…&request_uri=…"},
+                           "description": "openid4vp://?client_id=…&request_uri=… (or "
+                                          "&request=… by value)"},
             "qrSvg": {"type": "string"},
             "expiresAt": {"type": "string"},
         },
@@ -714,7 +730,8 @@ def _oid4vc_paths() -> dict[str, Any]:
             "Ask for an Open Badge (OpenID4VP, DCQL, direct_post)", "createPresentationRequest",
             {"201": {"description": "The request, its QR code, and the page's secret",
                      **_json(_ref("CreatedPresentationRequest"))},
-             **_problems(400, 413, 415)}, tag="verifier")
+             **_problems(400, 401, 413, 415)}, tag="verifier",
+            security=[{}, *_BEARER])
             | {"requestBody": {"required": False, "content": {
                 JSON: {"schema": _ref("PresentationRequestOptions")}}}}},
         "/verifier/catalog": {"get": _op(
@@ -727,7 +744,8 @@ def _oid4vc_paths() -> dict[str, Any]:
             _svg("QR code"), tag="verifier",
             parameters=[_path_param("request_id", "the request id")])},
         "/verifier/oid4vp/requests/{request_id}": {"get": _op(
-            "The Request Object (an unsigned JWT, redirect_uri client id prefix)",
+            "The Request Object: a JWT signed for the decentralized_identifier and "
+            "x509_san_dns client id prefixes, unsigned for redirect_uri",
             "getRequestObject",
             {"200": {"description": "Request Object", "content": {
                 "application/oauth-authz-req+jwt": {"schema": {"type": "string"}}}},
