@@ -25,6 +25,7 @@ from aiohttp import ClientSession
 from cryptography.hazmat.primitives import serialization
 from test_wallet_http import issuer_with_template, make_offer
 from web_support import Service, bearer, bound_socket, running_service
+
 from x509_support import authority, leaf, pem_certs, pem_key
 
 HERE = Path(__file__).resolve().parent

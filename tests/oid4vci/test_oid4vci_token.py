@@ -161,7 +161,7 @@ async def test_another_issuers_code_is_not_redeemed_nor_spent(issuer):
     unknown here, costs none of its PIN attempts, and still works at its own issuer."""
     created, code = await served(issuer, pin_length=5)
     elsewhere = "https://badges.example.edu/other-issuer"
-    for attempt in range(6):
+    for _ in range(6):
         with pytest.raises(ProtocolError) as caught:
             await handle_token_request(issuer.store, form(code, tx_code=wrong(created.tx_code)),
                                        credential_issuer=elsewhere, now=issuer.clock.now)

@@ -20,12 +20,12 @@ from urllib.parse import urlencode
 
 import pytest
 from aiohttp import ClientSession
-from storage.dbtesting import database_bytes
 from test_oid4vci_http import LOCAL
 from test_wallet_http import Wallet, browser, check, make_request, result_of
 from web_support import Service, badge, issue, problem_of
 from yarl import URL
 
+from storage.dbtesting import database_bytes
 from vcbadges import generate_key, present
 from vcbadges.jsonld.loader import StaticLoader
 from vcbadges.net.fetcher import FetchPolicy, SafeFetcher

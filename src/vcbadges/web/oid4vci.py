@@ -63,6 +63,7 @@ from vcbadges.issuer.achievements import (
 )
 from vcbadges.issuer.issuance import get_credential, issue_for_tenant
 from vcbadges.issuer.tenants import display_name_of, is_tenant_name, tenant_by_name
+from vcbadges.oauth.common import safe_text
 from vcbadges.oid4vci import (
     DEFAULT_CONFIGURATIONS,
     OPEN_BADGE_JWT_VC_JSON,
@@ -77,7 +78,6 @@ from vcbadges.oid4vci import (
     offer_uri,
     serve_offer,
 )
-from vcbadges.oauth.common import safe_text
 from vcbadges.oid4vci.offers import offer_progress
 from vcbadges.oid4vci.store import OFFER
 from vcbadges.primitives.dates import format_datetime
