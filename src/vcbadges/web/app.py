@@ -78,6 +78,7 @@ from vcbadges.web.problems import ProblemError
 from vcbadges.web.serving import body_deadline
 from vcbadges.web.settings import Settings
 from vcbadges.web.verifier import create_verifier_app
+from vcbadges.web.vpqr import add_verifier_vpqr_routes, add_wallet_vpqr_routes
 from vcbadges.web.wallet import (
     add_wallet_redirect,
     create_wallet_app,
@@ -343,11 +344,12 @@ def create_app(settings: Settings) -> web.Application:
     app.add_subapp("/issuer", issuer)
     verifier = create_verifier_app()
     add_oid4vp_routes(verifier)
+    add_verifier_vpqr_routes(verifier)
     static_page(verifier, "", ("web", "static", "verifier"))
     app.add_subapp("/verifier", verifier)
     app.add_subapp("/oid4vci", create_oid4vci_app())
     add_wallet_redirect(app)
-    app.add_subapp("/wallet", create_wallet_app())
+    app.add_subapp("/wallet", add_wallet_vpqr_routes(create_wallet_app()))
     static_files(app, "/static", ("web", "static", "common"))
     app.router.add_get("/{tenant}/did.json", tenant_did)
     return app

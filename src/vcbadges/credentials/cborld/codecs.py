@@ -36,7 +36,8 @@ from vcbadges.credentials.cborld.registry import URL_SCHEME_IDS
 
 __all__ = [
     "ID", "VOCAB", "MULTIBASE", "XSD_DATE", "XSD_DATETIME",
-    "NOT_COMPRESSED", "encode_url", "decode_url", "encode_vocab", "decode_vocab", "encode_typed", "decode_typed",
+    "NOT_COMPRESSED", "encode_url", "decode_url", "encode_vocab", "decode_vocab",
+    "encode_typed", "decode_typed",
 ]
 
 ID: Final = "@id"

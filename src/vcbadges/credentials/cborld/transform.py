@@ -151,7 +151,7 @@ class Compressor(_Walker):
         if context is None:
             return
         many = isinstance(context, list)
-        out = []
+        out: list[Any] = []
         for item in context if many else [context]:
             if isinstance(item, str):
                 out.append(CONTEXT_IDS.get(item, item))
