@@ -67,6 +67,7 @@
 
   // Warnings the service adds to a report, in plain words.
   const WARNINGS = {
+    holder_not_authenticated: "The badge came from a QR code, which answers no challenge: it proves the badge is genuine and valid, not that the person showing it is its owner. Compare the name on the badge with the candidate.",
     subject_not_bound: "This badge names its owner by e-mail address, not by a wallet key, so this answer does not prove the person sharing it is the owner. Confirm their e-mail address with them.",
   };
 
@@ -448,8 +449,9 @@
     const views = credentials.map(({ report }) => badgeView(report));
     const unlisted = views.filter((v) => !v.issuer.listed);
     const unbound = warningsOf(result).some((w) => w.code === "subject_not_bound");
+    const onPaper = warningsOf(result).some((w) => w.code === "holder_not_authenticated");
     const first = views[0];
-    if (!unlisted.length && !unbound) {
+    if (!unlisted.length && !unbound && !onPaper) {
       return {
         kind: "ok", icon: "shield", title: "Verified",
         text: first ? `${first.name}, from ${issuerWords(first.issuer)}: genuine, valid, and shared by its owner.` : "Everything checks out.",
@@ -459,6 +461,7 @@
     const parts = [shown ? `${shown.name} is intact and valid today` : "The badge is intact and valid today"];
     if (unlisted.length) parts.push(`but its issuer ${issuerWords(unlisted[0].issuer)}`);
     if (unbound) parts.push(`${unlisted.length ? "and" : "but"} it names its owner by e-mail address: confirm that address with the person sharing it`);
+    if (onPaper) parts.push(`${unlisted.length || unbound ? "and" : "but"} it was read from a QR code: compare the name on it with the candidate`);
     return {
       kind: "caution", icon: "alert",
       title: unlisted.length ? "Valid, but the issuer is not confirmed" : "Valid, but the owner is not confirmed",
@@ -505,6 +508,40 @@
     window.scrollTo(0, 0);
   }
 
+  // --- a badge's own QR code (VP-QR), read from a picture in the page ------------------------------
+
+  async function checkPicture(event) {
+    const input = event.currentTarget;
+    const file = input.files && input.files[0];
+    input.value = "";
+    const error = $("#paper-error");
+    error.hidden = true;
+    if (!file) return;
+    const fail = (message) => { error.textContent = message; error.hidden = false; };
+    let text = null;
+    try {
+      const picture = await createImageBitmap(file);
+      text = await window.QrScan.read(picture);
+    } catch {
+      return fail("That picture could not be read. Try a sharper, straighter photo of the code.");
+    }
+    if (!text) return fail("No QR code was found in that picture. Try a sharper, straighter photo of the code.");
+    if (!text.startsWith("VP1-")) return fail("That QR code holds no badge. To ask a candidate's wallet for one, use Show QR code above.");
+    let response;
+    let data = null;
+    try {
+      response = await fetch(VERIFIER + "/vpqr/verify", {
+        method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ vpqr: text }), credentials: "same-origin", cache: "no-store",
+      });
+      data = await response.json();
+    } catch {
+      return fail("The check could not be made. Try again in a moment.");
+    }
+    if (!data || !data.presentations) return fail((data && (data.detail || data.title)) || "The QR code could not be checked.");
+    showResult(data);
+  }
+
   function again() {
     stop();
     delete document.body.dataset.outcome;
@@ -516,6 +553,7 @@
     $("#ask-form").addEventListener("submit", ask);
     $("#cancel").addEventListener("click", again);
     $("#again").addEventListener("click", again);
+    $("#paper-file").addEventListener("change", checkPicture);
     $("#want-achievement").addEventListener("change", achievementChosen);
     $("#want-issuer").addEventListener("change", issuerChosen);
     loadCatalog();
