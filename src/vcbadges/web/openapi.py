@@ -654,6 +654,34 @@ _VP_RESPONSE_FORM = {
 }
 
 
+def _vpqr_paths() -> dict[str, Any]:
+    """A badge as a VP-QR code, and the employer's check of one (:mod:`vcbadges.web.vpqr`)."""
+    return {
+        "/wallet/api/credentials/{credential_id}/vpqr": {"get": _op(
+            "A Data Integrity badge as a VP-QR code (VP1-B + base32 CBOR-LD)", "walletBadgeVpqr",
+            {"200": {"description": "The code's text and picture", **_json({
+                "type": "object", "required": ["payload", "characters", "bytes", "image"],
+                "properties": {"payload": {"type": "string", "pattern": "^VP1-B[A-Z2-7]+$"},
+                               "characters": {"type": "integer"},
+                               "bytes": {"type": "integer"},
+                               "image": {"type": "string",
+                                         "description": "data:image/png;base64 URL"}}})},
+             **_problems(401, 404, 422)}, tag="wallet", security=_SESSION,
+            parameters=[_path_param("credential_id", "the credential's id in the wallet",
+                                    format="uuid")])},
+        "/verifier/vpqr/verify": {"post": _op(
+            "Verify the badge in a scanned VP-QR code, with no exchange with its holder",
+            "verifyVpqr",
+            {"200": {"description": "Verified (an OpenID4VP-shaped result)",
+                     **_json({"type": "object"})},
+             "400": {"description": "Not verified, or a problem when the text is no readable "
+                                    "VP-QR", **_json({"type": "object"})}},
+            tag="verifier", body={"type": "object", "required": ["vpqr"],
+                                  "properties": {"vpqr": {"type": "string",
+                                                          "maxLength": 4296}}})},
+    }
+
+
 def _oauth_errors(*statuses: int) -> dict[str, Any]:
     return {str(s): {"description": "OAuth / OpenID4VC error",
                      **_json(_ref("OAuthError"))} for s in statuses}
@@ -974,6 +1002,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
              **_problems()}, tag="verifier")},
         **_bulk_paths(),
         **_oid4vc_paths(),
+        **_vpqr_paths(),
     }
     return {
         "openapi": "3.1.0",
