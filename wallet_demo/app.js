@@ -798,6 +798,37 @@
       ? data.credential : JSON.stringify(data.credential, null, 2);
     $("#detail-delete").dataset.id = id;
     $("#detail-delete").dataset.name = view.name;
+    $("#detail-qr").hidden = true;
+    $("#detail-qr-image").removeAttribute("src");
+    $("#detail-qr-button").hidden = data.format !== "ldp_vc";
+    $("#detail-qr-button").setAttribute("aria-expanded", "false");
+    $("#detail-qr-button").dataset.id = id;
+  }
+
+  /** The badge as a VP-QR code (CBOR-LD in a QR code), made by the wallet API; a badge that
+   * does not fit gets the API's reason instead. */
+  async function showQr() {
+    const button = $("#detail-qr-button");
+    const panel = $("#detail-qr");
+    if (!panel.hidden) {
+      panel.hidden = true;
+      button.setAttribute("aria-expanded", "false");
+      return;
+    }
+    try {
+      const qr = await api("GET", "/credentials/" + encodeURIComponent(button.dataset.id) + "/vpqr");
+      $("#detail-qr-image").src = qr.image;
+      $("#detail-qr-image").hidden = false;
+      $("#detail-qr-print").hidden = false;
+      $("#detail-qr-size").textContent = `${qr.bytes} bytes of CBOR-LD, ${qr.characters} characters.`;
+    } catch (error) {
+      if (error.status === 401) return;
+      $("#detail-qr-image").hidden = true;
+      $("#detail-qr-print").hidden = true;
+      $("#detail-qr-size").textContent = error.message;
+    }
+    panel.hidden = false;
+    button.setAttribute("aria-expanded", "true");
   }
 
   // How a badge is signed, for the technical details.
@@ -1326,6 +1357,12 @@
       go($("#back").dataset.target || "#/");
     });
     $("#detail-delete").addEventListener("click", deleteBadge);
+    $("#detail-qr-button").addEventListener("click", showQr);
+    $("#detail-qr-print").addEventListener("click", () => {
+      document.body.classList.add("printing-qr");
+      window.print();
+      document.body.classList.remove("printing-qr");
+    });
     $("#cam-start").addEventListener("click", startCamera);
     $("#cam-stop").addEventListener("click", () => { stopCamera(); scanStatus("Camera off."); });
     $("#paste-form").addEventListener("submit", (event) => {
