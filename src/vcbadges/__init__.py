@@ -1,11 +1,13 @@
 """vcbadges: issue, hold, present and verify Open Badges 3.0 credentials.
 
 The public API is three async verbs, ``issue``, ``present`` and ``verify`` (with
-``verify_credential`` and ``verify_presentation`` when the kind of document is known),
+``verify_credential`` and ``verify_presentation`` when the kind of document is known, and
+``derive`` for a holder's selective disclosure of an ecdsa-sd-2023 credential),
 the report types they return, issuer registries, keys, and the error tree.
 """
 
 from vcbadges._api import (
+    derive,
     issue,
     issue_jwt,
     present,
@@ -35,6 +37,7 @@ from vcbadges.report import Check, Outcome, PresentationReport, VerificationRepo
 from vcbadges.verifier.registry import IssuerRegistries, RegistryEntry
 
 __all__ = [
+    "derive",
     "issue",
     "issue_jwt",
     "present",

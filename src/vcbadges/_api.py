@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from vcbadges.credentials import vcdm
+from vcbadges.credentials.disclosure import default_mandatory_pointers
 from vcbadges.credentials.presentation import build_presentation
 from vcbadges.credentials.schema import check_ob3, is_open_badge
 from vcbadges.dids.resolver import network_resolver
@@ -25,7 +26,8 @@ from vcbadges.net.fetcher import JSONFetcher
 from vcbadges.net.ondemand import OnDemandFetcher
 from vcbadges.primitives.dates import format_datetime, utcnow
 from vcbadges.primitives.keys import SigningKey
-from vcbadges.proofs.cryptosuites import ecdsa_rdfc_2019, eddsa_rdfc_2022
+from vcbadges.proofs.cryptosuites import ecdsa_rdfc_2019, ecdsa_sd_2023, eddsa_rdfc_2022
+from vcbadges.proofs.derive import derive_proof
 from vcbadges.proofs.di import add_proof
 from vcbadges.proofs.jose import sign_vc_jose, sign_vc_jwt
 from vcbadges.report import PresentationReport, VerificationReport
@@ -41,7 +43,7 @@ from vcbadges.verifier.listcache import VerifiedListCache
 from vcbadges.verifier.registry import IssuerRegistries
 from vcbadges.verifier.trust import TrustList
 
-__all__ = ["issue", "issue_jwt", "present", "verify", "verify_credential_document",
+__all__ = ["derive", "issue", "issue_jwt", "present", "verify", "verify_credential_document",
            "verify_presentation_document"]
 
 _DEFAULT_LOADER = StaticLoader()
@@ -85,6 +87,7 @@ async def issue(
     key: SigningKey,
     loader: DocumentLoader | None = None,
     cryptosuite: str | None = None,
+    mandatory_pointers: Sequence[str] | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Sign ``credential`` with a Data Integrity proof and return a new, secured copy.
@@ -94,13 +97,39 @@ async def issue(
     ``issuanceDate`` for VCDM 1.1); the input is not modified. Refuses (``CredentialError``)
     an issuer the key does not belong to and an Open Badge that breaks the OB 3.0 structure;
     safe-mode JSON-LD refuses undefined terms (``JSONLDError``).
+
+    With ``cryptosuite="ecdsa-sd-2023"`` (a P-256 key) the proof is a base proof for the
+    holder, who passes the credential to :func:`derive` before showing it to anyone.
+    ``mandatory_pointers`` (JSON pointers) name what every disclosure must show; by default
+    the issuer, validity, status, schema and achievement (see
+    :mod:`vcbadges.credentials.disclosure`), leaving the learner's name and identity to them.
     """
     when = now or utcnow()
     doc = _prepare(credential, key, when)
+    suite = cryptosuite or _default_suite(key)
+    if suite == ecdsa_sd_2023.NAME and mandatory_pointers is None:
+        mandatory_pointers = default_mandatory_pointers(doc)
     return await add_proof(
-        doc, key=key, loader=loader or _DEFAULT_LOADER,
-        suite=cryptosuite or _default_suite(key), purpose="assertionMethod", now=when,
-        max_work=DEFAULT_MAX_WORK)
+        doc, key=key, loader=loader or _DEFAULT_LOADER, suite=suite, purpose="assertionMethod",
+        now=when, mandatory_pointers=mandatory_pointers or (), max_work=DEFAULT_MAX_WORK)
+
+
+async def derive(
+    credential: Mapping[str, Any],
+    selective_pointers: Sequence[str],
+    *,
+    loader: DocumentLoader | None = None,
+) -> dict[str, Any]:
+    """Derive what a holder shows a verifier from a credential with an ecdsa-sd-2023 base proof.
+
+    The result holds the issuer's mandatory claims plus those ``selective_pointers`` (JSON
+    pointers such as ``"/credentialSubject/name"``) select, and a derived proof over exactly
+    that. Raises ``ProofError`` (``no_base_proof``, ``empty_disclosure``), ``InvalidProof``
+    for a base proof that does not fit the credential, and ``JSONLDError``
+    (``pointer_mismatch``) for a pointer the credential does not have.
+    """
+    return await derive_proof(dict(credential), selective_pointers,
+                              loader=loader or _DEFAULT_LOADER)
 
 
 async def issue_jwt(

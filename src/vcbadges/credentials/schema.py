@@ -535,15 +535,16 @@ _ACHIEVEMENT_SUBJECT_SHAPE = _object(
 )
 
 
+_UNIDENTIFIED = "the subject must be identified by 'id' and/or 'identifier'"
+
+
 def _achievement_subject(value: Any, path: str, out: Issues) -> None:
     _ACHIEVEMENT_SUBJECT_SHAPE(value, path, out)
     # DEVIATION 3: "credentialSubject MUST be identified by id and/or identifier".
     if isinstance(value, dict) and "id" not in value:
         identifier = value.get("identifier")
         if not (isinstance(identifier, list) and identifier):
-            out.append(
-                SchemaIssue(path, "the subject must be identified by 'id' and/or 'identifier'")
-            )
+            out.append(SchemaIssue(path, _UNIDENTIFIED))
 
 
 _ENDORSEMENT_SUBJECT = _object(
@@ -738,18 +739,23 @@ def is_open_badge(doc: Any) -> bool:
     return any(n in OB_CREDENTIAL_TYPES or n == ENDORSEMENT_CREDENTIAL_TYPE for n in names)
 
 
-def check_ob3(doc: Any) -> list[SchemaIssue]:
+def check_ob3(doc: Any, *, disclosed: bool = False) -> list[SchemaIssue]:
     """Every structural problem of an Open Badges 3.0 credential; empty means well formed.
 
     An EndorsementCredential (``type`` names it and no OB credential type) is checked
     against the EndorsementCredential rules, anything else against the
     AchievementCredential rules, so a document that is no badge at all is reported as
     lacking the badge types. Embedded endorsements are checked recursively.
+    ``disclosed`` is for a selectively disclosed credential (ecdsa-sd-2023 derived proof),
+    whose subject may lawfully withhold both ``id`` and ``identifier``: withholding the
+    learner's identity is what selective disclosure is for.
     """
     out: Issues = []
     names = _type_names(doc.get("type")) if isinstance(doc, dict) else []
     endorsement = ENDORSEMENT_CREDENTIAL_TYPE in names and not OB_CREDENTIAL_TYPES & set(names)
     _check_credential(doc, "", out, endorsement=endorsement)
+    if disclosed:
+        out = [issue for issue in out if issue.message != _UNIDENTIFIED]
     return out
 
 

@@ -35,6 +35,9 @@ __all__ = [
     "ISSUER_DEPENDENT",
     "MAX_CONTEXTS",
     "Getter",
+    "compact",
+    "expand",
+    "expanded_to_quads",
     "gather_documents",
     "getter_for",
     "to_quads",
@@ -244,19 +247,7 @@ def _unwrap(exc: BaseException) -> VCBadgesError | None:
     return None
 
 
-def to_quads(document: Any, *, get: Getter) -> list[Quad]:
-    """Expand ``document`` in safe mode and return its RDF quads.
-
-    ``get`` returns the context for a URL (``StaticLoader.get`` by default) or raises
-    ``LoaderError``. Raises ``JSONLDError`` (``undefined_term``, ``invalid_jsonld``),
-    ``LoaderError`` (``unknown_context``) or, before any step whose cost the document could
-    blow up (see :mod:`vcbadges.jsonld.bounds`), ``JSONInputError`` (``document_too_large``,
-    ``document_too_deep``, ``malformed_json``).
-    """
-    if not isinstance(document, dict):
-        raise JSONLDError("a JSON-LD document must be a JSON object", code="invalid_jsonld")
-    nodes = bounds.check_document(document)
-    proc = _SafeProcessor()
+def _options(get: Getter) -> dict[str, Any]:
     options: dict[str, Any] = {
         "documentLoader": _pyld_loader(get),
         "base": None,
@@ -266,10 +257,39 @@ def to_quads(document: Any, *, get: Getter) -> list[Quad]:
     options["contextResolver"] = _StaticAwareResolver(
         jsonld._resolved_context_cache, options["documentLoader"]
     )
+    return options
+
+
+def _reraise(exc: Exception) -> JSONLDError | VCBadgesError:
+    """The error to raise for an exception out of pyld, which signals bad input many ways."""
+    inner = _unwrap(exc)
+    if inner is not None:
+        return inner
+    detail = getattr(exc, "code", None) or type(exc).__name__
+    return JSONLDError(f"JSON-LD processing failed: {detail}", code="invalid_jsonld")
+
+
+def expand(document: Any, *, get: Getter) -> list[Any]:
+    """Expand ``document`` in safe mode (see :func:`to_quads` for what it raises)."""
+    if not isinstance(document, dict):
+        raise JSONLDError("a JSON-LD document must be a JSON object", code="invalid_jsonld")
+    nodes = bounds.check_document(document)
     try:
-        expanded = proc.expand(document, options)
+        expanded: list[Any] = _SafeProcessor().expand(document, _options(get))
         _check_expanded(expanded)
         bounds.check_expanded(expanded, nodes=nodes)
+    except VCBadgesError:
+        raise
+    except Exception as exc:
+        raise _reraise(exc) from exc
+    return expanded
+
+
+def expanded_to_quads(expanded: list[Any], *, get: Getter) -> list[Quad]:
+    """The RDF quads of a document :func:`expand` returned."""
+    proc = _SafeProcessor()
+    options = _options(get)
+    try:
         issuer = IdentifierIssuer("_:b")
         node_map: dict[str, Any] = {"@default": {}}
         proc._create_node_map(expanded, node_map, "@default", issuer)
@@ -280,13 +300,33 @@ def to_quads(document: Any, *, get: Getter) -> list[Quad]:
         }
     except VCBadgesError:
         raise
-    except Exception as exc:  # pyld signals bad input with many exception types.
-        inner = _unwrap(exc)
-        if inner is not None:
-            raise inner from exc
-        detail = getattr(exc, "code", None) or type(exc).__name__
-        raise JSONLDError(f"JSON-LD processing failed: {detail}", code="invalid_jsonld") from exc
+    except Exception as exc:
+        raise _reraise(exc) from exc
     return quads_from_pyld(dataset)
+
+
+def compact(expanded: list[Any], context: Any, *, get: Getter) -> dict[str, Any]:
+    """Compact an expanded document with ``context`` (pyld's defaults: arrays of one collapse)."""
+    try:
+        result: dict[str, Any] = _SafeProcessor().compact(
+            expanded, {"@context": context} if context is not None else {}, _options(get))
+    except VCBadgesError:
+        raise
+    except Exception as exc:
+        raise _reraise(exc) from exc
+    return result
+
+
+def to_quads(document: Any, *, get: Getter) -> list[Quad]:
+    """Expand ``document`` in safe mode and return its RDF quads.
+
+    ``get`` returns the context for a URL (``StaticLoader.get`` by default) or raises
+    ``LoaderError``. Raises ``JSONLDError`` (``undefined_term``, ``invalid_jsonld``),
+    ``LoaderError`` (``unknown_context``) or, before any step whose cost the document could
+    blow up (see :mod:`vcbadges.jsonld.bounds`), ``JSONInputError`` (``document_too_large``,
+    ``document_too_deep``, ``malformed_json``).
+    """
+    return expanded_to_quads(expand(document, get=get), get=get)
 
 
 def _context_urls(node: Any) -> Iterator[str]:

@@ -9,7 +9,7 @@ whose ``proof`` is exactly the proof (or list of proofs) it names. All proofs mu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +31,7 @@ from vcbadges.primitives.dates import (
 from vcbadges.primitives.keys import SigningKey
 from vcbadges.proofs.cryptosuites import (
     ecdsa_rdfc_2019,
+    ecdsa_sd_2023,
     ed25519_signature_2020,
     eddsa_jcs_2022,
     eddsa_rdfc_2022,
@@ -49,7 +50,7 @@ __all__ = [
 SUITES: dict[str, Cryptosuite] = {
     s.name: s
     for s in (eddsa_rdfc_2022.SUITE, eddsa_jcs_2022.SUITE, ecdsa_rdfc_2019.SUITE,
-              ed25519_signature_2020.SUITE)
+              ecdsa_sd_2023.SUITE, ed25519_signature_2020.SUITE)
 }
 DEFAULT_SUITE = eddsa_rdfc_2022.NAME
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -125,19 +126,28 @@ async def add_proof(
     expires: datetime | None = None,
     previous_proof: str | list[str] | None = None,
     proof_id: str | None = None,
+    mandatory_pointers: Sequence[str] = (),
     max_work: int = DEFAULT_MAX_WORK,
 ) -> dict[str, Any]:
     """Return a copy of ``document`` with one more proof, signed by ``key``.
 
     Existing proofs are kept (a proof set); ``previous_proof`` makes the new proof part of a
-    chain. Raises ``UnsupportedCryptosuite``, ``ValueError`` for a key the suite cannot use,
-    and ``JSONLDError``/``LoaderError`` for a document safe mode refuses.
+    chain. For ecdsa-sd-2023 the proof is a base proof, and ``mandatory_pointers`` (JSON
+    pointers) name what every derived proof must disclose. Raises
+    ``UnsupportedCryptosuite``, ``ValueError`` for a key the suite cannot use, and
+    ``JSONLDError``/``LoaderError`` for a document safe mode refuses or a pointer that does
+    not match.
     """
     chosen = SUITES.get(suite)
     if chosen is None:
         raise UnsupportedCryptosuite(f"cryptosuite {suite!r} is not supported")
     if key.algorithm != chosen.key_algorithm:
         raise ValueError(f"{suite} needs a {chosen.key_algorithm} key, not {key.algorithm}")
+    selective = chosen is ecdsa_sd_2023.SUITE
+    if selective and previous_proof is not None:
+        raise ValueError("an ecdsa-sd-2023 proof cannot be part of a proof chain")
+    if mandatory_pointers and not selective:
+        raise ValueError(f"{suite} does not take mandatory pointers")
     result = dict(document)
     needed = _context_for(chosen, result.get("@context"))
     if needed is not None:
@@ -169,8 +179,13 @@ async def add_proof(
         proof["@context"] = signed_over["@context"]
 
     get = await getter_for(signed_over, loader)
-    data = chosen.hash_data(proof, signed_over, get, max_work=max_work)
-    proof["proofValue"] = multibase.encode(key.sign(data))
+    if selective:
+        proof["proofValue"] = ecdsa_sd_2023.base_proof_value(
+            signed_over, proof, key, mandatory_pointers=mandatory_pointers, get=get,
+            max_work=max_work)
+    else:
+        data = chosen.hash_data(proof, signed_over, get, max_work=max_work)
+        proof["proofValue"] = multibase.encode(key.sign(data))
     result["proof"] = [*existing, proof] if existing else proof
     return result
 
@@ -228,6 +243,31 @@ def _check_times(proof: dict[str, Any], now: datetime, skew: timedelta) -> None:
         raise ProofError("proof has expired", code="proof_expired")
 
 
+def _method_for(method: VerificationMethod, suite: Cryptosuite) -> None:
+    if method.public_key.algorithm != suite.key_algorithm:
+        raise ProofError(
+            f"{suite.name} needs a {suite.key_algorithm} key, the method has "
+            f"{method.public_key.algorithm}",
+            code="key_type_mismatch",
+        )
+
+
+async def _verify_derived(
+    proof: dict[str, Any], unsecured: dict[str, Any], resolver: Any, purpose: str, get: Getter,
+    max_work: int,
+) -> VerifiedProof:
+    """An ecdsa-sd-2023 proof: a derived one verifies, a base one is refused before any lookup."""
+    if "previousProof" in proof:
+        raise ProofError("an ecdsa-sd-2023 proof cannot be part of a proof chain",
+                         code="malformed_proof")
+    ecdsa_sd_2023.refuse_base_proof(proof)
+    method = await resolve_verification_method(resolver, proof["verificationMethod"],
+                                               purpose=purpose)
+    _method_for(method, ecdsa_sd_2023.SUITE)
+    ecdsa_sd_2023.verify_derived(unsecured, proof, method.public_key, get=get, max_work=max_work)
+    return VerifiedProof(proof=proof, method=method, suite=ecdsa_sd_2023.SUITE)
+
+
 async def verify_proofs(
     document: Any,
     *,
@@ -271,6 +311,10 @@ async def verify_proofs(
                 code="wrong_proof_purpose",
             )
         _check_times(proof, when, skew)
+        if suite is ecdsa_sd_2023.SUITE:
+            verified.append(await _verify_derived(proof, unsecured, resolver, purpose, get,
+                                                  max_work))
+            continue
         try:
             signature = multibase.decode(proof["proofValue"])
         except KeyFormatError as exc:
@@ -278,12 +322,7 @@ async def verify_proofs(
                                code="malformed_proof_value") from exc
         method = await resolve_verification_method(resolver, proof["verificationMethod"],
                                                    purpose=purpose)
-        if method.public_key.algorithm != suite.key_algorithm:
-            raise ProofError(
-                f"{suite.name} needs a {suite.key_algorithm} key, the method has "
-                f"{method.public_key.algorithm}",
-                code="key_type_mismatch",
-            )
+        _method_for(method, suite)
         if "previousProof" in proof:
             signed_over = _chain_document(unsecured, proof["previousProof"], by_id)
             doc_hash = suite.document_hash(signed_over, get, max_work=max_work)
