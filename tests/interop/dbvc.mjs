@@ -14,12 +14,14 @@
  * A credential or presentation that does not verify is not a failure: the
  * output is {"verified": false, "error": "..."} with exit code 0.
  *
- * SUITE is one of "eddsa-rdfc-2022", "eddsa-jcs-2022", "ecdsa-rdfc-2019".
+ * SUITE is one of "eddsa-rdfc-2022", "eddsa-jcs-2022", "ecdsa-rdfc-2019",
+ * "ecdsa-sd-2023".
  * KEY is {"publicKeyMultibase": "z6Mk…" (Ed25519) | "zDna…" (P-256),
  *         "secretKeyMultibase": "z3u2…" (Ed25519) | "z42t…" (P-256)}.
  * The key's controller is did:key:<publicKeyMultibase> and its verification
  * method is did:key:<publicKeyMultibase>#<publicKeyMultibase>. The eddsa
- * suites need an Ed25519 key, ecdsa-rdfc-2019 a P-256 (or P-384) key.
+ * suites need an Ed25519 key, ecdsa-rdfc-2019 a P-256 (or P-384) key,
+ * ecdsa-sd-2023 a P-256 key.
  *
  * node dbvc.mjs sign
  *   in:  {"credential": {...unsigned...}, "suite": SUITE, "key": KEY,
@@ -33,6 +35,9 @@
  *   it is copied into the proof verbatim; when null, the proof has no
  *   `created`. A VCDM 1.1 credential without `issuanceDate` is refused, since
  *   vc.issue would otherwise add one.
+ *   With suite "ecdsa-sd-2023" the proof is a base proof (for a holder, to
+ *   `derive` from) and the input may carry "mandatoryPointers": [JSON
+ *   pointers] (default: none).
  *   Extension: {"presentation": {...}, "suite", "key", "challenge", "domain",
  *   "created"} signs a presentation with vc.signPresentation (proof purpose
  *   authentication; "challenge" required, "domain" optional) and outputs
@@ -41,7 +46,7 @@
  * node dbvc.mjs verify
  *   in:  {"credential": {...}}
  *   out: {"verified": true|false, "error": null|"<message>"}
- *   Uses vc.verifyCredential with all three suites accepted and the default
+ *   Uses vc.verifyCredential with every suite above accepted and the default
  *   CredentialIssuancePurpose, i.e. proof purpose assertionMethod plus the
  *   check that the issuer is the verification method's controller. Validity
  *   dates are checked against the current time. A credential with
@@ -51,6 +56,12 @@
  *   Uses vc.verify (proof purpose authentication with that challenge and
  *   domain); every embedded credential is verified as above. "challenge" is
  *   required, "domain" optional.
+ *
+ * node dbvc.mjs derive
+ *   in:  {"credential": {...with an ecdsa-sd-2023 base proof...},
+ *         "selectivePointers": [JSON pointers]}
+ *   out: {"credential": {...reveal document with a derived proof...}}
+ *   Uses vc.derive with the ecdsa-sd-2023 disclose cryptosuite.
  *
  * node dbvc.mjs keygen --type ed25519|p256
  *   (no stdin)
@@ -98,6 +109,11 @@ import {
   cryptosuite as ecdsaRdfc2019Cryptosuite
 } from '@digitalbazaar/ecdsa-rdfc-2019-cryptosuite';
 import {
+  createDiscloseCryptosuite as createEcdsaSd2023DiscloseCryptosuite,
+  createSignCryptosuite as createEcdsaSd2023SignCryptosuite,
+  createVerifyCryptosuite as createEcdsaSd2023VerifyCryptosuite
+} from '@digitalbazaar/ecdsa-sd-2023-cryptosuite';
+import {
   createSignCryptosuite as createEddsaJcs2022SignCryptosuite,
   createVerifyCryptosuite as createEddsaJcs2022VerifyCryptosuite
 } from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
@@ -120,7 +136,7 @@ const KEY_TYPES = new Map([
 ]);
 
 // For each suite: the key types it takes, and a factory of the cryptosuite
-// object for signing and for verifying.
+// object for signing (given the command's input) and for verifying.
 const SUITES = new Map([
   ['eddsa-rdfc-2022', {
     keyTypes: ['Ed25519'],
@@ -136,8 +152,23 @@ const SUITES = new Map([
     keyTypes: ['P-256', 'P-384'],
     signCryptosuite: () => ecdsaRdfc2019Cryptosuite,
     verifyCryptosuite: () => ecdsaRdfc2019Cryptosuite
+  }],
+  ['ecdsa-sd-2023', {
+    keyTypes: ['P-256'],
+    signCryptosuite: ({mandatoryPointers = []} = {}) =>
+      createEcdsaSd2023SignCryptosuite({
+        mandatoryPointers: pointerList(mandatoryPointers, 'mandatoryPointers')
+      }),
+    verifyCryptosuite: createEcdsaSd2023VerifyCryptosuite
   }]
 ]);
+
+function pointerList(value, name) {
+  if(!Array.isArray(value) || !value.every(p => typeof p === 'string')) {
+    throw new UsageError(`"${name}" must be an array of JSON pointer strings`);
+  }
+  return value;
+}
 
 // ---------------------------------------------------------------- loader --
 
@@ -328,14 +359,16 @@ function checkCreated(created) {
  * A fresh signing suite for one proof. `created` undefined means "now",
  * null means no `created`, a string is copied into the proof as it is.
  */
-function createSigningSuite({suite, keyPair, keyType, created}) {
+function createSigningSuite({suite, keyPair, keyType, created, input}) {
   const entry = suiteEntry(suite);
   if(!entry.keyTypes.includes(keyType)) {
     throw new UsageError(
       `suite ${suite} needs a ${entry.keyTypes.join(' or ')} key, ` +
       `not ${keyType}`);
   }
-  const options = {signer: keyPair.signer(), cryptosuite: entry.signCryptosuite()};
+  const options = {
+    signer: keyPair.signer(), cryptosuite: entry.signCryptosuite(input)
+  };
   if(created !== undefined) {
     // With date null DataIntegrityProof adds no `created` of its own; a
     // string given through `proof` is kept exactly (the `date` option would
@@ -453,11 +486,11 @@ function resultError(result) {
 // -------------------------------------------------------------- commands --
 
 async function signCredential({credential, suite, keyPair, keyType, created,
-  documentLoader}) {
+  documentLoader, input}) {
   return vc.issue({
     // vc.issue adds the proof to the object it is given: hand it a copy.
     credential: structuredClone(credential),
-    suite: createSigningSuite({suite, keyPair, keyType, created}),
+    suite: createSigningSuite({suite, keyPair, keyType, created, input}),
     documentLoader
   });
 }
@@ -487,9 +520,24 @@ async function commandSign(input) {
   const credential = requireObject(input, 'credential');
   checkCredentialForIssue(credential);
   const signed = await signCredential({
-    credential, suite: input.suite, keyPair, keyType, created, documentLoader
+    credential, suite: input.suite, keyPair, keyType, created, documentLoader,
+    input
   });
   return {credential: signed};
+}
+
+async function commandDerive(input) {
+  const credential = requireObject(input, 'credential');
+  const selectivePointers = pointerList(
+    input.selectivePointers, 'selectivePointers');
+  const derived = await vc.derive({
+    verifiableCredential: structuredClone(credential),
+    suite: new DataIntegrityProof({
+      cryptosuite: createEcdsaSd2023DiscloseCryptosuite({selectivePointers})
+    }),
+    documentLoader: createDocumentLoader()
+  });
+  return {credential: derived};
 }
 
 async function verifyCredential({credential, suites, documentLoader}) {
@@ -606,7 +654,7 @@ async function commandBench(input) {
 
 // ------------------------------------------------------------------ main --
 
-const USAGE = 'usage: node dbvc.mjs sign|verify|bench < input.json, or ' +
+const USAGE = 'usage: node dbvc.mjs sign|verify|derive|bench < input.json, or ' +
   'node dbvc.mjs keygen --type ed25519|p256';
 
 async function main(argv) {
@@ -616,6 +664,8 @@ async function main(argv) {
       return commandSign(await readStdin());
     case 'verify':
       return commandVerify(await readStdin());
+    case 'derive':
+      return commandDerive(await readStdin());
     case 'bench':
       return commandBench(await readStdin());
     case 'keygen':

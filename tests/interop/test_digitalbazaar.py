@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from vcbadges import issue, present, verify
+from vcbadges import derive, issue, present, verify
 from vcbadges.primitives.keys import (
     Ed25519SigningKey,
     P256SigningKey,
@@ -121,3 +121,59 @@ async def test_presentations_interoperate_both_ways():
     report = await verify(theirs, challenge="c-123", domain="https://verifier.example")
     assert report.verified, report.to_json()
     assert not (await verify(theirs, challenge="c-999", domain="https://verifier.example")).verified
+
+
+# ecdsa-sd-2023: the issuer's base proof, the holder's derivation and the verifier's check
+# each made by a different implementation.
+SD = "ecdsa-sd-2023"
+SELECTIVE = ["/credentialSubject/activityStartDate", "/evidence"]
+
+
+def anonymous_sample(key: SigningKey) -> dict[str, Any]:
+    """The sample without a subject DID, and without ``allowedValue``: Digital Bazaar's
+    skolemization puts an ``@id`` on JSON-LD lists, which its JSON-LD processor then refuses."""
+    doc = sample_for(key)
+    for description in doc["credentialSubject"]["achievement"]["resultDescription"]:
+        description.pop("allowedValue", None)
+    del doc["credentialSubject"]["id"]
+    doc["credentialSubject"]["name"] = "Ada Lovelace"
+    doc["credentialSubject"]["identifier"] = [{
+        "type": "IdentityObject", "identityHash": "ada@example.org",
+        "identityType": "emailAddress", "hashed": False}]
+    return doc
+
+
+async def test_vcbadges_base_proof_digital_bazaar_derives_vcbadges_verifies():
+    key = P256SigningKey.generate()
+    base = await issue(anonymous_sample(key), key=key, cryptosuite=SD)
+    derived = node("derive", {"credential": base,
+                              "selectivePointers": SELECTIVE})["credential"]
+    assert "name" not in derived["credentialSubject"]
+    assert "identifier" not in derived["credentialSubject"]
+    assert "activityStartDate" in derived["credentialSubject"] and "evidence" in derived
+    assert "activityEndDate" not in derived["credentialSubject"]
+    report = await verify(derived)
+    assert report.verified, report.to_json()
+    assert report.check("proof").code == "ok"
+    tampered = copy.deepcopy(derived)
+    tampered["credentialSubject"]["activityStartDate"] = "2020-01-01T00:00:00Z"
+    assert (await verify(tampered)).check("proof").code == "invalid_signature"
+    # Digital Bazaar's own verifier agrees with ours on its derivation.
+    assert node("verify", {"credential": derived}) == {"verified": True, "error": None}
+
+
+async def test_digital_bazaar_base_proof_vcbadges_derives_digital_bazaar_verifies():
+    key = P256SigningKey.generate()
+    mandatory = ["/issuer", "/validFrom", "/credentialSubject/achievement"]
+    base = node("sign", {"credential": anonymous_sample(key), "suite": SD, "key": key_json(key),
+                         "mandatoryPointers": mandatory})["credential"]
+    derived = await derive(base, SELECTIVE)
+    assert "name" not in derived["credentialSubject"]
+    assert node("verify", {"credential": derived}) == {"verified": True, "error": None}
+    assert (await verify(derived)).verified
+    tampered = copy.deepcopy(derived)
+    tampered["evidence"][0]["name"] = "Something else"
+    assert node("verify", {"credential": tampered})["verified"] is False
+    # Neither verifier takes the base proof itself.
+    assert node("verify", {"credential": base})["verified"] is False
+    assert (await verify(base)).check("proof").code == "base_proof_presented"
