@@ -49,6 +49,7 @@ from vcbadges.web.auth import reading
 from vcbadges.web.bulk import add_bulk_routes, bulk_jobs_ctx
 from vcbadges.web.documents import OwnDocumentsFirst
 from vcbadges.web.exchanges import WALLET_EXCHANGES, WalletExchanges, own_origin_policy
+from vcbadges.web.holder import create_holder_app
 from vcbadges.web.issuer import create_issuer_app
 from vcbadges.web.keys import (
     BULK_JOBS,
@@ -348,6 +349,7 @@ def create_app(settings: Settings) -> web.Application:
     static_page(verifier, "", ("web", "static", "verifier"))
     app.add_subapp("/verifier", verifier)
     app.add_subapp("/oid4vci", create_oid4vci_app())
+    app.add_subapp("/holder", create_holder_app())
     add_wallet_redirect(app)
     app.add_subapp("/wallet", add_wallet_vpqr_routes(create_wallet_app()))
     static_files(app, "/static", ("web", "static", "common"))

@@ -159,7 +159,9 @@ _SCHEMAS: dict[str, Any] = {
                        "description": "di: Data Integrity proof; jwt: OB 3.0 VC-JWT; "
                                       "vc+jwt: VC-JOSE (answered as an envelope)"},
             "cryptosuite": {"enum": ["eddsa-rdfc-2022", "eddsa-jcs-2022", "ecdsa-rdfc-2019",
-                                     "ed25519-2020"]},
+                                     "ecdsa-sd-2023", "ed25519-2020"],
+                            "description": "ecdsa-sd-2023 (P-256 issuers) gives a base proof "
+                                           "the holder derives selective disclosures from"},
             "statusPurposes": {"type": "array", "uniqueItems": True,
                                "items": {"enum": ["revocation", "suspension"]}},
             "bake": {"enum": ["png", "svg"],
@@ -278,6 +280,18 @@ _SCHEMAS: dict[str, Any] = {
                                                              "as JSON text is refused",
                             "pattern": r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$"}]},
                        "options": {"type": "object"}},
+    },
+    "DeriveCredentialRequest": {
+        "type": "object", "required": ["verifiableCredential"],
+        "properties": {
+            "verifiableCredential": {**_ref("Credential"),
+                                     "description": "a credential with an ecdsa-sd-2023 "
+                                                    "base proof"},
+            "options": {"type": "object", "additionalProperties": False, "properties": {
+                "selectivePointers": {
+                    "type": "array", "maxItems": 1000, "items": {"type": "string"},
+                    "description": "JSON pointers (RFC 6901) of the claims to disclose "
+                                   "beyond the issuer's mandatory ones"}}}},
     },
     "VerifyPresentationRequest": {
         "type": "object", "required": ["verifiablePresentation"],
@@ -990,6 +1004,13 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
         "/verifier/credentials/verify": {"post": _op(
             "Verify a credential (VC-API)", "verifyCredential", report, tag="verifier",
             body=_ref("VerifyCredentialRequest"))},
+        "/holder/credentials/derive": {"post": _op(
+            "Derive a selective disclosure of an ecdsa-sd-2023 credential (VC-API holder)",
+            "deriveCredential",
+            {"201": {"description": "The disclosed credential with a derived proof", **_json({
+                "type": "object", "required": ["verifiableCredential"],
+                "properties": {"verifiableCredential": _ref("Credential")}})},
+             **_problems()}, tag="holder", body=_ref("DeriveCredentialRequest"))},
         "/verifier/presentations/verify": {"post": _op(
             "Verify a presentation; options.challenge is used up (VC-API)",
             "verifyPresentation", report, tag="verifier",
