@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from oid4vp_support import ACHIEVEMENT, VERIFIER, FakeVerifier
 
-from vcbadges import present
+from vcbadges import issue, present
+from vcbadges.credentials.sample import sample_badge
 from vcbadges.errors import ProtocolError
 from vcbadges.oid4vp import (
     OPEN_BADGE_TYPE,
@@ -24,6 +26,7 @@ from vcbadges.oid4vp import (
     sign_presentations,
 )
 from vcbadges.oid4vp.request import unsigned_request_object
+from vcbadges.primitives.keys import P256SigningKey
 
 
 def outcomes(report):
@@ -299,3 +302,35 @@ async def test_expired_request_object(verifier, clock):
     response = await verifier.fetch(request.request_uri, accept="*/*")
     assert response.status == 404
     assert json.loads(response.body)["error"] == "invalid_request_uri"
+
+
+async def test_selective_disclosure_answers_only_what_the_query_asks(verifier, holder_key,
+                                                                      clock):
+    """An ecdsa-sd-2023 badge is presented as a derivation: the issuer's mandatory claims
+    plus the claims the DCQL query names, nothing else; the verifier accepts it."""
+    issuer = P256SigningKey.from_scalar(bytes(range(40, 72)))
+    unsigned = sample_badge(issuer=issuer.controller, subject=holder_key.controller,
+                            valid_from=clock.now - timedelta(days=30)).to_json()
+    unsigned["credentialSubject"]["name"] = "Ada Lovelace"
+    unsigned["credentialSubject"]["identifier"] = [{
+        "type": "IdentityObject", "identityHash": "ada@example.org",
+        "identityType": "emailAddress", "hashed": False}]
+    base = await issue(unsigned, key=issuer, cryptosuite="ecdsa-sd-2023",
+                       now=clock.now - timedelta(days=30))
+    for asked, shown in ((["credentialSubject", "name"], "name"),
+                         (["credentialSubject", "identifier"], "identifier")):
+        query = open_badge_query(achievement_id=ACHIEVEMENT, formats=["ldp_vc"])
+        query = {"credentials": [{**query["credentials"][0],
+                                  "claims": [*query["credentials"][0]["claims"],
+                                             {"id": "asked", "path": asked}]}]}
+        request, wallet_request = await start(verifier, dcql_query=query)
+        assert wallet_request.match([base]) == {"openbadge": [base]}
+        vp_token = await sign_presentations(wallet_request, {"openbadge": [base]},
+                                            key=holder_key, now=clock.now)
+        sent = vp_token["openbadge"][0]["verifiableCredential"][0]
+        subject = sent["credentialSubject"]
+        assert shown in subject and not ({"name", "identifier"} - {shown}) & set(subject)
+        assert subject["achievement"]["id"] == ACHIEVEMENT and "evidence" not in sent
+        await respond(wallet_request, vp_token, post=verifier.post)
+        result = verifier.results[request.transaction_id]
+        assert result.verified, result.to_json()

@@ -34,6 +34,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
+from vcbadges.credentials.disclosure import pointer_to
 from vcbadges.errors import JSONInputError, LoaderError, ProtocolError, VCBadgesError
 from vcbadges.jsonld.contexts import context_document
 from vcbadges.primitives.jsonlimits import loads_strict
@@ -250,6 +251,31 @@ def claims_at(document: Any, path: Sequence[Any]) -> list[Any] | None:
             return None
         selected = nxt
     return selected or None
+
+
+def claim_pointers(document: Any, claims: Iterable[Mapping[str, Any]]) -> list[str]:
+    """JSON pointers to every element the ``claims`` paths select in ``document``.
+
+    A holder discloses exactly these (with an ecdsa-sd-2023 credential), so a ``null``
+    component becomes one pointer per array element; a path that selects nothing (a claim
+    of an unchosen ``claim_sets`` alternative) gives no pointer.
+    """
+    pointers: list[str] = []
+    for claim in claims:
+        found: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+        for part in claim.get("path", []):
+            nxt: list[tuple[Any, tuple[str | int, ...]]] = []
+            for element, at in found:
+                if isinstance(part, str) and isinstance(element, Mapping) and part in element:
+                    nxt.append((element[part], (*at, part)))
+                elif part is None and isinstance(element, list):
+                    nxt.extend((item, (*at, i)) for i, item in enumerate(element))
+                elif (isinstance(part, int) and not isinstance(part, bool)
+                      and isinstance(element, list) and 0 <= part < len(element)):
+                    nxt.append((element[part], (*at, part)))
+            found = nxt
+        pointers.extend(pointer_to(*at) for _, at in found if at)
+    return list(dict.fromkeys(pointers))
 
 
 _MAX_CONTEXT_DEPTH = 4

@@ -49,7 +49,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from cryptography import x509
 
-from vcbadges._api import present
+from vcbadges._api import derive, present
 from vcbadges.dids.resolver import default_resolver
 from vcbadges.errors import JSONInputError, ProtocolError, VCBadgesError
 from vcbadges.jsonld.loader import DocumentLoader
@@ -64,12 +64,20 @@ from vcbadges.oauth.common import (
     wallet_url,
 )
 from vcbadges.oid4vp.client_auth import SIGNED_PREFIXES, authenticate_request_object
-from vcbadges.oid4vp.dcql import Credential, credential_view, match, satisfied, validate_query
+from vcbadges.oid4vp.dcql import (
+    Credential,
+    claim_pointers,
+    credential_view,
+    match,
+    satisfied,
+    validate_query,
+)
 from vcbadges.oid4vp.jwt_vp import sign_presentation_jwt
 from vcbadges.oid4vp.request import CLIENT_ID_PREFIX, X509_SAN_DNS_PREFIX
 from vcbadges.primitives.jsonlimits import loads_strict
 from vcbadges.primitives.keys import SigningKey
 from vcbadges.proofs import _jws
+from vcbadges.proofs.derive import base_proof_of
 from vcbadges.proofs.jose import token_from_envelope
 
 __all__ = [
@@ -387,6 +395,10 @@ async def sign_presentations(
     ``vp_token``: a Data Integrity presentation (:func:`vcbadges.present`, challenge = nonce,
     domain = client_id) for ``ldp_vc``, a VP-JWT (nonce, aud = client_id) for
     ``jwt_vc_json``. ``selection`` maps query ids to the stored credentials the holder chose.
+
+    A credential with an ecdsa-sd-2023 base proof is never sent as it is: the presentation
+    carries a derivation disclosing the issuer's mandatory claims and the claims the query
+    asks for, nothing else (:func:`_disclosed`).
     """
     queries = {q["id"]: q for q in request.dcql_query["credentials"]}
     signed: dict[str, list[dict[str, Any] | str]] = {}
@@ -398,7 +410,9 @@ async def sign_presentations(
         if not chosen or any(v is None or v[0] != query["format"] for v in views):
             raise ValueError(f"{qid}: every credential must be of format {query['format']}")
         if query["format"] == "ldp_vc":
-            documents = [json.loads(c) if isinstance(c, str) else dict(c) for c in chosen]
+            documents = [await _disclosed(json.loads(c) if isinstance(c, str) else dict(c),
+                                          query, loader)
+                         for c in chosen]
             signed[qid] = [await present(documents, key=key, loader=loader, now=now,
                                          **request.presentation_options())]
         else:
@@ -406,6 +420,17 @@ async def sign_presentations(
             signed[qid] = [sign_presentation_jwt(tokens, key=key, nonce=request.nonce,
                                                  audience=request.client_id, now=now)]
     return build_vp_token(request, signed)
+
+
+async def _disclosed(
+    document: dict[str, Any], query: Mapping[str, Any], loader: DocumentLoader | None
+) -> dict[str, Any]:
+    """What of ``document`` a verifier asking ``query`` gets: all of a credential with a plain
+    proof; of a selectively disclosable one, its mandatory claims plus the claims asked for."""
+    if base_proof_of(document) is None:
+        return document
+    return await derive(document, claim_pointers(document, query.get("claims", [])),
+                        loader=loader)
 
 
 def _verifier_reply(response: HTTPResponse) -> dict[str, Any]:
