@@ -21,6 +21,7 @@ from vcbadges.storage.db import (
 )
 from vcbadges.storage.migrate import current_revision, downgrade, heads, upgrade
 from vcbadges.storage.public_urls import public_urls, record_public_url
+from vcbadges.storage import obapi_models as _obapi_models  # noqa: F401 - its tables in Base
 
 __all__ = [
     "DatabaseConfig",
