@@ -12,6 +12,7 @@ cores (``vcbadges.issuer``) use its models, its :data:`Session` type and the sta
   that its table is part of the models' metadata wherever they are used).
 """
 
+from vcbadges.storage import obapi_models as _obapi_models  # noqa: F401 - its tables in Base
 from vcbadges.storage.db import (
     DatabaseConfig,
     PostgresConfig,
@@ -21,7 +22,6 @@ from vcbadges.storage.db import (
 )
 from vcbadges.storage.migrate import current_revision, downgrade, heads, upgrade
 from vcbadges.storage.public_urls import public_urls, record_public_url
-from vcbadges.storage import obapi_models as _obapi_models  # noqa: F401 - its tables in Base
 
 __all__ = [
     "DatabaseConfig",
