@@ -334,11 +334,27 @@ class SafeFetcher:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> FetchResponse:
-        """POST to ``url`` under the same policy as :meth:`get`; return the response whatever
-        its status.
+        """POST to ``url``: :meth:`send` with method ``POST``."""
+        return await self.send("POST", url, form=form, json=json, headers=headers)
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        form: Mapping[str, str] | None = None,
+        json: Any = None,
+        text: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> FetchResponse:
+        """Send a ``method`` request to ``url`` under the same policy as :meth:`get`; return
+        the response whatever its status. For requests :meth:`get` cannot make: another
+        method, a body, or headers such as ``Authorization`` (whose answers must not be
+        cached).
 
         The body is ``form`` (``application/x-www-form-urlencoded``), ``json`` (serialized
-        here, ``application/json``) or nothing; ``headers`` are added (they cannot replace
+        here, ``application/json``), ``text`` (``text/plain``, UTF-8) or nothing; ``headers``
+        are added (they cannot replace
         ``Content-Type``, ``Content-Length`` or ``Host``). Unlike :meth:`get`, a 4xx or 5xx
         answer is returned, not raised, because OpenID4VC endpoints put the protocol's
         ``error`` code in the body of their error responses. Redirects are never followed
@@ -350,8 +366,8 @@ class SafeFetcher:
         session = self._session
         if session is None:
             raise RuntimeError("use SafeFetcher as an async context manager")
-        if form is not None and json is not None:
-            raise ValueError("send either a form or a JSON body, not both")
+        if sum(body is not None for body in (form, json, text)) > 1:
+            raise ValueError("send one body at most: a form, JSON or text")
         target = self._check_url(url)
         data: bytes = b""
         content_type: str | None = None
@@ -362,6 +378,9 @@ class SafeFetcher:
             data = _dumps(json, separators=(",", ":"), ensure_ascii=False,
                                allow_nan=False).encode("utf-8")
             content_type = "application/json"
+        elif text is not None:
+            data = text.encode("utf-8")
+            content_type = "text/plain"
         sent = {k: v for k, v in (headers or {}).items()
                 if k.lower() not in _POST_FIXED_HEADERS}
         sent.setdefault("Accept", "application/json")
@@ -370,22 +389,23 @@ class SafeFetcher:
             sent["Content-Type"] = content_type
         try:
             async with asyncio.timeout(self._policy.timeout):
-                return await self._post(session, target, sent, data)
+                return await self._send(session, method, target, sent, data)
         except TimeoutError as exc:
             raise FetchError(
                 f"{target.raw_host}: no complete response within {self._policy.timeout:g} s",
                 code="fetch_timeout",
             ) from exc
 
-    async def _post(
-        self, session: aiohttp.ClientSession, target: URL, headers: dict[str, str], data: bytes
+    async def _send(
+        self, session: aiohttp.ClientSession, method: str, target: URL,
+        headers: dict[str, str], data: bytes,
     ) -> FetchResponse:
         host = target.raw_host or ""
         addresses = await self._checked_addresses(target)
         token = _PINNED.set({_normal_host(host): addresses})
         try:
-            async with session.post(target, data=data, headers=headers,
-                                    allow_redirects=False) as resp:
+            async with session.request(method, target, data=data, headers=headers,
+                                       allow_redirects=False) as resp:
                 try:
                     body = await self._read_body(resp, host)
                 except BaseException:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from vcbadges.storage.db import Session
+from vcbadges.storage.models import Base
 from vcbadges.storage.obapi_models import OBClient, OBProfile, OBToken
 from vcbadges.storage.queries import flush
 
@@ -31,6 +32,8 @@ __all__ = [
     "get_profile",
     "put_profile",
 ]
+
+_TOKENS = Base.metadata.tables["ob_tokens"]
 
 
 async def insert_client(
@@ -76,7 +79,7 @@ async def spend_refresh_token(session: Session, token_hash: str, client_id: str,
                               now: datetime) -> OBToken | None:
     """Mark a live refresh token of ``client_id`` revoked at ``now`` and return it; None
     when there is none (unknown, another client's, expired, revoked or spent)."""
-    table = OBToken.__table__
+    table = _TOKENS
     result = await session.execute(
         update(table)
         .where(table.c.token_hash == token_hash, table.c.kind == "refresh",

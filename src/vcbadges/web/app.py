@@ -72,6 +72,7 @@ from vcbadges.web.keys import (
     Clock,
 )
 from vcbadges.web.middlewares import error_middleware, security_headers
+from vcbadges.web.obapi import add_ob_api
 from vcbadges.web.oid4vci import add_console_routes, add_well_known_routes, create_oid4vci_app
 from vcbadges.web.oid4vp import add_oid4vp_routes, certificate_signer
 from vcbadges.web.openapi import openapi_document
@@ -352,6 +353,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_subapp("/holder", create_holder_app())
     add_wallet_redirect(app)
     app.add_subapp("/wallet", add_wallet_vpqr_routes(create_wallet_app()))
+    add_ob_api(app)
     static_files(app, "/static", ("web", "static", "common"))
     app.router.add_get("/{tenant}/did.json", tenant_did)
     return app
