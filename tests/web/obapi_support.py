@@ -18,9 +18,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from aiohttp import ClientResponse, ClientSession
 from jsonschema import Draft202012Validator
-from shared_data import SHARED, need_shared
 from web_support import Service, badge, bearer, issue
 
+from shared_data import SHARED, need_shared
 from vcbadges.obapi.scopes import SCOPES
 
 PASSPHRASE = "correct horse battery staple"
