@@ -4,6 +4,7 @@ against the component schemas of the official OpenAPI document (../shared/ob3/op
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
@@ -537,3 +538,16 @@ def test_the_schema_validation_can_fail():
         validate("GetOpenBadgeCredentialsResponse", {"compactJwsString": ["not a jws"]})
 
 
+
+
+async def test_concurrent_uses_of_one_code_or_refresh_token_succeed_once(
+        service: Service, client: ClientSession):
+    await create_account(service, client, "ada")
+    app = await register(service, client)
+    code, verifier = await _code(app, "ada")
+    results = await asyncio.gather(*(app.token(_grant(app, code, verifier)) for _ in range(4)))
+    assert sorted(status for status, _, _ in results) == [200, 400, 400, 400]
+    tokens = await app.tokens("ada")
+    form = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    results = await asyncio.gather(*(app.token(form) for _ in range(4)))
+    assert sorted(status for status, _, _ in results) == [200, 400, 400, 400]

@@ -11,8 +11,8 @@ i.e. ``validFrom`` or ``issuanceDate``, after that instant); the total goes in
 ``X-Total-Count`` and the ``first``, ``prev``, ``next`` and ``last`` pages in ``Link``
 (RFC 8288).
 
-``upsertCredential`` replaces the credential with the same ``id`` (a JWT's is its
-credential's ``id`` or its ``jti``) when the wallet has one, and adds it otherwise. The
+``upsertCredential`` replaces the credential with the same ``id`` (a JWT's is the ``id`` of
+the credential it carries) when the wallet has one, and adds it otherwise. The
 caller verifies it first: a wallet keeps no credential it could not verify.
 """
 
@@ -204,15 +204,16 @@ def read_credential(content_type: str, raw: bytes) -> Received:
 
 
 async def upsert(wallet: UnlockedWallet, received: Received, *, now: datetime) -> Upserted:
-    """Add the credential to the wallet (its text as sent), first deleting any with the same
-    ``id``."""
+    """Add the credential to the wallet (its text as sent), then delete any other with the
+    same ``id``: added first, so that a failure never leaves the wallet without either."""
+    earlier = []
     wanted = received.document.get("id")
-    replaced = False
     if isinstance(wanted, str) and wanted:
         for record in await wallet.list_credentials():
             document = _document(record)
             if document is not None and document.get("id") == wanted:
-                await wallet.delete_credential(record.id)
-                replaced = True
+                earlier.append(record.id)
     record = await wallet.add_credential(received.text, now=now)
-    return Upserted(record=record, replaced=replaced)
+    for record_id in earlier:
+        await wallet.delete_credential(record_id)
+    return Upserted(record=record, replaced=bool(earlier))

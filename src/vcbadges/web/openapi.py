@@ -14,7 +14,8 @@ from vcbadges.web.oid4vp import ABSOLUTE_IRI_PATTERN
 from vcbadges.web.problems import TYPE_BASE
 from vcbadges.web.settings import Settings
 
-__all__ = ["openapi_document", "app_routes", "document_routes", "UNDOCUMENTED"]
+__all__ = ["openapi_document", "app_routes", "document_routes", "UNDOCUMENTED",
+           "DOCUMENTED_ELSEWHERE"]
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -38,6 +39,11 @@ UNDOCUMENTED: frozenset[tuple[str, str]] = frozenset({
     ("GET", "/verifier/{file}"),
     ("GET", "/static/{file}"),
 })
+
+#: Route prefixes of APIs that describe themselves in a document of their own, which a
+#: client of theirs reads instead of this one: the Open Badges 3.0 API's Service Description
+#: Document at ``/ims/ob/v3p0/discovery`` (profiled from 1EdTech's OpenAPI file).
+DOCUMENTED_ELSEWHERE: tuple[str, ...] = ("/ims/ob/v3p0/",)
 
 
 def _ref(name: str) -> dict[str, Any]:
@@ -1030,7 +1036,8 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
         "info": {"title": "vcbadges", "version": "0.1.0",
                  "description": "Open Badges 3.0 issuing and verification service "
                                 "(W3C VC-API), OpenID4VCI and OpenID4VP, and a holder "
-                                "wallet."},
+                                "wallet. The wallet's Open Badges 3.0 API is described by "
+                                "its own document, /ims/ob/v3p0/discovery."},
         "servers": [{"url": settings.base_url}],
         "paths": paths,
         "components": {
