@@ -551,3 +551,23 @@ async def test_concurrent_uses_of_one_code_or_refresh_token_succeed_once(
     form = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
     results = await asyncio.gather(*(app.token(form) for _ in range(4)))
     assert sorted(status for status, _, _ in results) == [200, 400, 400, 400]
+
+
+async def test_hostile_consent_and_token_requests_get_specific_answers(
+        service: Service, client: ClientSession):
+    app = await register(service, client)
+    url = app.authorize_url(verifier=secrets.token_urlsafe(48)) + "&client_id=" + app.client_id
+    async with client.get(url, allow_redirects=False) as response:
+        assert response.status == 400  # A repeated parameter (RFC 6749 §3.1): not redirected.
+        assert "Location" not in response.headers
+    async with client.post(app.api + "/authorize", data={"handle": "forged",
+                                                         "decision": "allow"}) as response:
+        assert response.status == 400 and response.content_type == "text/html"
+    async with client.post(app.api + "/token", data=b"\xff\xfe", headers={
+            **app.basic(), "Content-Type": "application/x-www-form-urlencoded"}) as response:
+        assert response.status == 400
+        assert (await response.json())["error"] == "invalid_request"
+    async with client.post(app.api + "/token", data={"grant_type": "authorization_code"},
+                           headers={"Authorization": "Basic %%%"}) as response:
+        assert response.status == 401
+        assert (await response.json())["error"] == "invalid_client"
