@@ -1,15 +1,12 @@
-"""Where the reference data beside the repository lives (../shared, or the folder
-``VCBADGES_SHARED_DATA`` names, for a checkout elsewhere), for the vector tests."""
+"""Where the reference data beside the repository lives (../shared), for the vector tests."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-SHARED = Path(os.environ.get("VCBADGES_SHARED_DATA")
-              or Path(__file__).resolve().parents[1].parent / "shared")
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 VECTORS = SHARED / "vectors"
 
 
