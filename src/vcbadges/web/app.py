@@ -79,6 +79,7 @@ from vcbadges.web.openapi import openapi_document
 from vcbadges.web.problems import ProblemError
 from vcbadges.web.serving import body_deadline
 from vcbadges.web.settings import Settings
+from vcbadges.web.vcapi_exchanges import add_exchange_routes
 from vcbadges.web.verifier import create_verifier_app
 from vcbadges.web.vpqr import add_verifier_vpqr_routes, add_wallet_vpqr_routes
 from vcbadges.web.wallet import (
@@ -351,6 +352,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_subapp("/verifier", verifier)
     app.add_subapp("/oid4vci", create_oid4vci_app())
     app.add_subapp("/holder", create_holder_app())
+    add_exchange_routes(app, issuer=issuer, verifier=verifier)
     add_wallet_redirect(app)
     app.add_subapp("/wallet", add_wallet_vpqr_routes(create_wallet_app()))
     add_ob_api(app)
