@@ -79,7 +79,11 @@ from vcbadges.web.openapi import openapi_document
 from vcbadges.web.problems import ProblemError
 from vcbadges.web.serving import body_deadline
 from vcbadges.web.settings import Settings
-from vcbadges.web.vcapi_exchanges import add_exchange_routes
+from vcbadges.web.vcapi_exchanges import (
+    add_issuer_exchange_routes,
+    add_verifier_exchange_routes,
+    create_exchanges_app,
+)
 from vcbadges.web.verifier import create_verifier_app
 from vcbadges.web.vpqr import add_verifier_vpqr_routes, add_wallet_vpqr_routes
 from vcbadges.web.wallet import (
@@ -343,16 +347,18 @@ def create_app(settings: Settings) -> web.Application:
     issuer = create_issuer_app()
     add_console_routes(issuer)
     add_bulk_routes(issuer)
+    add_issuer_exchange_routes(issuer)
     static_page(issuer, "/console", ("web", "static", "console"))
     app.add_subapp("/issuer", issuer)
     verifier = create_verifier_app()
     add_oid4vp_routes(verifier)
     add_verifier_vpqr_routes(verifier)
+    add_verifier_exchange_routes(verifier)
     static_page(verifier, "", ("web", "static", "verifier"))
     app.add_subapp("/verifier", verifier)
     app.add_subapp("/oid4vci", create_oid4vci_app())
     app.add_subapp("/holder", create_holder_app())
-    add_exchange_routes(app, issuer=issuer, verifier=verifier)
+    app.add_subapp("/exchanges", create_exchanges_app())
     add_wallet_redirect(app)
     app.add_subapp("/wallet", add_wallet_vpqr_routes(create_wallet_app()))
     add_ob_api(app)

@@ -1,7 +1,8 @@
 """VC-API exchanges and the Learner Credential Wallet's deep link, over HTTP.
 
-The protocol is :mod:`vcbadges.vcapi.exchanges`; these are its routes (added by
-:func:`add_exchange_routes`):
+The protocol is :mod:`vcbadges.vcapi.exchanges`; these are its routes: the ``/exchanges``
+sub-application (:func:`create_exchanges_app`), and the console's and the verifier page's
+routes (:func:`add_issuer_exchange_routes`, :func:`add_verifier_exchange_routes`):
 
 ===================================================  ========================================
 ``POST /exchanges/{exchange_id}``                    the wallet's messages (``{}``, a
@@ -98,7 +99,8 @@ from vcbadges.web.oid4vp import ABSOLUTE_IRI_PATTERN
 from vcbadges.web.problems import ProblemError
 from vcbadges.web.qr import svg_response
 
-__all__ = ["EXCHANGES_PREFIX", "MAX_DID_AUTH_BYTES", "add_exchange_routes"]
+__all__ = ["EXCHANGES_PREFIX", "MAX_DID_AUTH_BYTES", "create_exchanges_app",
+           "add_issuer_exchange_routes", "add_verifier_exchange_routes"]
 
 #: Where exchange URLs live under the service's public URL.
 EXCHANGES_PREFIX = "/exchanges"
@@ -444,12 +446,13 @@ def create_exchanges_app() -> web.Application:
     return app
 
 
-def add_exchange_routes(root: web.Application, *, issuer: web.Application,
-                        verifier: web.Application) -> None:
-    """Mount the exchanges on ``root`` and add their console and verifier-page routes."""
-    exchanges = create_exchanges_app()
-    root.add_subapp(EXCHANGES_PREFIX, exchanges)
+def add_issuer_exchange_routes(issuer: web.Application) -> None:
+    """The console's exchange API, on the ``/issuer`` sub-application."""
     issuer.router.add_post("/exchanges", create_issue_exchange)
     issuer.router.add_get("/exchanges/{exchange_id}", issue_exchange_state)
+
+
+def add_verifier_exchange_routes(verifier: web.Application) -> None:
+    """The verifier page's exchange API, on the ``/verifier`` sub-application."""
     verifier.router.add_post("/exchanges", create_verify_exchange)
     verifier.router.add_get("/exchanges/results/{transaction_id}", verify_exchange_result)
