@@ -712,6 +712,116 @@ def _svg(description: str) -> dict[str, Any]:
                     "content": {SVG: {"schema": {"type": "string"}}}}, **_problems(404)}
 
 
+_PROTOCOL_PROBLEM = {"description": "Refused: code says why (presentation_not_verified, "
+                                     "with the report; invalid_message; holder_missing; "
+                                     "credential_query_not_satisfied; offer_taken; "
+                                     "already_issued)", **_json(_ref("Problem"), PROBLEM)}
+_GONE = {"description": "The exchange was used (exchange_used) or has expired "
+                        "(exchange_expired)", **_json(_ref("Problem"), PROBLEM)}
+_EXCHANGE_LINKS = {
+    "exchangeId": {"type": "string"},
+    "exchangeUrl": {"type": "string", "format": "uri",
+                    "description": "the VC-API exchange URL (POST messages to it)"},
+    "interactionUrl": {"type": "string", "format": "uri",
+                       "description": "the interaction URL (?iuv=1), for a QR code"},
+    "lcwExchangeLink": {"type": "string", "description": "dccrequest://request?request=... "
+                                                         "(the Learner Credential Wallet runs "
+                                                         "the VC-API exchange)"},
+    "qrSvg": {"type": "string", "description": "path of the interaction URL's QR code"},
+    "expiresAt": {"type": "string", "format": "date-time"},
+}
+
+
+def _exchange_paths() -> dict[str, Any]:
+    """VC-API exchanges (VCALM) and the Learner Credential Wallet's deep link."""
+    exchange = [_path_param("exchange_id", "the exchange id")]
+    return {
+        "/exchanges/{exchange_id}": {"post": _op(
+            "Participate in an exchange (VC-API): {} for the presentation request, "
+            "{verifiablePresentation} to answer it, or the Learner Credential Wallet's "
+            "presentation as the whole body", "participateInExchange",
+            {"200": {"description": "A verifiablePresentationRequest; the badge (in a "
+                                    "verifiablePresentation, or as is for a bare "
+                                    "presentation); or {} once a verify exchange is done",
+                     **_json({"type": "object"})},
+             "400": _PROTOCOL_PROBLEM, "409": _PROTOCOL_PROBLEM, "410": _GONE,
+             **_problems(404, 413, 415)}, tag="vcapi", parameters=exchange,
+            body={"type": "object", "properties": {
+                "verifiablePresentation": {"type": "object"},
+                "referenceId": {"type": "string"}}})},
+        "/exchanges/{exchange_id}/protocols": {"get": _op(
+            "The interaction URL (with ?iuv=1): {protocols: {vcapi, OID4VCI?}} for Accept: "
+            "application/json, a page for people otherwise", "getExchangeProtocols",
+            {"200": {"description": "The protocols", "content": {
+                JSON: {"schema": {"type": "object", "required": ["protocols"], "properties": {
+                    "protocols": {"type": "object", "required": ["vcapi"],
+                                  "additionalProperties": {"type": "string"}}}}},
+                "text/html": {"schema": {"type": "string"}}}},
+             "410": _GONE, **_problems(404)}, tag="vcapi",
+            parameters=[*exchange, {"name": "iuv", "in": "query", "required": False,
+                                    "schema": {"type": "string", "enum": ["1"]}}])},
+        "/exchanges/{exchange_id}/qr.svg": {"get": _op(
+            "The QR code of an open exchange: its interaction URL, or (of=lcw) the Learner "
+            "Credential Wallet's link (public)", "getExchangeQr",
+            {**_svg("QR code"), "410": _GONE}, tag="vcapi",
+            parameters=[*exchange, {"name": "of", "in": "query", "required": False,
+                                    "schema": {"enum": ["interaction", "lcw"]}}])},
+        "/issuer/exchanges": {"post": _op(
+            "Offer an achievement to VC-API wallets and the Learner Credential Wallet, on its "
+            "own or for an OpenID4VCI offer without a PIN (the same badge, delivered once)",
+            "createIssueExchange",
+            {"201": {"description": "The exchange, its links and QR codes", **_json({
+                "type": "object", "properties": {
+                    **_EXCHANGE_LINKS,
+                    "lcwDeepLink": {"type": "string", "description":
+                                    "dccrequest://request?issuer=...&vc_request_url=..."
+                                    "&challenge=...&auth_type=bearer"},
+                    "lcwQrSvg": {"type": "string"}}})},
+             **_problems(400, 401, 404, 409, 413, 415)}, tag="issuer", secured=True,
+            body={"oneOf": [
+                {"type": "object", "required": ["offerId"], "additionalProperties": False,
+                 "properties": {"offerId": {"type": "string"}}},
+                {"type": "object", "required": ["achievement"], "additionalProperties": False,
+                 "properties": {"achievement": _SLUG, "recipientName": _RECIPIENT_NAME}}]})},
+        "/issuer/exchanges/{exchange_id}": {"get": _op(
+            "What became of an issue exchange", "getIssueExchangeState",
+            {"200": {"description": "The exchange's state", **_json({
+                "type": "object", "required": ["id", "state", "expiresAt"], "properties": {
+                    "id": {"type": "string"},
+                    "state": {"enum": ["pending", "used", "delivered", "expired"]},
+                    "expiresAt": {"type": "string", "format": "date-time"},
+                    "credentialId": {"type": "string"}}})},
+             **_problems(401, 404)}, tag="issuer", secured=True, parameters=exchange)},
+        "/verifier/exchanges": {"post": _op(
+            "Ask for an Open Badge through a VC-API exchange (DIDAuthentication and "
+            "QueryByExample)", "createVerifyExchange",
+            {"201": {"description": "The exchange, its links, and the page's secret", **_json({
+                "type": "object", "properties": {
+                    **_EXCHANGE_LINKS, "transactionId": {"type": "string"}}})},
+             **_problems(400, 413, 415)}, tag="verifier")
+            | {"requestBody": {"required": False, "content": {JSON: {"schema": {
+                "type": "object", "additionalProperties": False,
+                "properties": {"achievement": _IRI, "issuer": _IRI}}}}}}},
+        "/verifier/exchanges/results/{transaction_id}": {"get": _op(
+            "The result of a verify exchange, for the page that made it",
+            "getVerifyExchangeResult",
+            {"200": {"description": "pending, or done with the result", **_json({
+                "type": "object", "required": ["status"], "properties": {
+                    "status": {"enum": ["pending", "done"]},
+                    "result": {"type": "object", "properties": {
+                        "verified": {"type": "boolean"},
+                        "exchangeId": {"type": "string"},
+                        "receivedAt": {"type": "string", "format": "date-time"},
+                        "problems": {"type": "array"},
+                        "presentation": {
+                            "type": "object",
+                            "description": "the presentation's report; each credential whose "
+                                           "issuer signed it has a display"}}}}})}},
+            tag="verifier",
+            parameters=[_path_param("transaction_id", "the page's secret")])},
+    }
+
+
 def _oid4vc_paths() -> dict[str, Any]:
     """The OpenID4VCI, OpenID4VP and wallet operations."""
     tenant = [_path_param("tenant", "tenant name")]
@@ -1030,6 +1140,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
         **_bulk_paths(),
         **_oid4vc_paths(),
         **_vpqr_paths(),
+        **_exchange_paths(),
     }
     return {
         "openapi": "3.1.0",
