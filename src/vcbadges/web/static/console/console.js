@@ -354,10 +354,29 @@
     $("#offer-uri").textContent = offer.offerUri;
     $("#open-wallet").href = `${ROOT}/wallet/#open=${encodeURIComponent(offer.offerUri)}`;
     $("#offer-picked").hidden = true;
+    $("#other-wallets").hidden = true;
+    $("#other-wallets-pin").hidden = !offer.txCode;
+    if (!offer.txCode) linkOtherWallets(offer);
     tickExpiry();
     state.offerTimer = setInterval(tickExpiry, 1000);
     state.pollTimer = setTimeout(pollOffer, OFFER_POLL_MS);
     $("#offer").scrollIntoView({ block: "nearest", behavior: "smooth" });
+  }
+
+  /** The same badge for the Learner Credential Wallet and VC-API wallets: an exchange for
+   * the offer (POST /issuer/exchanges), delivered once whichever wallet comes first. */
+  async function linkOtherWallets(offer) {
+    let made;
+    try {
+      made = await api("POST", "/exchanges", { offerId: offer.offerId });
+    } catch {
+      return; // The offer's own QR code still works; only the other wallets are left out.
+    }
+    if (state.offer !== offer || offer.opened) return;
+    $("#lcw-qr").src = made.lcwQrSvg;
+    $("#lcw-link").href = made.lcwDeepLink;
+    $("#interaction-url").textContent = made.interactionUrl;
+    $("#other-wallets").hidden = false;
   }
 
   function tickExpiry() {
@@ -380,6 +399,8 @@
     $("#offer-qr").removeAttribute("src");
     $("#offer-actions").hidden = true;
     $(".link-text").hidden = true;
+    $("#other-wallets").hidden = true;
+    $("#lcw-qr").removeAttribute("src");
     if (pin) {
       $("#pin-box").hidden = true;
       $("#offer-pin").textContent = "";
