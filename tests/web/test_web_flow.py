@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import ClientSession
@@ -21,7 +22,13 @@ from web_support import (
 
 from vcbadges import generate_key, present
 from vcbadges.credentials.baking import unbake
-from vcbadges.issuer.challenges import CHALLENGE_UNKNOWN
+from vcbadges.issuer.challenges import (
+    CHALLENGE_UNKNOWN,
+    ISSUED_PREFIX,
+    create_challenge,
+    is_issued_form,
+)
+from vcbadges.primitives.dates import utcnow
 
 
 def _entries(credential: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -193,13 +200,83 @@ async def test_presentation_challenge_is_single_use(service: Service, client: Cl
         assert (r.status, report["verified"]) == (400, False)
     assert check(report, "challenge") == ("failed", CHALLENGE_UNKNOWN)
 
-    # A challenge this verifier never made.
-    made_up = await present([credential], key=holder, challenge="made-up", domain=domain)
+    # A challenge of this verifier's form that it never made.
+    forged = ISSUED_PREFIX + "made-up"
+    made_up = await present([credential], key=holder, challenge=forged, domain=domain)
     async with client.post(service.url + "/verifier/presentations/verify", json={
             "verifiablePresentation": made_up,
-            "options": {"challenge": "made-up", "domain": domain}}) as r:
+            "options": {"challenge": forged, "domain": domain}}) as r:
         report = await r.json()
         assert r.status == 400
+    assert check(report, "challenge") == ("failed", CHALLENGE_UNKNOWN)
+
+
+async def _verify_presentation(client: ClientSession, service: Service, presentation: Any,
+                               options: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    async with client.post(service.url + "/verifier/presentations/verify", json={
+            "verifiablePresentation": presentation, "options": options}) as r:
+        return r.status, await r.json()
+
+
+async def test_caller_owned_challenge(service: Service, client: ClientSession):
+    """VC-API: the caller may choose its own challenge; the proof must carry it, and the
+    caller keeps track of its use (so the same presentation verifies again)."""
+    tenant, api_key = await service.tenant("acme")
+    holder = generate_key("Ed25519")
+    credential = (await issue(client, service, api_key, {
+        "credential": badge(tenant.did, subject=holder.controller)}))["verifiableCredential"]
+    challenge, domain = "caller-" + uuid.uuid4().hex, "https://employer.example"
+    presentation = await present([credential], key=holder, challenge=challenge, domain=domain)
+    options = {"challenge": challenge, "domain": domain}
+    for _ in range(2):
+        status, report = await _verify_presentation(client, service, presentation, options)
+        assert (status, report["verified"]) == (200, True), report
+        assert check(report, "challenge") == ("passed", "ok")
+        assert check(report, "domain") == ("passed", "ok")
+
+    # The proof was made for another challenge, or for another domain.
+    status, report = await _verify_presentation(
+        client, service, presentation, {**options, "challenge": "caller-other"})
+    assert status == 400
+    assert check(report, "challenge") == ("failed", "challenge_mismatch")
+    status, report = await _verify_presentation(
+        client, service, presentation, {**options, "domain": "https://other.example"})
+    assert status == 400
+    assert check(report, "domain") == ("failed", "domain_mismatch")
+
+
+async def test_issued_challenge_cannot_be_claimed_as_the_callers(
+        service: Service, client: ClientSession):
+    """A challenge this verifier made stays single use whatever the caller says, even after
+    its row is gone: its form says it is ours."""
+    tenant, api_key = await service.tenant("acme")
+    holder = generate_key("Ed25519")
+    credential = (await issue(client, service, api_key, {
+        "credential": badge(tenant.did, subject=holder.controller)}))["verifiableCredential"]
+    async with client.post(service.url + "/verifier/challenges") as response:
+        challenge = (await response.json())["challenge"]
+    assert is_issued_form(challenge)
+    domain = "https://employer.example"
+    presentation = await present([credential], key=holder, challenge=challenge, domain=domain)
+    status, report = await _verify_presentation(client, service, presentation,
+                                                {"challenge": challenge, "domain": domain})
+    assert status == 200, report
+
+    # Two days later the used row has been swept away by the next challenge made.
+    async with service.db.sessionmaker()() as session, session.begin():
+        await create_challenge(session, now=utcnow() + timedelta(days=2))
+    status, report = await _verify_presentation(client, service, presentation,
+                                                {"challenge": challenge, "domain": domain})
+    assert status == 400
+    assert check(report, "challenge") == ("failed", CHALLENGE_UNKNOWN)
+
+    # An unused one that expired is refused too.
+    async with service.db.sessionmaker()() as session, session.begin():
+        stale = await create_challenge(session, now=utcnow() - timedelta(hours=1))
+    late = await present([credential], key=holder, challenge=stale.challenge, domain=domain)
+    status, report = await _verify_presentation(client, service, late,
+                                                {"challenge": stale.challenge, "domain": domain})
+    assert status == 400
     assert check(report, "challenge") == ("failed", CHALLENGE_UNKNOWN)
 
 

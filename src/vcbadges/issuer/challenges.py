@@ -7,6 +7,13 @@ challenge used with one conditional ``UPDATE`` (see
 in any number of service processes, exactly one gets it: a recorded presentation cannot be
 replayed. :func:`with_challenge_outcome` then makes the report say so.
 
+The VC-API also lets a verifier's caller own its challenge (it made one up and keeps track
+of it itself). Every challenge made here starts with :data:`ISSUED_PREFIX`, and
+:func:`is_issued_form` tells the two apart: a challenge of that form is always consumed,
+so a presentation made for one of ours cannot be replayed by calling its challenge the
+caller's own, not even once its row has been deleted after expiry. A caller's challenge
+that happens to take our form is refused, never taken as the caller's.
+
 This sits beside the issuer core because it is service state kept in the same database;
 the verification itself is the library's.
 """
@@ -27,9 +34,11 @@ from vcbadges.storage.db import Session
 __all__ = [
     "DEFAULT_CHALLENGE_TTL",
     "CHALLENGE_UNKNOWN",
+    "ISSUED_PREFIX",
     "Challenge",
     "create_challenge",
     "consume_challenge",
+    "is_issued_form",
     "with_challenge_outcome",
 ]
 
@@ -41,6 +50,8 @@ CHALLENGE_UNKNOWN = "challenge_unknown"
 # Challenges that expired this long ago are deleted when new ones are made.
 _KEEP_EXPIRED = timedelta(days=1)
 _MAX_LENGTH = 64
+#: How every challenge this service makes begins (and no caller's challenge may).
+ISSUED_PREFIX = "vcb1~"
 
 
 @dataclass(frozen=True)
@@ -54,14 +65,15 @@ class Challenge:
 async def create_challenge(
     session: Session, *, ttl: timedelta = DEFAULT_CHALLENGE_TTL, now: datetime | None = None
 ) -> Challenge:
-    """Store and return a new random challenge (256 bits, base64url), valid for ``ttl``.
+    """Store and return a new random challenge (:data:`ISSUED_PREFIX`, then 256 bits in
+    base64url), valid for ``ttl``.
 
     Challenges that expired a day ago or more are deleted on the way. Nothing is committed.
     """
     if ttl <= timedelta(0):
         raise ValueError("ttl must be positive")
     when = now or utcnow()
-    value = secrets.token_urlsafe(32)
+    value = ISSUED_PREFIX + secrets.token_urlsafe(32)
     await queries.delete_expired_challenges(session, when - _KEEP_EXPIRED)
     await queries.add_challenge(session, value, when, when + ttl)
     return Challenge(challenge=value, expires_at=when + ttl)
@@ -75,6 +87,12 @@ async def consume_challenge(
     if not isinstance(challenge, str) or not challenge or len(challenge) > _MAX_LENGTH:
         return False
     return await queries.use_challenge(session, challenge, now or utcnow())
+
+
+def is_issued_form(challenge: str) -> bool:
+    """Whether ``challenge`` has the form of one :func:`create_challenge` makes, so that it
+    must be consumed rather than taken as the caller's own."""
+    return challenge.startswith(ISSUED_PREFIX)
 
 
 def with_challenge_outcome(report: PresentationReport, *, fresh: bool) -> PresentationReport:

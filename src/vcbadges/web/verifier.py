@@ -4,9 +4,14 @@
   "options": {...}}``. A string must be a compact JWT: a credential serialized as JSON text
   inside the JSON body is refused rather than parsed a second time.
 - ``POST /presentations/verify``: ``{"verifiablePresentation": {...}, "options":
-  {"challenge": ..., "domain": ..., "holderMustBeSubject": true}}``. A challenge given in the
-  options must be one that ``POST /challenges`` made, unexpired and never used before: it is
-  used up here, and an unknown or used challenge fails the report's ``challenge`` check.
+  {"challenge": ..., "domain": ..., "holderMustBeSubject": true}}``. The presentation's proof
+  must carry the challenge and domain given in the options. A challenge that
+  ``POST /challenges`` made (recognised by its form, see
+  :func:`~vcbadges.issuer.challenges.is_issued_form`) must also be unexpired and never used
+  before: it is used up here, and an expired, used or unknown one fails the report's
+  ``challenge`` check. Any other challenge is the caller's own (VC-API): the caller chose
+  it and keeps its own record of its use, so the proof is checked against it and nothing
+  is stored.
   ``holderMustBeSubject`` (default true; VC-API leaves verification options open) set to
   false accepts credentials about someone other than the presentation's holder.
 - ``POST /challenges``: ``{"challenge": "..."}``, single use.
@@ -29,7 +34,12 @@ from typing import Any
 from aiohttp import web
 
 from vcbadges._api import verify_credential_document, verify_presentation_document
-from vcbadges.issuer.challenges import consume_challenge, create_challenge, with_challenge_outcome
+from vcbadges.issuer.challenges import (
+    consume_challenge,
+    create_challenge,
+    is_issued_form,
+    with_challenge_outcome,
+)
 from vcbadges.report import PresentationReport, VerificationReport
 from vcbadges.web.auth import writing
 from vcbadges.web.bodies import read_object
@@ -93,7 +103,7 @@ async def verify_presentation(request: web.Request) -> web.Response:
         raise _invalid("verifiablePresentation is a presentation object")
     challenge = options.get("challenge")
     fresh = True
-    if challenge is not None:
+    if challenge is not None and is_issued_form(challenge):
         async with writing(request) as session:
             fresh = await consume_challenge(session, challenge)
     report = await verify_presentation_document(
