@@ -113,23 +113,50 @@ async def test_a_cryptosuite_for_another_key_type_is_refused(service: Service,
         await problem_of(response, 400, "unsupported-cryptosuite")
 
 
-@pytest.mark.parametrize("body", [
-    {}, {"credentialId": "x"}, {"credentialId": "x", "credentialStatus": {}},
-    {"credentialId": "x", "credentialStatus": {"type": "BitstringStatusListEntry",
-                                               "statusPurpose": "refresh"}, "status": True},
-    {"credentialId": "x", "credentialStatus": {"type": "BitstringStatusListEntry",
-                                               "statusPurpose": "revocation"}, "status": "yes"},
-    {"credentialId": "x", "credentialStatus": [{"type": "X", "status": "revoked"}]},
-    {"credentialId": "x", "credentialStatus": []},
-    {"credentialId": "x" * 1001, "credentialStatus": [{"type": "BitstringStatusListEntry",
-                                                       "status": "revoked"}]},
+_ENTRY = {"type": "BitstringStatusListCredential", "status": "revoked"}
+
+
+@pytest.mark.parametrize(("body", "detail"), [
+    ({}, "credentialId is a string"),
+    ({"credentialId": "x"}, "credentialStatus is an object"),
+    ({"credentialId": "x", "credentialStatus": {}}, "credentialStatus.type must be"),
+    ({"credentialId": "x", "credentialStatus": {"type": "BitstringStatusListEntry",
+                                                "statusPurpose": "refresh"}, "status": True},
+     "credentialStatus.statusPurpose is revocation or suspension"),
+    ({"credentialId": "x", "credentialStatus": {"type": "BitstringStatusListEntry",
+                                                "statusPurpose": "revocation"}, "status": "yes"},
+     "status must be true or false"),
+    ({"credentialId": "x", "credentialStatus": _ENTRY},
+     'credentialStatus with a "status" word is a list'),
+    ({"credentialId": "x", "credentialStatus": [{"type": "X", "status": "revoked"}]},
+     "credentialStatus[0].type is one of BitstringStatusList, "
+     "BitstringStatusListCredential, BitstringStatusListEntry"),
+    ({"credentialId": "x", "credentialStatus": [{"type": "StatusList2021Credential",
+                                                 "status": "revoked"}]},
+     "credentialStatus[0].type is one of"),
+    ({"credentialId": "x", "credentialStatus": [_ENTRY, {**_ENTRY, "status": "gone"}]},
+     "credentialStatus[1].status is revoked, suspended or unsuspended"),
+    ({"credentialId": "x", "credentialStatus": [_ENTRY, {**_ENTRY, "status": None}]},
+     "credentialStatus[1].status is revoked, suspended or unsuspended"),
+    ({"credentialId": "x", "credentialStatus": ["revoked"]},
+     'credentialStatus[0] is an object {"type": ..., "status": ...}'),
+    ({"credentialId": "x", "credentialStatus": [{**_ENTRY, "status": "suspended"},
+                                                {**_ENTRY, "status": "unsuspended"}]},
+     "credentialStatus[1] changes the suspension status a second time"),
+    ({"credentialId": "x", "credentialStatus": [_ENTRY], "status": True},
+     "status goes inside each credentialStatus entry"),
+    ({"credentialId": "x", "credentialStatus": []}, "credentialStatus lists 1 to 2 entries"),
+    ({"credentialId": "x", "credentialStatus": [_ENTRY] * 3},
+     "credentialStatus lists 1 to 2 entries"),
+    ({"credentialId": "x" * 1001, "credentialStatus": [_ENTRY]}, "credentialId is a string"),
 ])
 async def test_status_requests_of_the_wrong_shape(service: Service, client: ClientSession,
-                                                  body):
+                                                  body, detail):
     _, api_key = await service.tenant("acme")
     async with client.post(service.url + "/issuer/credentials/status", json=body,
                            headers=bearer(api_key)) as response:
-        await problem_of(response, 400, "invalid-request")
+        problem = await problem_of(response, 400, "invalid-request")
+    assert problem["detail"].startswith(detail), problem
 
 
 async def test_verify_requests_of_the_wrong_shape(service: Service, client: ClientSession):

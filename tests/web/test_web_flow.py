@@ -123,6 +123,23 @@ async def test_suspend_and_unsuspend_with_entry_list_form(service: Service,
             ("failed", "suspended") if wanted == "suspended" else ("passed", "not_suspended"))
 
 
+async def test_revoke_with_the_body_dcc_status_clients_send(service: Service,
+                                                            client: ClientSession):
+    """DCC's status service and its clients name the list's credential type, and the verb."""
+    tenant, api_key = await service.tenant("acme")
+    credential = (await issue(client, service, api_key,
+                              {"credential": badge(tenant.did)}))["verifiableCredential"]
+    status, changed = await _set_status(client, service, api_key, {
+        "credentialId": credential["id"],
+        "credentialStatus": [{"type": "BitstringStatusListCredential", "status": "revoked"}]})
+    assert status == 200, changed
+    assert [(c["statusPurpose"], c["status"], c["changed"])
+            for c in changed["credentialStatus"]] == [("revocation", True, True)]
+    status, report = await verify(client, service, credential)
+    assert (status, report["verified"]) == (400, False)
+    assert check(report, "status_revocation") == ("failed", "revoked")
+
+
 async def test_award_from_a_template_to_an_email_as_jwt_and_baked(service: Service,
                                                                    client: ClientSession):
     tenant, api_key = await service.tenant("acme")

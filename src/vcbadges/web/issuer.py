@@ -13,8 +13,8 @@ request, make one call into :mod:`vcbadges.issuer`, and answer with JSON.
   goes into the badge in clear (an ``IdentityObject`` of type ``name``), the e-mail
   address only hashed.
 - ``POST /credentials/status``: VC-API ``{"credentialId", "credentialStatus": {"type",
-  "statusPurpose"}, "status": bool}``; also ``credentialStatus: [{"type", "status":
-  "revoked"|"suspended"|"unsuspended"}]``. An optional ``reason`` goes to the audit record.
+  "statusPurpose"}, "status": bool}``; also DCC's ``credentialStatus: [{"type":
+  "BitstringStatusListCredential", "status": "revoked"|"suspended"|"unsuspended"}]``. An optional ``reason`` goes to the audit record.
 - ``GET /credentials`` and ``GET /credentials/{id}``: the tenant's credentials, as issued,
   with their status and status history, and ``recipient`` ``{"name"?, "email"?, "id"?}``:
   the name the badge gives its subject, the e-mail address of an award (which the badge
@@ -67,6 +67,8 @@ _BAKES = ("png", "svg")
 _PURPOSES: tuple[StatusPurpose, ...] = ("revocation", "suspension")
 _OPTIONS = frozenset({"format", "cryptosuite", "bake", "statusPurposes", "credentialId"})
 _ENTRY_TYPES = frozenset({"BitstringStatusListEntry", "BitstringStatusList"})
+# In the list form, DCC's status service names the list's credential type instead.
+_LIST_ENTRY_TYPES = _ENTRY_TYPES | {"BitstringStatusListCredential"}
 # The brief form of a status change: the status a credential should end up with.
 _CHANGES: dict[str, tuple[StatusPurpose, bool]] = {
     "revoked": ("revocation", True),
@@ -212,10 +214,20 @@ async def issue_credential(request: web.Request) -> web.Response:
 
 
 def _status_changes(body: Mapping[str, Any]) -> list[tuple[StatusPurpose, bool]]:
-    """The (purpose, value) changes a status request asks for, in order."""
+    """The (purpose, value) changes a status request asks for, in order.
+
+    Two forms: VC-API's one entry naming its purpose, with the new ``status`` a boolean
+    beside it; and a list of entries, each saying the status the credential should end up
+    with, as DCC's status service and its clients send it (``{"type":
+    "BitstringStatusListCredential", "status": "revoked"}``). Each malformed part gets a
+    problem naming it, and a request that would set one purpose twice is refused rather
+    than applied in some order.
+    """
     entries = body.get("credentialStatus")
     if isinstance(entries, dict):
-        # VC-API: one entry naming its purpose, and the new status as a boolean.
+        if "statusPurpose" not in entries and isinstance(entries.get("status"), str):
+            raise _invalid('credentialStatus with a "status" word is a list: '
+                           '[{"type": ..., "status": "revoked"}]')
         one_of(entries.get("type"), _ENTRY_TYPES,
                "credentialStatus.type must be BitstringStatusListEntry")
         purpose = one_of(entries.get("statusPurpose"), _PURPOSES,
@@ -224,15 +236,25 @@ def _status_changes(body: Mapping[str, Any]) -> list[tuple[StatusPurpose, bool]]
         if not isinstance(status, bool):
             raise _invalid("status must be true or false")
         return [(cast(StatusPurpose, purpose), status)]
-    if isinstance(entries, list) and 0 < len(entries) <= len(_CHANGES):
-        changes = []
-        shape = ('each credentialStatus entry is {"type": "BitstringStatusListEntry", '
-                 '"status": "revoked"|"suspended"|"unsuspended"}')
-        for entry in entries:
+    if isinstance(entries, list):
+        if not 0 < len(entries) <= len(_PURPOSES):
+            raise _invalid(f"credentialStatus lists 1 to {len(_PURPOSES)} entries, "
+                           "one for each status purpose")
+        if "status" in body:
+            raise _invalid("status goes inside each credentialStatus entry when "
+                           "credentialStatus is a list")
+        changes: list[tuple[StatusPurpose, bool]] = []
+        for n, entry in enumerate(entries):
+            where = f"credentialStatus[{n}]"
             if not isinstance(entry, dict):
-                raise _invalid(shape)
-            one_of(entry.get("type"), _ENTRY_TYPES, shape)
-            changes.append(_CHANGES[one_of(entry.get("status"), _CHANGES, shape)])
+                raise _invalid(f'{where} is an object {{"type": ..., "status": ...}}')
+            one_of(entry.get("type"), _LIST_ENTRY_TYPES,
+                   f"{where}.type is one of {', '.join(sorted(_LIST_ENTRY_TYPES))}")
+            change = _CHANGES[one_of(entry.get("status"), _CHANGES,
+                                     f"{where}.status is revoked, suspended or unsuspended")]
+            if any(purpose == change[0] for purpose, _ in changes):
+                raise _invalid(f"{where} changes the {change[0]} status a second time")
+            changes.append(change)
         return changes
     raise _invalid("credentialStatus is an object (with status) or a list of entries")
 
