@@ -14,7 +14,8 @@ request, make one call into :mod:`vcbadges.issuer`, and answer with JSON.
   address only hashed.
 - ``POST /credentials/status``: VC-API ``{"credentialId", "credentialStatus": {"type",
   "statusPurpose"}, "status": bool}``; also DCC's ``credentialStatus: [{"type":
-  "BitstringStatusListCredential", "status": "revoked"|"suspended"|"unsuspended"}]``. An optional ``reason`` goes to the audit record.
+  "BitstringStatusListCredential", "status": "revoked"|"suspended"|"unsuspended"}]``. An optional
+  ``reason`` goes to the audit record.
 - ``GET /credentials`` and ``GET /credentials/{id}``: the tenant's credentials, as issued,
   with their status and status history, and ``recipient`` ``{"name"?, "email"?, "id"?}``:
   the name the badge gives its subject, the e-mail address of an award (which the badge
