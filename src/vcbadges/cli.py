@@ -542,6 +542,7 @@ async def _cmd_tenant_create(args: argparse.Namespace) -> int:
                 if await tenant_by_name(session, args.name) is not None:
                     _fail(taken)
                 tenant, api_key = await create_tenant(session, args.name, keystore=keystore,
+                                                      algorithm=args.key_type,
                                                       did_web_host=args.did_web,
                                                       display_name=args.display_name)
         except ValueError as exc:
@@ -693,6 +694,10 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--did-web", metavar="HOST",
                         help="issue as did:web:HOST:NAME (the service hosts its DID document) "
                              "instead of did:key")
+    create.add_argument("--key-type", choices=("Ed25519", "P-256"), default="Ed25519",
+                        help="the tenant's signing key: Ed25519 (eddsa-rdfc-2022 proofs, "
+                             "EdDSA JWTs) or P-256 (ecdsa-rdfc-2019 proofs, ES256 JWTs); "
+                             "default: Ed25519")
     _data_dir_option(create)
     create.add_argument("--create", action="store_true",
                         help="start a new data directory (database and master key) if there "

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import socket
@@ -177,3 +178,42 @@ async def test_tenant_create_with_a_display_name(service_env: Service, client: C
         tenant = await response.json()
     assert tenant["name"] == "riverside" and tenant["displayName"] == "Riverside College"
     assert tenant["did"].startswith("did:key:")
+
+
+async def test_tenant_create_with_a_p256_key(service_env: Service, client: ClientSession,
+                                             capsys: pytest.CaptureFixture[str]):
+    """A P-256 tenant signs ecdsa-rdfc-2019 proofs and ES256 JWTs, and both verify."""
+    service = service_env
+    assert await _cli("tenant", "create", "nist", "--key-type", "P-256") == 0
+    out = capsys.readouterr().out
+    did = out.split(": ", 1)[1].split("\n", 1)[0]
+    assert did.startswith("did:key:zDn"), out  # The multicodec prefix of a P-256 key.
+    api_key = out.rsplit("API key (shown only this once): ", 1)[1].strip()
+
+    credential = (await issue(client, service, api_key,
+                              {"credential": badge(did)}))["verifiableCredential"]
+    assert credential["proof"]["cryptosuite"] == "ecdsa-rdfc-2019"
+    status, report = await verify(client, service, credential)
+    assert (status, report["verified"]) == (200, True), report
+    tampered = {**credential, "name": "Something else"}
+    status, report = await verify(client, service, tampered)
+    assert (status, check(report, "proof")) == (400, ("failed", "invalid_signature"))
+
+    token = (await issue(client, service, api_key, {
+        "credential": badge(did), "options": {"format": "jwt"}}))["verifiableCredential"]
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    assert header["alg"] == "ES256"
+    status, report = await verify(client, service, token)
+    assert (status, report["verified"]) == (200, True), report
+
+    assert await _cli("tenant", "create", "webnist", "--key-type", "P-256",
+                      "--did-web", "badges.example.edu") == 0
+    assert "did:web:badges.example.edu:webnist" in capsys.readouterr().out
+    async with client.get(service.url + "/webnist/did.json") as response:
+        method = (await response.json())["verificationMethod"][0]
+    assert method["publicKeyMultibase"].startswith("zDn")
+
+
+def test_tenant_create_refuses_an_unknown_key_type(capsys: pytest.CaptureFixture[str]):
+    assert main(["tenant", "create", "acme", "--key-type", "RSA"]) == 2
+    assert "--key-type: invalid choice: 'RSA'" in capsys.readouterr().err
