@@ -142,8 +142,10 @@ async def issue_jwt(
 ) -> str:
     """Sign ``credential`` as a compact JWT and return the token.
 
-    ``"jwt"`` is the Open Badges 3.0 VC-JWT (the credential in the ``vc`` claim beside
-    ``iss``, ``sub``, ``nbf``, ``exp`` and ``jti``); ``"vc+jwt"`` is W3C VC-JOSE for VCDM 2.0.
+    ``"jwt"`` is the Open Badges 3.0 VC-JWT: a VCDM 2.0 credential is the payload itself,
+    beside ``iss``, ``sub``, ``nbf``, ``exp`` and ``jti`` (the spec's text as revised for VCDM
+    2.0); a VCDM 1.1 credential goes in the ``vc`` claim beside them. ``"vc+jwt"`` is W3C
+    VC-JOSE for VCDM 2.0.
     The credential is filled and checked as by :func:`issue`, and run through safe-mode
     JSON-LD, so a JWT never carries terms a Data Integrity proof would refuse.
     """

@@ -20,7 +20,13 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from vcbadges.credentials.sample import sample_badge
 from vcbadges.dids.jwk import did_jwk_from_public_key
 from vcbadges.dids.resolver import StaticResolver, default_resolver
-from vcbadges.errors import DIDResolutionError, InvalidProof, ProofError, VCBadgesError
+from vcbadges.errors import (
+    CredentialError,
+    DIDResolutionError,
+    InvalidProof,
+    ProofError,
+    VCBadgesError,
+)
 from vcbadges.primitives.jwk import public_key_to_jwk
 from vcbadges.primitives.keys import Ed25519SigningKey, P256SigningKey
 from vcbadges.proofs import _jws
@@ -62,9 +68,28 @@ def badge(issuer: str, **extra: Any) -> dict[str, Any]:
     return credential
 
 
-def vc_jwt_claims(credential: dict[str, Any]) -> dict[str, Any]:
+def registered_claims(credential: dict[str, Any]) -> dict[str, Any]:
     return {"iss": credential["issuer"]["id"], "sub": SUBJECT, "nbf": int(ISSUED.timestamp()),
-            "jti": credential["id"], "iat": int(NOW.timestamp()), "vc": credential}
+            "jti": credential["id"], "iat": int(NOW.timestamp())}
+
+
+def vc_jwt_claims(credential: dict[str, Any]) -> dict[str, Any]:
+    """The VCDM 1.1 form: the credential in the vc claim."""
+    return registered_claims(credential) | {"vc": credential}
+
+
+def ob_jwt_claims(credential: dict[str, Any]) -> dict[str, Any]:
+    """The form OB 3.0 gives for VCDM 2.0: the credential is the payload."""
+    return credential | registered_claims(credential)
+
+
+def vcdm11(credential: dict[str, Any]) -> dict[str, Any]:
+    """``credential`` as a VCDM 1.1 document (v1 context, issuanceDate)."""
+    v1 = dict(credential)
+    v1["@context"] = ["https://www.w3.org/2018/credentials/v1",
+                      "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+    v1["issuanceDate"] = v1.pop("validFrom")
+    return v1
 
 
 async def verify(token: str, resolver: Any = None) -> VerifiedJWT:
@@ -84,15 +109,35 @@ async def refused(token: str, code: str, resolver: Any = None) -> VCBadgesError:
 
 @pytest.mark.parametrize("key", [ED, P256], ids=["Ed25519", "P-256"])
 async def test_vc_jwt_round_trip(key):
+    """A VCDM 2.0 credential is the payload, beside the registered claims (OB 3.0 as revised
+    for VCDM 2.0)."""
     credential = badge(key.controller)
     token = sign_vc_jwt(credential, key=key, now=NOW)
     result = await verify(token)
-    assert result.format == "vc-jwt"
+    assert result.format == "ob-jwt"
     assert result.credential == credential
     assert result.header == {"alg": key.jose_alg, "typ": "JWT", "kid": key.verification_method}
-    assert result.claims == vc_jwt_claims(credential)
+    assert result.claims == ob_jwt_claims(credential)
     assert result.verification_method == key.verification_method
     assert result.controller == key.controller
+
+
+@pytest.mark.parametrize("key", [ED, P256], ids=["Ed25519", "P-256"])
+async def test_vcdm_1_1_vc_jwt_round_trip(key):
+    """A VCDM 1.1 credential keeps the vc claim."""
+    credential = vcdm11(badge(key.controller))
+    result = await verify(sign_vc_jwt(credential, key=key, now=NOW))
+    assert result.format == "vc-jwt"
+    assert result.credential == credential
+    assert result.claims == vc_jwt_claims(credential)
+
+
+async def test_a_vcdm2_credential_in_the_vc_claim_still_verifies():
+    """Tokens of the earlier text's form (a VCDM 2.0 credential in vc) are read as before."""
+    credential = badge(ED.controller)
+    header = {"alg": "EdDSA", "typ": "JWT", "kid": ED.verification_method}
+    result = await verify(hand_token(header, vc_jwt_claims(credential), ED.sign))
+    assert (result.format, result.credential) == ("vc-jwt", credential)
 
 
 @pytest.mark.parametrize("key", [ED, P256], ids=["Ed25519", "P-256"])
@@ -130,18 +175,18 @@ async def test_signing_leaves_out_an_embedded_proof_and_maps_valid_until():
     credential = badge(ED.controller, validUntil=until.strftime("%Y-%m-%dT%H:%M:%SZ"),
                        proof={"type": "DataIntegrityProof"})
     result = await verify(sign_vc_jwt(credential, key=ED, now=NOW))
-    assert "proof" not in result.claims["vc"]
+    assert "proof" not in result.claims and "proof" not in result.credential
     assert result.claims["exp"] == int(until.timestamp())
     assert result.credential["validUntil"] == credential["validUntil"]
     assert "proof" in credential  # the input is not mutated
 
 
 async def test_vcdm_1_1_dates_map_to_nbf_and_exp():
-    credential = badge(ED.controller)
-    del credential["validFrom"]
+    credential = vcdm11(badge(ED.controller))
     credential["issuanceDate"] = "2024-01-01T00:00:00Z"
     credential["expirationDate"] = "2030-01-01T00:00:00Z"
     result = await verify(sign_vc_jwt(credential, key=ED, now=NOW))
+    assert result.format == "vc-jwt"
     assert result.claims["nbf"] == int(datetime(2024, 1, 1, tzinfo=UTC).timestamp())
     assert result.claims["exp"] == int(datetime(2030, 1, 1, tzinfo=UTC).timestamp())
 
@@ -336,7 +381,7 @@ async def test_tampered_payload():
     token = sign_vc_jwt(badge(ED.controller), key=ED, now=NOW)
     header, payload, signature = token.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["vc"]["credentialSubject"]["result"][0]["value"] = "A+"
+    claims["credentialSubject"]["result"][0]["value"] = "A+"
     error = await refused(f"{header}.{b64json(claims)}.{signature}", "invalid_signature")
     assert isinstance(error, InvalidProof)
 
@@ -364,6 +409,64 @@ async def test_claims_must_match_the_credential(change):
     claims = vc_jwt_claims(badge(ED.controller)) | change
     token = hand_token({"alg": "EdDSA", "kid": ED.verification_method}, claims, ED.sign)
     await refused(token, "jwt_claims_mismatch")
+
+
+@pytest.mark.parametrize("change", [
+    {"iss": "did:example:someone-else"},
+    {"jti": "urn:uuid:00000000-0000-0000-0000-000000000000"},
+    {"sub": "did:example:another-learner"},
+    {"nbf": int(ISSUED.timestamp()) + 3600},
+    {"exp": int(datetime(2031, 1, 1, tzinfo=UTC).timestamp())},
+], ids=["iss", "jti", "sub", "nbf", "exp-without-validUntil"])
+async def test_payload_form_claims_must_match_the_credential(change):
+    claims = ob_jwt_claims(badge(ED.controller)) | change
+    token = hand_token({"alg": "EdDSA", "typ": "JWT", "kid": ED.verification_method},
+                       claims, ED.sign)
+    await refused(token, "jwt_claims_mismatch")
+
+
+@pytest.mark.parametrize("drop", [
+    ("id",), ("validFrom",), ("credentialSubject", "id"),
+], ids=["jti-without-id", "nbf-without-validFrom", "sub-without-subject-id"])
+async def test_payload_form_claims_must_name_a_member_the_credential_has(drop):
+    """A claim is never taken in place of a member the credential lacks: a JWT reader and a
+    credential reader must see the same credential."""
+    credential = badge(ED.controller)
+    claims = ob_jwt_claims(credential)
+    if len(drop) == 1:
+        del claims[drop[0]]
+    else:
+        claims[drop[0]] = {k: v for k, v in claims[drop[0]].items() if k != drop[1]}
+    token = hand_token({"alg": "EdDSA", "typ": "JWT", "kid": ED.verification_method},
+                       claims, ED.sign)
+    await refused(token, "jwt_claims_mismatch")
+
+
+async def test_payload_form_valid_until_and_exp_agree():
+    credential = badge(ED.controller, validUntil="2030-01-01T00:00:00Z")
+    result = await verify(sign_vc_jwt(credential, key=ED, now=NOW))
+    assert result.claims["exp"] == int(datetime(2030, 1, 1, tzinfo=UTC).timestamp())
+    claims = result.claims | {"exp": int(datetime(2031, 1, 1, tzinfo=UTC).timestamp())}
+    token = hand_token({"alg": "EdDSA", "typ": "JWT", "kid": ED.verification_method},
+                       claims, ED.sign)
+    await refused(token, "jwt_claims_mismatch")
+
+
+@pytest.mark.parametrize("vc", [{}, "elsewhere", None], ids=["object", "string", "null"])
+async def test_a_payload_credential_beside_a_vc_claim_is_refused(vc):
+    """Two credentials in one token: which one a reader takes would be up to the reader."""
+    credential = badge(ED.controller)
+    other = badge(ED.controller, name="Something else")
+    claims = ob_jwt_claims(credential) | {"vc": other if vc == {} else vc}
+    token = hand_token({"alg": "EdDSA", "typ": "JWT", "kid": ED.verification_method},
+                       claims, ED.sign)
+    await refused(token, "jwt_two_credentials")
+
+
+def test_signing_refuses_a_vcdm2_credential_with_members_named_like_claims():
+    for name in ("iss", "nbf", "vc"):
+        with pytest.raises(CredentialError):
+            sign_vc_jwt(badge(ED.controller, **{name: "x"}), key=ED, now=NOW)
 
 
 async def test_exp_must_match_valid_until():

@@ -21,9 +21,10 @@ term no context defines stays as it is, as the spec says it does after JSON-LD p
 Contexts that are not bundled are never fetched.
 
 Claims paths apply to the credential itself, never the presentation ("Claims Matching"): to
-the JSON object of an ``ldp_vc``, and to the credential inside a VC-JWT (its ``vc`` claim,
-with ``issuer``, ``id`` and the subject's ``id`` taken from ``iss``, ``jti`` and ``sub`` when
-the ``vc`` omits them, as the VC-JWT encoding does). JWTs are read, not verified: matching
+the JSON object of an ``ldp_vc``, and to the credential inside a VC-JWT (its payload in
+the Open Badges 3.0 form for VCDM 2.0; or its ``vc`` claim, with ``issuer``, ``id`` and the
+subject's ``id`` taken from ``iss``, ``jti`` and ``sub`` when the ``vc`` omits them, as the
+VCDM 1.1 encoding does). JWTs are read, not verified: matching
 only selects what to offer the holder; the verifier verifies.
 """
 
@@ -39,7 +40,7 @@ from vcbadges.errors import JSONInputError, LoaderError, ProtocolError, VCBadges
 from vcbadges.jsonld.contexts import context_document
 from vcbadges.primitives.jsonlimits import loads_strict
 from vcbadges.proofs import _jws
-from vcbadges.proofs.jose import token_from_envelope
+from vcbadges.proofs.jose import read_jwt_credential, token_from_envelope
 
 __all__ = [
     "FORMATS",
@@ -345,12 +346,15 @@ def expanded_types(document: Mapping[str, Any]) -> frozenset[str]:
 
 
 def _jwt_view(token: str) -> dict[str, Any] | None:
-    """The credential inside a VC-JWT (``vc`` claim), completed from ``iss``/``jti``/``sub``."""
+    """The credential a VC-JWT carries: its payload (Open Badges 3.0 for VCDM 2.0), or its
+    ``vc`` claim completed from ``iss``/``jti``/``sub`` (VCDM 1.1)."""
     try:
         claims = _jws.parse_compact(token).claims
     except VCBadgesError:
         return None
     vc = claims.get("vc")
+    if vc is None and "@context" in claims and "type" in claims:
+        return read_jwt_credential(token)
     if not isinstance(vc, dict):
         return None
     view = dict(vc)

@@ -1,12 +1,22 @@
 """Hazardous materials: credentials secured as JWTs (VC-JWT and VC-JOSE), sign and verify.
 
-Two formats, told apart by the JOSE header ``typ``:
+Three formats, told apart by the JOSE header ``typ`` and the payload's shape:
 
-* ``vc-jwt``: the Open Badges 3.0 "JSON Web Token Proof Format", which is the VCDM 1.1 JWT
-  encoding: the credential sits in the ``vc`` claim, and ``iss``, ``sub``, ``jti``, ``nbf``
-  and ``exp`` repeat its issuer, subject, id and validity (``typ`` absent or ``JWT``).
+* ``ob-jwt``: the Open Badges 3.0 "JSON Web Token Proof Format" as revised for VCDM 2.0
+  (``typ`` absent or ``JWT``): the payload is the credential itself, and the registered
+  claims ``iss``, ``jti``, ``sub``, ``nbf`` and ``exp`` repeat its issuer, id, subject,
+  ``validFrom`` and ``validUntil``. What the issuer writes for a VCDM 2.0 credential.
+* ``vc-jwt``: the same section's earlier text, the VCDM 1.1 JWT encoding: the credential
+  sits in the ``vc`` claim beside those claims. What the issuer writes for a VCDM 1.1
+  credential; verified for either version, since tokens of that form exist.
 * ``vc+jwt``: W3C VC-JOSE-COSE for VCDM 2.0 (``application/vc+jwt``): the credential itself
   is the payload; ``typ`` is ``vc+jwt`` and ``cty`` is ``vc``.
+
+A payload is read as one credential only: one that has both a ``vc`` claim and credential
+members of its own is refused (``jwt_two_credentials``), and in the ``ob-jwt`` form every
+registered claim must name exactly what the credential's member says
+(``jwt_claims_mismatch``), so no value is read from a claim in one place and from the
+credential in another.
 
 ``verify_jwt_credential`` raises on failure, never returns a bool: ``ProofError`` with the
 codes below, ``InvalidProof`` (``invalid_signature``), ``DIDResolutionError`` and
@@ -69,12 +79,14 @@ __all__ = [
     "JWT_WEAK_RSA_KEY",
     "JWT_CRIT_UNSUPPORTED",
     "JWT_CLAIMS_MISMATCH",
+    "JWT_TWO_CREDENTIALS",
     "JWT_WRONG_TYPE",
     "ISSUER_MISMATCH",
     "HOLDER_MISMATCH",
 ]
 
 JWT_CLAIMS_MISMATCH = "jwt_claims_mismatch"
+JWT_TWO_CREDENTIALS = "jwt_two_credentials"
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 ENVELOPED_TYPE = "EnvelopedVerifiableCredential"
@@ -82,6 +94,9 @@ _ENVELOPE_PREFIXES = ("data:application/vc+jwt,", "data:application/jwt,")
 # JWT claims (RFC 7519 and those VC-JOSE-COSE names) that are not credential properties: a
 # vc+jwt payload may carry them beside the credential, and they are not part of it.
 _JWT_CLAIM_NAMES = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cnf"})
+# Members that make a payload the credential itself (beside or instead of a vc claim).
+_CREDENTIAL_MEMBERS = frozenset({"@context", "type", "credentialSubject", "issuer"})
+Format = Literal["ob-jwt", "vc-jwt", "vc+jwt"]
 # typ values after RFC 7515 §4.1.9 normalisation (case-insensitive, "application/" optional).
 # The vc+ld forms are the VC-JOSE-COSE drafts' names for the same thing.
 _TYP_VC_JWT = frozenset({"jwt"})
@@ -93,11 +108,11 @@ _CTY_VC_JOSE = frozenset({"vc", "vc+ld+json"})
 class VerifiedJWT:
     """A JWT credential whose signature verified.
 
-    ``credential`` is the credential as the token carries it (the ``vc`` claim, or the payload
-    for ``vc+jwt`` without JWT claims such as ``iat``), completed from the claims where it is
-    silent: the Open Badges spec says ``nbf``/``exp`` set ``validFrom``/``validUntil`` and
-    ``iss``/``sub``/``jti`` the issuer, subject and id, so a ``vc`` without them gets them
-    from the claims (that is what the signed token asserts). Where both speak they must agree.
+    ``credential`` is the credential as the token carries it: the payload without the JWT
+    claims (such as ``iat``) for ``ob-jwt`` and ``vc+jwt``, or the ``vc`` claim. A ``vc``
+    is completed from the claims where it is silent: the older Open Badges text says
+    ``nbf``/``exp`` set ``validFrom``/``validUntil`` and ``iss``/``sub``/``jti`` the issuer,
+    subject and id (that is what the signed token asserts). Where both speak they must agree.
     ``controller`` is the issuer the key was bound to, and ``verification_method`` the method
     of the issuer's document that lists the key.
     """
@@ -107,7 +122,7 @@ class VerifiedJWT:
     claims: dict[str, Any]
     verification_method: str
     controller: str
-    format: Literal["vc-jwt", "vc+jwt"]
+    format: Format
 
 
 # --- credential fields --------------------------------------------------------------------
@@ -166,6 +181,11 @@ def _unsecured(credential: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in credential.items() if k != "proof"}
 
 
+def _is_vcdm2(credential: Mapping[str, Any]) -> bool:
+    context = credential.get("@context")
+    return VC_V2 in (context if isinstance(context, list) else [context])
+
+
 def sign_vc_jwt(credential: Mapping[str, Any], *, key: SigningKey,
                 now: datetime | None = None) -> str:
     """Return ``credential`` as an Open Badges 3.0 VC-JWT (compact JWS), signed with ``key``.
@@ -173,8 +193,11 @@ def sign_vc_jwt(credential: Mapping[str, Any], *, key: SigningKey,
     Header ``{"alg", "typ": "JWT", "kid"}`` with ``kid`` the key's verification method; claims
     ``iss`` (issuer id), ``sub`` (subject id, when there is exactly one), ``nbf``
     (``validFrom``/``issuanceDate``), ``exp`` (``validUntil``/``expirationDate``, when present),
-    ``jti`` (credential id, when present), ``iat`` (``now``) and ``vc`` (the credential without
-    ``proof``). Raises ``CredentialError`` when the issuer has no id or a date is malformed.
+    ``jti`` (credential id, when present) and ``iat`` (``now``). A VCDM 2.0 credential
+    (without ``proof``) is the payload itself, beside those claims (OB 3.0 as revised for
+    VCDM 2.0); a VCDM 1.1 one goes in the ``vc`` claim. Raises ``CredentialError`` when the
+    issuer has no id, a date is malformed, or a VCDM 2.0 credential has members named like
+    the claims.
     """
     vc = _unsecured(credential)
     issuer = _issuer_id(vc)
@@ -193,9 +216,16 @@ def sign_vc_jwt(credential: Mapping[str, Any], *, key: SigningKey,
     if isinstance(vc.get("id"), str):
         claims["jti"] = vc["id"]
     claims["iat"] = _iat(now)
-    claims["vc"] = vc
+    if _is_vcdm2(vc):
+        clash = (_JWT_CLAIM_NAMES | {"vc", "vp"}) & vc.keys()
+        if clash:
+            raise CredentialError(
+                f"credential has members named like JWT claims: {sorted(clash)}")
+        payload = {**vc, **claims}
+    else:
+        payload = {**claims, "vc": vc}
     header = {"alg": key.jose_alg, "typ": "JWT", "kid": key.verification_method}
-    return _jws.sign_compact(header, claims, key)
+    return _jws.sign_compact(header, payload, key)
 
 
 def sign_vc_jose(credential: Mapping[str, Any], *, key: SigningKey,
@@ -218,7 +248,7 @@ def sign_vc_jose(credential: Mapping[str, Any], *, key: SigningKey,
 # --- verifying ------------------------------------------------------------------------------
 
 
-def _format_of(header: dict[str, Any], claims: dict[str, Any]) -> Literal["vc-jwt", "vc+jwt"]:
+def _format_of(header: dict[str, Any], claims: dict[str, Any]) -> Format:
     """Tell the format from ``typ`` (and, without one, from the payload's shape).
 
     Explicit typing (RFC 8725 §3.11) keeps other JWTs signed by the same key, such as an
@@ -235,11 +265,14 @@ def _format_of(header: dict[str, Any], claims: dict[str, Any]) -> Literal["vc-jw
     if typ is not None and typ not in _TYP_VC_JWT:
         raise ProofError(f"a JWT of type {typ!r} is not a credential", code=JWT_WRONG_TYPE)
     if "vc" in claims:
+        if _CREDENTIAL_MEMBERS & claims.keys():
+            raise ProofError("the JWT carries a credential both in its vc claim and as its "
+                             "payload", code=JWT_TWO_CREDENTIALS)
         if not isinstance(claims["vc"], dict):
             raise ProofError("the vc claim is not a JSON object", code=MALFORMED_JWT)
         return "vc-jwt"
     if "@context" in claims and "type" in claims:
-        return "vc+jwt"
+        return "ob-jwt"
     raise ProofError("the JWT carries no credential (no vc claim)", code=MALFORMED_JWT)
 
 
@@ -276,6 +309,30 @@ def _same_second(claim: float, credential: Mapping[str, Any], name: str) -> bool
     except (ValueError, OverflowError):
         return False
     return math.floor(stamp) == math.floor(claim)
+
+
+def _check_payload_claims(credential: dict[str, Any], claims: dict[str, Any]) -> None:
+    """In the ``ob-jwt`` form each registered claim repeats a member of the credential: it
+    must be there and say the same (``nbf``/``exp`` to the second), or the token would say
+    one thing to JWT readers and another to credential readers."""
+    _check_identity(credential, claims)
+    if claims.get("iss") is not None and _issuer_id(credential) is None:
+        raise _mismatch("iss names an issuer but the credential has no issuer id")
+    if claims.get("jti") is not None and not isinstance(credential.get("id"), str):
+        raise _mismatch("jti names a credential id but the credential has no id")
+    if claims.get("sub") is not None and not _subject_ids(credential):
+        raise _mismatch("sub names a subject but the credential's subject has no id")
+    for claim, names in (("nbf", ("validFrom", "issuanceDate")),
+                         ("exp", ("validUntil", "expirationDate"))):
+        when = _jws.numeric_date(claims, claim)
+        if when is None:
+            continue
+        present = [n for n in names if n in credential]
+        if not present:
+            raise _mismatch(f"{claim} is set but the credential has no {names[0]}")
+        for name in present:
+            if not _same_second(when, credential, name):
+                raise _mismatch(f"{claim} does not match the credential's {name}")
 
 
 def _xsd_date(stamp: float) -> str:
@@ -339,15 +396,17 @@ def _check_signature_times(claims: dict[str, Any], fmt: str, now: datetime,
 
 async def verify_jwt_credential(token: str, *, resolver: Any, now: datetime,
                                 skew: timedelta) -> VerifiedJWT:
-    """Verify a VC-JWT or ``vc+jwt`` credential; return it with its header, claims and key.
+    """Verify a VC-JWT (either form) or ``vc+jwt`` credential; return it with its header,
+    claims and key.
 
     The key is the one the header names (``kid``) or carries (``jwk``), and it must be bound
     to the credential's issuer (its ``issuer``, else ``iss``) through ``resolver`` for
-    ``assertionMethod``. Raises ``ProofError`` (``malformed_jwt``, ``jwt_alg_none``,
-    ``jwt_alg_unsupported``, ``jwt_crit_unsupported``, ``jwt_wrong_type``, ``issuer_mismatch``,
-    ``jwt_no_key``, ``jwt_weak_rsa_key``, ``jwt_alg_key_mismatch``, ``jwt_claims_mismatch``,
-    ``proof_created_in_future``, ``proof_expired``), ``InvalidProof`` (``invalid_signature``),
-    ``CredentialError``, ``DIDResolutionError`` and ``KeyFormatError``.
+    ``assertionMethod``. Raises ``ProofError`` (``malformed_jwt``, ``jwt_two_credentials``,
+    ``jwt_alg_none``, ``jwt_alg_unsupported``, ``jwt_crit_unsupported``, ``jwt_wrong_type``,
+    ``issuer_mismatch``, ``jwt_no_key``, ``jwt_weak_rsa_key``, ``jwt_alg_key_mismatch``,
+    ``jwt_claims_mismatch``, ``proof_created_in_future``, ``proof_expired``), ``InvalidProof``
+    (``invalid_signature``), ``CredentialError``, ``DIDResolutionError`` and
+    ``KeyFormatError``.
     """
     parsed = _jws.parse_compact(token)
     alg = _jws.check_alg(parsed.header)
@@ -367,6 +426,9 @@ async def verify_jwt_credential(token: str, *, resolver: Any, now: datetime,
     _check_signature_times(parsed.claims, fmt, now, skew)
     if fmt == "vc-jwt":
         credential = _complete(carried, parsed.claims)
+    elif fmt == "ob-jwt":
+        _check_payload_claims(carried, parsed.claims)
+        credential = carried
     else:
         _check_identity(carried, parsed.claims)
         credential = carried
