@@ -141,3 +141,33 @@ async def test_a_bare_did_with_several_methods_is_refused():
         await resolve_verification_method(StaticResolver({did: doc}), did,
                                           purpose="assertionMethod")
     assert info.value.code == "invalid_did_url"
+
+
+def _did_key_of(code: int, raw: bytes) -> str:
+    from vcbadges.primitives import multibase, multicodec
+
+    return "did:key:" + multibase.encode(multicodec.add_prefix(code, raw))
+
+
+def test_did_key_errors_name_what_is_wrong_with_the_key():
+    """The did:key spec's distinctions: a key of the wrong length, a P-256 value that is no
+    point on the curve, a key type we do not sign with; the rest is an invalid DID."""
+    from vcbadges.dids.key import public_key_from_did_key
+    from vcbadges.primitives import multicodec
+
+    p256 = next(v["did"] for v in multikey_vectors() if v["did"].startswith("did:key:zDn"))
+    public_key_from_did_key(p256)
+    not_on_curve = bytes([2]) + bytes(31) + bytes([1])  # x = 1: x^3 - 3x + b is no square
+    cases = [
+        ("did:key:zTjsVPtY", "invalid_public_key_length"),  # the did-key test suite's value
+        (_did_key_of(multicodec.ED25519_PUB, bytes(31)), "invalid_public_key_length"),
+        (_did_key_of(multicodec.P256_PUB, not_on_curve), "invalid_public_key"),
+        (_did_key_of(multicodec.X25519_PUB, bytes(range(32))), "invalid_public_key_type"),
+        ("did:key:6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2", "invalid_did"),
+        ("did:key:1:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2", "invalid_did"),
+        ("did:key:z0OIl", "invalid_did"),  # not base58btc digits
+    ]
+    for did, code in cases:
+        with pytest.raises(DIDResolutionError) as info:
+            public_key_from_did_key(did)
+        assert info.value.code == code, did

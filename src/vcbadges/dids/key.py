@@ -23,11 +23,27 @@ __all__ = ["KeyDriver", "did_key_document", "public_key_from_did_key"]
 _VERIFICATION = ("authentication", "assertionMethod", "capabilityDelegation", "capabilityInvocation")
 
 
-def public_key_from_did_key(did: str) -> SigningPublicKey:
-    """Decode the key a did:key encodes; raise ``DIDResolutionError`` (invalid_did) if it cannot.
+#: How a key that cannot be decoded is reported, in the did:key spec's terms (its "Create"
+#: algorithm: ``invalidPublicKeyLength``, ``invalidPublicKey``, ``invalidPublicKeyType``).
+#: A multicodec prefix that is unknown or not minimal is an ``invalid_did``: the identifier
+#: is then no did:key spelling of any key.
+_KEY_ERRORS = {
+    "invalid_key_length": "invalid_public_key_length",
+    "invalid_key": "invalid_public_key",
+    "unsupported_key_type": "invalid_public_key_type",
+}
 
-    Only the one canonical spelling of a key is a did:key of it: the identifier must be what
-    the key encodes to, so no two DIDs (two issuers, to a trust list) share one key.
+
+def public_key_from_did_key(did: str) -> SigningPublicKey:
+    """Decode the key a did:key encodes; raise ``DIDResolutionError`` if it cannot.
+
+    ``invalid_did`` for an identifier that is not a did:key's (no ``z`` multibase value,
+    digits that are not base58btc, a version segment, an unknown or non-minimal multicodec
+    prefix, not the canonical spelling), and the did:key spec's distinctions for a key of
+    a known type that is not usable: ``invalid_public_key_length`` and
+    ``invalid_public_key`` (not a point on the curve). Only the one
+    canonical spelling of a key is a did:key of it: the identifier must be what the key
+    encodes to, so no two DIDs (two issuers, to a trust list) share one key.
     """
     did, _ = split_did_url(did)
     method_id = did[len("did:key:"):]
@@ -37,7 +53,7 @@ def public_key_from_did_key(did: str) -> SigningPublicKey:
         key = public_key_from_multikey(method_id)
     except KeyFormatError as exc:
         raise DIDResolutionError(f"{did} does not encode a supported key: {exc.message}",
-                                 code="invalid_did") from exc
+                                 code=_KEY_ERRORS.get(exc.code, "invalid_did")) from exc
     if key.to_multikey() != method_id:
         raise DIDResolutionError(f"{did} is not the canonical did:key of its key",
                                  code="invalid_did")
