@@ -77,6 +77,7 @@ from vcbadges.web.oid4vci import add_console_routes, add_well_known_routes, crea
 from vcbadges.web.oid4vp import add_oid4vp_routes, certificate_signer
 from vcbadges.web.openapi import openapi_document
 from vcbadges.web.problems import ProblemError
+from vcbadges.web.resolver import add_resolver_routes
 from vcbadges.web.serving import body_deadline
 from vcbadges.web.settings import Settings
 from vcbadges.web.vcapi_exchanges import (
@@ -343,6 +344,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/", landing)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/.well-known/did.json", well_known_did)
+    add_resolver_routes(app)
     add_well_known_routes(app)
     issuer = create_issuer_app()
     add_console_routes(issuer)
