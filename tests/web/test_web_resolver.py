@@ -153,7 +153,7 @@ async def test_did_web_on_loopback_is_refused_unless_configured(tmp_path: Path, 
         port = service.url.rsplit(":", 1)[1]
         tenant, _ = await service.tenant("registrar", did_web_host=f"localhost:{port}")
         status, _, result = await _get(client, service, quote(tenant.did, safe=""))
-    assert status == 500
+    assert status == 502
     assert result["didResolutionMetadata"]["error"]["type"] == ERRORS + "INTERNAL_ERROR"
 
 

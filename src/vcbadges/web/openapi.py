@@ -19,6 +19,7 @@ __all__ = ["openapi_document", "app_routes", "document_routes", "UNDOCUMENTED",
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
+_LD_RESOLUTION = 'application/ld+json;profile="https://w3id.org/did-resolution"'
 FORM = "application/x-www-form-urlencoded"
 SVG = "image/svg+xml"
 _BEARER: list[dict[str, list[str]]] = [{"apiKey": []}]
@@ -210,8 +211,9 @@ _SCHEMAS: dict[str, Any] = {
     },
     "UpdateCredentialStatusRequest": {
         "description": "VC-API form (credentialStatus an object, status a boolean), or a "
-                       "list of entries each naming the status to end up with. reason goes "
-                       "to the audit record.",
+                       "list of entries each naming the status to end up with (the form "
+                       "DCC's status service takes: type BitstringStatusListCredential), "
+                       "at most one per status purpose. reason goes to the audit record.",
         "oneOf": [
             {"type": "object", "required": ["credentialId", "credentialStatus", "status"],
              "properties": {
@@ -225,9 +227,10 @@ _SCHEMAS: dict[str, Any] = {
             {"type": "object", "required": ["credentialId", "credentialStatus"],
              "properties": {
                  "credentialId": _CREDENTIAL_ID,
-                 "credentialStatus": {"type": "array", "minItems": 1, "maxItems": 3, "items": {
+                 "credentialStatus": {"type": "array", "minItems": 1, "maxItems": 2, "items": {
                      "type": "object", "required": ["type", "status"],
-                     "properties": {"type": {"enum": ["BitstringStatusListEntry"]},
+                     "properties": {"type": {"enum": ["BitstringStatusListCredential",
+                                                      "BitstringStatusListEntry"]},
                                     "status": {"enum": ["revoked", "suspended",
                                                         "unsuspended"]}}}},
                  "reason": _REASON}},
@@ -298,6 +301,20 @@ _SCHEMAS: dict[str, Any] = {
                     "type": "array", "maxItems": 1000, "items": {"type": "string"},
                     "description": "JSON pointers (RFC 6901) of the claims to disclose "
                                    "beyond the issuer's mandatory ones"}}}},
+    },
+    "DIDResolutionResult": {
+        "type": "object", "required": ["didDocument", "didResolutionMetadata",
+                                       "didDocumentMetadata"],
+        "properties": {
+            "@context": {"type": "string"},
+            "didDocument": {"type": ["object", "null"]},
+            "didResolutionMetadata": {"type": "object", "properties": {
+                "contentType": {"type": "string"},
+                "error": {"description": "an error object {type, title, detail} "
+                                         "(application/did-resolution), or the error's "
+                                         "keyword (the ld+json profile)",
+                          "oneOf": [{"type": "string"}, {"type": "object"}]}}},
+            "didDocumentMetadata": {"type": "object"}},
     },
     "VerifyPresentationRequest": {
         "type": "object", "required": ["verifiablePresentation"],
@@ -1021,6 +1038,37 @@ def _oid4vc_paths() -> dict[str, Any]:
     }
 
 
+def _did_resolution_op() -> dict[str, Any]:
+    """W3C DID Resolution's HTTP binding (see :mod:`vcbadges.web.resolver`)."""
+    result = {"$ref": "#/components/schemas/DIDResolutionResult"}
+    document = {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}
+    failed = {"content": {"application/did-resolution": {"schema": result},
+                          _LD_RESOLUTION: {"schema": result}}}
+    return _op(
+        "Resolve a DID (did:key, did:jwk, did:web) or dereference a DID URL's fragment "
+        "(W3C DID Resolution)", "resolveDid",
+        {"200": {"description": "The resolution result, or the document alone, as Accept "
+                                "asks", "content": {
+                     "application/did-resolution": {"schema": result},
+                     _LD_RESOLUTION: {"schema": result},
+                     "application/did-url-dereferencing": {"schema": {"type": "object"}},
+                     "application/did+ld+json": {"schema": document},
+                     "application/did+json": {"schema": document},
+                     JSON: {"schema": document}}},
+         "400": {"description": "invalidDid, invalidDidUrl, invalidPublicKey, "
+                                "invalidPublicKeyLength or invalidPublicKeyType", **failed},
+         "404": {"description": "notFound", **failed},
+         "406": {"description": "representationNotSupported (Accept)", **failed},
+         "501": {"description": "methodNotSupported, or featureNotSupported (a DID URL "
+                                "path or query)", **failed},
+         "502": {"description": "the did:web origin could not be read, is refused by the "
+                                "fetch policy, or served no DID document of the DID",
+                 **failed}},
+        tag="service",
+        parameters=[_path_param("did", "the DID or DID URL, URL-encoded", minLength=1,
+                                maxLength=4096)])
+
+
 def openapi_document(settings: Settings) -> dict[str, Any]:
     """The OpenAPI document, with this service's public URL as its server."""
     report = {"200": {"description": "Verified: the report", **_json(_ref("VerificationReport"))},
@@ -1047,6 +1095,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
                                                             "application/did+json")},
              **_problems(404)}, tag="service",
             parameters=[_path_param("tenant", "tenant name")])},
+        "/1.0/identifiers/{did}": {"get": _did_resolution_op()},
         "/issuer/credentials/issue": {"post": _op(
             "Issue a credential (VC-API)", "issueCredential",
             {"201": {"description": "Issued", **_json(_ref("IssueResponse"))},
@@ -1128,11 +1177,13 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
                 "properties": {"verifiableCredential": _ref("Credential")}})},
              **_problems()}, tag="holder", body=_ref("DeriveCredentialRequest"))},
         "/verifier/presentations/verify": {"post": _op(
-            "Verify a presentation; options.challenge is used up (VC-API)",
+            "Verify a presentation against options.challenge and domain; a challenge from "
+            "POST /verifier/challenges is used up, any other is the caller's own (VC-API)",
             "verifyPresentation", report, tag="verifier",
             body=_ref("VerifyPresentationRequest"))},
         "/verifier/challenges": {"post": _op(
-            "Create a single-use challenge (VC-API)", "createChallenge",
+            "Create a single-use challenge (VC-API); it begins vcb1~, and a caller's own "
+            "challenge may not", "createChallenge",
             {"200": {"description": "A new challenge", **_json({
                 "type": "object", "required": ["challenge"],
                 "properties": {"challenge": {"type": "string"}}})},

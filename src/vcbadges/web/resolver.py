@@ -25,10 +25,12 @@ What comes back depends on ``Accept``:
 Errors keep their HTTP status in either form: ``invalidDid``, ``invalidDidUrl`` and the
 did:key key errors (``invalidPublicKey``, ``invalidPublicKeyLength``,
 ``invalidPublicKeyType``) are ``400``, ``notFound`` ``404``, ``representationNotSupported``
-``406``, ``methodNotSupported`` and ``featureNotSupported`` ``501``, a did:web document that
-is not one ``invalidDidDocument`` ``500``, and a did:web origin that could not be read (or
-that the fetch policy refuses) ``internalError`` ``500``. None of the supported methods can
-deactivate a DID, so ``410`` never occurs.
+``406``, ``methodNotSupported`` and ``featureNotSupported`` ``501``. A did:web origin that
+serves something that is not the DID's document (``invalidDidDocument``), or that could not
+be read or that the fetch policy refuses (``internalError``), is answered ``502``: the spec's
+table gives ``500`` for both, but the fault is the remote origin's, and a ``5xx`` other than
+a gateway error would say this service failed. None of the supported methods can deactivate
+a DID, so ``410`` never occurs.
 """
 
 from __future__ import annotations
@@ -75,8 +77,8 @@ _ERRORS: dict[str, tuple[str, int]] = {
     "invalid_public_key_type": ("invalidPublicKeyType", 400),
     "not_found": ("notFound", 404),
     "representation_not_supported": ("representationNotSupported", 406),
-    "invalid_did_document": ("invalidDidDocument", 500),
-    "internal_error": ("internalError", 500),
+    "invalid_did_document": ("invalidDidDocument", 502),
+    "internal_error": ("internalError", 502),
     "method_not_supported": ("methodNotSupported", 501),
     "feature_not_supported": ("featureNotSupported", 501),
 }
