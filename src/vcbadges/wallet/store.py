@@ -1,7 +1,9 @@
 """Holder wallets: accounts with a DID each, and credentials encrypted at rest.
 
 Callers depend on the :class:`WalletStore` protocol; :class:`SQLWalletStore` implements it
-on the vcbadges database (SQLite or PostgreSQL) through :mod:`vcbadges.storage.queries`.
+on the vcbadges database (SQLite or PostgreSQL) through
+:mod:`vcbadges.storage.wallet_queries`, whose functions each run one transaction and return
+plain values.
 
 An account has a unique username, a holder key generated at creation (Ed25519 by default,
 or P-256) and the did:key of that key. :meth:`WalletStore.unlock` derives the key-encryption
@@ -46,9 +48,9 @@ from vcbadges.primitives.keys import (
     signing_key_from_multikey,
 )
 from vcbadges.proofs.jose import enveloped_credential, looks_like_jwt, read_jwt_credential
-from vcbadges.storage import queries
-from vcbadges.storage.db import DatabaseConfig, Session
-from vcbadges.storage.models import WalletAccount, WalletRecord
+from vcbadges.storage import wallet_queries as sql
+from vcbadges.storage.db import DatabaseConfig
+from vcbadges.storage.wallet_queries import StoredAccount, StoredRecord
 from vcbadges.wallet import crypto
 from vcbadges.wallet.crypto import (
     DEFAULT_KDF,
@@ -403,7 +405,7 @@ def _normalize_username(username: str) -> str:
     return unicodedata.normalize("NFC", username)
 
 
-def _account_of(row: WalletAccount) -> HolderAccount:
+def _account_of(row: StoredAccount) -> HolderAccount:
     return HolderAccount(id=row.id, username=row.username, did=row.did,
                          created_at=row.created_at)
 
@@ -521,12 +523,11 @@ class SQLWalletStore:
         as a known one, so that response times do not tell which usernames exist (callers
         facing the network should also answer both cases alike).
         """
-        row = holder = None
+        found = None
         if _usable_username(username):
             username = unicodedata.normalize("NFC", username)
-            async with self._db.sessionmaker(write=False)() as session:
-                row = await queries.wallet_account_by_username(session, username)
-                holder = None if row is None else await self._holder_row(session, row.id)
+            found = await sql.account_with_first(self._db, HOLDER_KEY, username=username)
+        row, holder = found if found is not None else (None, None)
         if row is None or holder is None:
             await asyncio.to_thread(crypto.derive_key, passphrase, _DUMMY_SALT, self.kdf)
             raise StorageError(f"no wallet account named {username!r}",
@@ -547,9 +548,8 @@ class SQLWalletStore:
         Raises ``StorageError`` (``account_not_found``) and :class:`WrongPassphrase` when
         the key does not open the account.
         """
-        async with self._db.sessionmaker(write=False)() as session:
-            row = await queries.get_wallet_account(session, account_id)
-            holder = None if row is None else await self._holder_row(session, row.id)
+        found = await sql.account_with_first(self._db, HOLDER_KEY, account_id=account_id)
+        row, holder = found if found is not None else (None, None)
         if row is None or holder is None:
             raise StorageError("no such wallet account", code="account_not_found")
         if len(data_key) != crypto.KEY_SIZE:
@@ -573,8 +573,7 @@ class SQLWalletStore:
         row = None
         if _usable_username(username):
             username = unicodedata.normalize("NFC", username)
-            async with self._db.sessionmaker(write=False)() as session:
-                row = await queries.wallet_account_by_username(session, username)
+            row = await sql.account_by_username(self._db, username)
         if row is None:
             raise StorageError(f"no wallet account named {username!r}",
                                code="account_not_found")
@@ -599,10 +598,10 @@ class SQLWalletStore:
         record_id, when = uuid.uuid4(), now or utcnow()
         sealed = crypto.seal_record(data_key, _encode(content), account_id=wallet.account.id,
                                     record_id=record_id, kind=CREDENTIAL)
-        async with self._db.sessionmaker()() as session, session.begin():
-            session.add(WalletRecord(account_id=wallet.account.id, id=record_id,
-                                     kind=CREDENTIAL, sealed=sealed, created_at=when))
-            await queries.flush(session, conflict="the wallet account does not exist")
+        await sql.insert_record(
+            self._db, StoredRecord(account_id=wallet.account.id, id=record_id, kind=CREDENTIAL,
+                                   sealed=sealed, created_at=when),
+            conflict="the wallet account does not exist")
         return _credential_record(record_id, when, content)
 
     async def get_credential(
@@ -614,16 +613,14 @@ class SQLWalletStore:
         wanted = _record_id(record_id)
         row = None
         if wanted is not None:
-            async with self._db.sessionmaker(write=False)() as session:
-                row = await queries.wallet_record(session, wallet.account.id, wanted, CREDENTIAL)
+            row = await sql.record(self._db, wallet.account.id, wanted, CREDENTIAL)
         if row is None:
             raise StorageError("no such credential in this wallet", code="not_found")
         return self._credential_of(row, data_key)
 
     async def list_credentials(self, wallet: UnlockedWallet) -> list[CredentialRecord]:
         data_key = self._data_key_of(wallet)
-        async with self._db.sessionmaker(write=False)() as session:
-            rows = await queries.wallet_records(session, wallet.account.id, CREDENTIAL)
+        rows = await sql.records(self._db, wallet.account.id, CREDENTIAL)
         return [self._credential_of(row, data_key) for row in rows]
 
     async def delete_credential(self, wallet: UnlockedWallet, record_id: uuid.UUID | str) -> None:
@@ -632,9 +629,7 @@ class SQLWalletStore:
         wanted = _record_id(record_id)
         deleted = False
         if wanted is not None:
-            async with self._db.sessionmaker()() as session, session.begin():
-                deleted = await queries.delete_wallet_record(
-                    session, wallet.account.id, wanted, CREDENTIAL)
+            deleted = await sql.delete_record(self._db, wallet.account.id, wanted, CREDENTIAL)
         if not deleted:
             raise StorageError("no such credential in this wallet", code="not_found")
 
@@ -652,8 +647,7 @@ class SQLWalletStore:
         data_key = self._data_key_of(wallet)
         if not backup_passphrase:
             raise ValueError("the backup passphrase must not be empty")
-        async with self._db.sessionmaker(write=False)() as session:
-            rows = await queries.wallet_records(session, wallet.account.id)
+        rows = await sql.records(self._db, wallet.account.id)
         records = [
             _Restored(row.id, row.kind, row.created_at, _decode(
                 crypto.open_record(data_key, row.sealed, account_id=row.account_id,
@@ -690,10 +684,9 @@ class SQLWalletStore:
         return wallet.data_key
 
     async def _refuse_taken(self, username: str) -> None:
-        async with self._db.sessionmaker(write=False)() as session:
-            if await queries.wallet_account_by_username(session, username) is not None:
-                raise StorageError(f"a wallet account named {username!r} already exists",
-                                   code="conflict")
+        if await sql.account_by_username(self._db, username) is not None:
+            raise StorageError(f"a wallet account named {username!r} already exists",
+                               code="conflict")
 
     async def _create(
         self, username: str, passphrase: str, key: SigningKey, records: Sequence[_Restored],
@@ -709,31 +702,22 @@ class SQLWalletStore:
         kek = await asyncio.to_thread(crypto.derive_key, passphrase, salt, self.kdf)
         wrapped = crypto.wrap_key(kek, data_key, account_id=account.id, purpose=_DATA_KEY)
         rows = [
-            WalletRecord(account_id=account.id, id=r.record_id, kind=r.kind,
+            StoredRecord(account_id=account.id, id=r.record_id, kind=r.kind,
                          created_at=r.created_at,
                          sealed=crypto.seal_record(data_key, _encode(r.content),
                                                    account_id=account.id, record_id=r.record_id,
                                                    kind=r.kind))
             for r in records
         ]
-        conflict = f"a wallet account named {username!r} already exists"
-        async with self._db.sessionmaker()() as session, session.begin():
-            session.add(WalletAccount(id=account.id, username=username, did=account.did,
-                                      kdf=self.kdf.encode(), kdf_salt=salt,
-                                      wrapped_data_key=wrapped, created_at=when))
-            # No relationship() orders the inserts: write the account before its records.
-            await queries.flush(session, conflict=conflict)
-            session.add_all(rows)
-            await queries.flush(session, conflict=conflict)
+        await sql.insert_account(
+            self._db, StoredAccount(id=account.id, username=username, did=account.did,
+                                    kdf=self.kdf.encode(), kdf_salt=salt,
+                                    wrapped_data_key=wrapped, created_at=when),
+            rows, conflict=f"a wallet account named {username!r} already exists")
         return UnlockedWallet(self, account, data_key, key)
 
     @staticmethod
-    async def _holder_row(session: Session, account_id: uuid.UUID) -> WalletRecord | None:
-        rows = await queries.wallet_records(session, account_id, HOLDER_KEY)
-        return rows[0] if rows else None
-
-    @staticmethod
-    async def _unwrap(row: WalletAccount, passphrase: str, params: KDFParams) -> bytes:
+    async def _unwrap(row: StoredAccount, passphrase: str, params: KDFParams) -> bytes:
         kek = await asyncio.to_thread(crypto.derive_key, passphrase, row.kdf_salt, params)
         return crypto.unwrap_key(kek, row.wrapped_data_key, account_id=row.id, purpose=_DATA_KEY)
 
@@ -743,19 +727,18 @@ class SQLWalletStore:
         salt = crypto.new_salt()
         kek = await asyncio.to_thread(crypto.derive_key, passphrase, salt, self.kdf)
         wrapped = crypto.wrap_key(kek, data_key, account_id=account_id, purpose=_DATA_KEY)
-        async with self._db.sessionmaker()() as session, session.begin():
-            return await queries.rewrap_wallet_account(
-                session, account_id, expected=expected, kdf=self.kdf.encode(), kdf_salt=salt,
-                wrapped_data_key=wrapped)
+        return await sql.rewrap_account(self._db, account_id, expected=expected,
+                                        kdf=self.kdf.encode(), kdf_salt=salt,
+                                        wrapped_data_key=wrapped)
 
-    def _open(self, row: WalletAccount, holder: WalletRecord, data_key: bytes) -> UnlockedWallet:
+    def _open(self, row: StoredAccount, holder: StoredRecord, data_key: bytes) -> UnlockedWallet:
         plaintext = crypto.open_record(data_key, holder.sealed, account_id=row.id,
                                        record_id=holder.id, kind=HOLDER_KEY)
         key = _holder_key(_decode(plaintext, HOLDER_KEY), row.did)
         return UnlockedWallet(self, _account_of(row), data_key, key)
 
     @staticmethod
-    def _credential_of(row: WalletRecord, data_key: bytes) -> CredentialRecord:
+    def _credential_of(row: StoredRecord, data_key: bytes) -> CredentialRecord:
         plaintext = crypto.open_record(data_key, row.sealed, account_id=row.account_id,
                                        record_id=row.id, kind=CREDENTIAL)
         return _credential_record(row.id, row.created_at, _decode(plaintext, CREDENTIAL))

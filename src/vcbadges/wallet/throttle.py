@@ -29,7 +29,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Final
 
-from vcbadges.storage import queries
+from vcbadges.storage import wallet_queries
 from vcbadges.storage.db import DatabaseConfig
 
 __all__ = ["ATTEMPTS", "WINDOW", "SignInThrottle", "TooManySignIns"]
@@ -70,20 +70,12 @@ class SignInThrottle:
         """Count one sign-in for ``username`` for the duration of the block: given back if
         the block ends normally, kept as a failure if it raises. Raises
         :class:`TooManySignIns`, before the block runs, when no attempt is left."""
-        prefix, expires_at = _prefix(username), now + self._window
-        async with self._db.sessionmaker()() as session, session.begin():
-            key = None
-            for slot in range(self._attempts):
-                if await queries.take_protocol_slot(session, _KIND, f"{prefix}{slot}", now=now,
-                                                    expires_at=expires_at):
-                    key = f"{prefix}{slot}"
-                    break
-            expiries = [] if key is not None else await queries.protocol_state_expiries(
-                session, _KIND, prefix, now)
+        expires_at = now + self._window
+        key, expiries = await wallet_queries.take_slot(
+            self._db, _KIND, _prefix(username), self._attempts, now=now, expires_at=expires_at)
         if key is None:
             frees_at = expiries[0] if expiries else now
             raise TooManySignIns(max(1, math.ceil((frees_at - now).total_seconds())))
         yield
         # Only the slot this attempt took: once expired, another attempt may hold it.
-        async with self._db.sessionmaker()() as session, session.begin():
-            await queries.release_protocol_slot(session, _KIND, key, expires_at=expires_at)
+        await wallet_queries.release_slot(self._db, _KIND, key, expires_at=expires_at)
