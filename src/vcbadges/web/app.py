@@ -45,6 +45,7 @@ from vcbadges.storage.protocol_state import SQLProtocolStore
 from vcbadges.verifier.listcache import VerifiedListCache
 from vcbadges.verifier.registry import IssuerRegistries
 from vcbadges.wallet import SQLWalletStore
+from vcbadges.wallet.sessions import WalletSessions, session_key
 from vcbadges.web.auth import reading
 from vcbadges.web.bulk import add_bulk_routes, bulk_jobs_ctx
 from vcbadges.web.documents import OwnDocumentsFirst
@@ -66,7 +67,7 @@ from vcbadges.web.keys import (
     STATUS_LISTS,
     VERIFIED_LISTS,
     WALLET_FETCHER,
-    WALLET_SESSION_KEY,
+    WALLET_SESSIONS,
     WALLET_STORE,
     WALLET_UNLOCKS,
     Clock,
@@ -87,14 +88,8 @@ from vcbadges.web.vcapi_exchanges import (
 )
 from vcbadges.web.verifier import create_verifier_app
 from vcbadges.web.vpqr import add_verifier_vpqr_routes, add_wallet_vpqr_routes
-from vcbadges.web.wallet import (
-    add_wallet_redirect,
-    create_wallet_app,
-    purge_expired,
-    session_key,
-    static_files,
-    static_page,
-)
+from vcbadges.web.wallet import add_wallet_redirect, create_wallet_app, purge_expired
+from vcbadges.web.wallet.pages import static_files, static_page
 
 __all__ = ["create_app", "init_func", "database_for", "keystore_for"]
 
@@ -227,7 +222,7 @@ async def wallet_ctx(app: web.Application) -> AsyncIterator[None]:
     app[WALLET_STORE] = SQLWalletStore(app[DB])
     app[WALLET_UNLOCKS] = asyncio.Semaphore(max(1, min(4, os.cpu_count() or 1)))
     master = load_or_create_master_key(settings.master_key_path, env_value=settings.master_key)
-    app[WALLET_SESSION_KEY] = session_key(master)
+    app[WALLET_SESSIONS] = WalletSessions(app[DB], app[WALLET_STORE], session_key(master))
     yield
 
 

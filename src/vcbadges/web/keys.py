@@ -24,11 +24,12 @@ from vcbadges.storage.protocol_state import SQLProtocolStore
 from vcbadges.verifier.listcache import VerifiedListCache
 from vcbadges.verifier.registry import IssuerRegistries
 from vcbadges.wallet import SQLWalletStore
+from vcbadges.wallet.sessions import WalletSessions
 from vcbadges.web.settings import Settings
 
 __all__ = ["SETTINGS", "DB", "KEYSTORE", "FETCHER", "WALLET_FETCHER", "RESOLVER", "STATUS_LISTS",
            "VERIFIED_LISTS", "ISSUER_REGISTRIES", "DOCUMENTS", "Clock", "CLOCK", "PROTOCOL_STORE",
-           "WALLET_STORE", "WALLET_UNLOCKS", "WALLET_SESSION_KEY", "BULK_JOBS"]
+           "WALLET_STORE", "WALLET_UNLOCKS", "WALLET_SESSIONS", "BULK_JOBS"]
 
 
 class Clock:
@@ -77,7 +78,7 @@ PROTOCOL_STORE = web.AppKey("protocol_store", SQLProtocolStore)
 WALLET_STORE = web.AppKey("wallet_store", SQLWalletStore)
 #: Caps the Argon2id derivations (about 64 MiB and 200 ms each) running at once.
 WALLET_UNLOCKS = web.AppKey("wallet_unlocks", asyncio.Semaphore)
-#: Wraps session data keys and makes CSRF tokens (derived from the master key).
-WALLET_SESSION_KEY = web.AppKey("wallet_session_key", bytes)
+#: Signed-in wallet sessions (their key derived from the master key).
+WALLET_SESSIONS = web.AppKey("wallet_sessions", WalletSessions)
 #: The bulk issuance and revocation jobs this process runs, and the reports of all jobs.
 BULK_JOBS = web.AppKey("bulk_jobs", BulkJobs)

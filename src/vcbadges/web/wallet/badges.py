@@ -1,0 +1,49 @@
+"""The badges in a wallet: listing them, one with its verification report, deleting one."""
+
+from __future__ import annotations
+
+import uuid
+
+from aiohttp import web
+
+from vcbadges.web.display import credential_display
+from vcbadges.web.problems import ProblemError
+from vcbadges.web.wallet.common import NO_STORE, opened, summary, verify_credential
+
+__all__ = ["list_credentials", "get_credential", "delete_credential"]
+
+
+async def list_credentials(request: web.Request) -> web.Response:
+    async with opened(request, csrf=False) as session:
+        records = await session.wallet.list_credentials()
+    return web.json_response({"credentials": [summary(r) for r in records]},
+                             headers=NO_STORE)
+
+
+def _record_id(request: web.Request) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.match_info["credential_id"])
+    except ValueError:
+        raise ProblemError(404, "not-found", "Not found", "there is no such credential in "
+                           "this wallet") from None
+
+
+async def get_credential(request: web.Request) -> web.Response:
+    record_id = _record_id(request)
+    async with opened(request, csrf=False) as session:
+        record = await session.wallet.get_credential(record_id)
+    document = record.document()
+    report = await verify_credential(request, document)
+    return web.json_response({
+        **summary(record),
+        "credential": document,
+        "display": credential_display(record.credential),
+        "report": report.to_json(),
+    }, headers=NO_STORE)
+
+
+async def delete_credential(request: web.Request) -> web.Response:
+    record_id = _record_id(request)
+    async with opened(request) as session:
+        await session.wallet.delete_credential(record_id)
+    return web.Response(status=204)
