@@ -31,9 +31,6 @@ from vcbadges.storage.models import (
     StatusEvent,
     StatusList,
     Tenant,
-    WalletAccount,
-    WalletRecord,
-    WalletSession,
 )
 
 # Writes on the hot path of issuance go through the tables (Core), not the ORM classes: an
@@ -89,12 +86,6 @@ __all__ = [
     "add_challenge",
     "use_challenge",
     "delete_expired_challenges",
-    "wallet_account_by_username",
-    "get_wallet_account",
-    "rewrap_wallet_account",
-    "wallet_record",
-    "wallet_records",
-    "delete_wallet_record",
     "save_protocol_state",
     "get_protocol_state",
     "consume_protocol_state",
@@ -102,10 +93,6 @@ __all__ = [
     "protocol_state_expiries",
     "take_protocol_slot",
     "release_protocol_slot",
-    "insert_wallet_session",
-    "wallet_session",
-    "delete_wallet_session",
-    "purge_wallet_sessions",
 ]
 
 
@@ -353,74 +340,6 @@ async def status_events(
         .order_by(StatusEvent.id)
     )
     return list(result.scalars())
-
-
-# --- wallet -----------------------------------------------------------------------------
-# Every record query takes the account id and filters by it, as tenant queries do.
-
-
-async def wallet_account_by_username(session: Session, username: str) -> WalletAccount | None:
-    result = await session.execute(select(WalletAccount).where(WalletAccount.username == username))
-    return result.scalar_one_or_none()
-
-
-async def get_wallet_account(session: Session, account_id: uuid.UUID) -> WalletAccount | None:
-    return await session.get(WalletAccount, account_id)
-
-
-async def rewrap_wallet_account(
-    session: Session,
-    account_id: uuid.UUID,
-    *,
-    expected: bytes,
-    kdf: str,
-    kdf_salt: bytes,
-    wrapped_data_key: bytes,
-) -> bool:
-    """Replace the wrapped data key (and its KDF parameters and salt) if it is still
-    ``expected``; False when another change got there first (compare and swap)."""
-    result = await session.execute(
-        update(WalletAccount)
-        .where(WalletAccount.id == account_id, WalletAccount.wrapped_data_key == expected)
-        .values(kdf=kdf, kdf_salt=kdf_salt, wrapped_data_key=wrapped_data_key)
-        .returning(WalletAccount.id)
-    )
-    return result.scalar_one_or_none() is not None
-
-
-async def wallet_record(
-    session: Session, account_id: uuid.UUID, record_id: uuid.UUID, kind: str
-) -> WalletRecord | None:
-    result = await session.execute(
-        select(WalletRecord).where(WalletRecord.account_id == account_id,
-                                   WalletRecord.id == record_id, WalletRecord.kind == kind)
-    )
-    return result.scalar_one_or_none()
-
-
-async def wallet_records(
-    session: Session, account_id: uuid.UUID, kind: str | None = None
-) -> list[WalletRecord]:
-    """The account's records (of one kind, if given), oldest first."""
-    statement = select(WalletRecord).where(WalletRecord.account_id == account_id)
-    if kind is not None:
-        statement = statement.where(WalletRecord.kind == kind)
-    result = await session.execute(
-        statement.order_by(WalletRecord.created_at, WalletRecord.id))
-    return list(result.scalars())
-
-
-async def delete_wallet_record(
-    session: Session, account_id: uuid.UUID, record_id: uuid.UUID, kind: str
-) -> bool:
-    """Delete one record; False when the account has no such record of this kind."""
-    result = await session.execute(
-        delete(WalletRecord)
-        .where(WalletRecord.account_id == account_id, WalletRecord.id == record_id,
-               WalletRecord.kind == kind)
-        .returning(WalletRecord.id)
-    )
-    return result.scalar_one_or_none() is not None
 
 
 # --- achievement templates --------------------------------------------------------------
@@ -791,46 +710,4 @@ async def purge_protocol_state(session: Session, now: datetime) -> int:
     """Delete the entries expired at ``now`` (used or not); return how many."""
     result = await session.execute(
         delete(_PROTOCOL_STATE).where(_PROTOCOL_STATE.c.expires_at <= now))
-    return int(result.rowcount) if isinstance(result, CursorResult) else 0
-
-
-# --- wallet sessions (by the hash of the cookie value; account data key wrapped) ---------
-
-_WALLET_SESSIONS = Base.metadata.tables["wallet_sessions"]
-
-
-async def insert_wallet_session(
-    session: Session,
-    *,
-    id_hash: str,
-    account_id: uuid.UUID,
-    wrapped_data_key: bytes,
-    csrf_hash: str,
-    created_at: datetime,
-    expires_at: datetime,
-) -> None:
-    await session.execute(insert(_WALLET_SESSIONS).values(
-        id_hash=id_hash, account_id=account_id, wrapped_data_key=wrapped_data_key,
-        csrf_hash=csrf_hash, created_at=created_at, expires_at=expires_at))
-
-
-async def wallet_session(session: Session, id_hash: str, now: datetime) -> WalletSession | None:
-    """The session with this cookie hash, unless it has expired at ``now``."""
-    result = await session.execute(
-        select(WalletSession).where(WalletSession.id_hash == id_hash,
-                                    WalletSession.expires_at > now))
-    return result.scalar_one_or_none()
-
-
-async def delete_wallet_session(session: Session, id_hash: str) -> bool:
-    result = await session.execute(
-        delete(_WALLET_SESSIONS).where(_WALLET_SESSIONS.c.id_hash == id_hash)
-        .returning(_WALLET_SESSIONS.c.id_hash))
-    return result.scalar_one_or_none() is not None
-
-
-async def purge_wallet_sessions(session: Session, now: datetime) -> int:
-    """Delete the sessions expired at ``now``; return how many."""
-    result = await session.execute(
-        delete(_WALLET_SESSIONS).where(_WALLET_SESSIONS.c.expires_at <= now))
     return int(result.rowcount) if isinstance(result, CursorResult) else 0
