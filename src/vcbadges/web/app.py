@@ -88,6 +88,7 @@ from vcbadges.web.vcapi_exchanges import (
 )
 from vcbadges.web.verifier import create_verifier_app
 from vcbadges.web.vpqr import add_verifier_vpqr_routes, add_wallet_vpqr_routes
+from vcbadges.web.verifying import verify_pool_ctx
 from vcbadges.web.wallet import add_wallet_redirect, create_wallet_app, purge_expired
 from vcbadges.web.wallet.pages import static_files, static_page
 
@@ -335,7 +336,7 @@ def create_app(settings: Settings) -> web.Application:
     if signer is not None:
         app[CERTIFICATE_SIGNER] = signer
     app.cleanup_ctx.extend([keystore_ctx, database_ctx, fetcher_ctx, registries_ctx, wallet_ctx,
-                            sweeper_ctx, bulk_jobs_ctx])
+                            sweeper_ctx, bulk_jobs_ctx, verify_pool_ctx])
     app.router.add_get("/", landing)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/.well-known/did.json", well_known_did)

@@ -19,6 +19,7 @@ from vcbadges.issuer.publish import StatusListPublisher
 from vcbadges.net.fetcher import JSONFetcher, SafeFetcher
 from vcbadges.oid4vp.request import RequestSigner
 from vcbadges.primitives.dates import utcnow
+from vcbadges.primitives.workers import WorkerPool
 from vcbadges.storage import DatabaseConfig
 from vcbadges.storage.protocol_state import SQLProtocolStore
 from vcbadges.verifier.listcache import VerifiedListCache
@@ -29,7 +30,7 @@ from vcbadges.web.settings import Settings
 
 __all__ = ["SETTINGS", "DB", "KEYSTORE", "FETCHER", "WALLET_FETCHER", "RESOLVER", "STATUS_LISTS",
            "VERIFIED_LISTS", "ISSUER_REGISTRIES", "DOCUMENTS", "Clock", "CLOCK", "PROTOCOL_STORE",
-           "WALLET_STORE", "WALLET_UNLOCKS", "WALLET_SESSIONS", "BULK_JOBS"]
+           "WALLET_STORE", "WALLET_UNLOCKS", "WALLET_SESSIONS", "BULK_JOBS", "VERIFY_POOL"]
 
 
 class Clock:
@@ -82,3 +83,5 @@ WALLET_UNLOCKS = web.AppKey("wallet_unlocks", asyncio.Semaphore)
 WALLET_SESSIONS = web.AppKey("wallet_sessions", WalletSessions)
 #: The bulk issuance and revocation jobs this process runs, and the reports of all jobs.
 BULK_JOBS = web.AppKey("bulk_jobs", BulkJobs)
+#: The worker processes verification runs in (None: in this process).
+VERIFY_POOL: web.AppKey[WorkerPool | None] = web.AppKey("verify_pool")

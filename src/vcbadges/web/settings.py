@@ -10,8 +10,10 @@ import dataclasses
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from vcbadges.primitives.workers import default_workers
 
 __all__ = ["Settings"]
 
@@ -65,6 +67,10 @@ class Settings:
     unencrypted PEM private key, Ed25519 or P-256) let the verifier sign OpenID4VP requests
     as ``x509_san_dns:<host of the public URL>``; the leaf must name that host as a
     ``dNSName``. Both or neither.
+
+    Load. ``verify_workers`` worker processes check proofs (default: one per core; 0 checks
+    them in the service's own process, holding its event loop meanwhile), each verification
+    for at most ``verify_timeout`` seconds of work (see :mod:`vcbadges.web.verifying`).
     """
 
     host: str = "127.0.0.1"
@@ -88,6 +94,8 @@ class Settings:
     issuer_registries: tuple[str, ...] = ()
     verifier_cert_file: str | None = None
     verifier_key_file: str | None = None
+    verify_workers: int = field(default_factory=default_workers)
+    verify_timeout: float = 30.0
 
     @property
     def base_url(self) -> str:
@@ -190,6 +198,10 @@ class Settings:
         if "VCBADGES_WALLET_FETCH_ALLOW_NETWORKS" in env:
             values["wallet_fetch_allow_networks"] = _networks(
                 env["VCBADGES_WALLET_FETCH_ALLOW_NETWORKS"])
+        if "VCBADGES_VERIFY_WORKERS" in env:
+            values["verify_workers"] = int(env["VCBADGES_VERIFY_WORKERS"])
+        if "VCBADGES_VERIFY_TIMEOUT" in env:
+            values["verify_timeout"] = float(env["VCBADGES_VERIFY_TIMEOUT"])
         if "VCBADGES_ISSUER_REGISTRIES" in env:
             values["issuer_registries"] = _locations(env["VCBADGES_ISSUER_REGISTRIES"])
         if env.get("VCBADGES_DEMO_TENANT", "").lower() in ("0", "false", "no"):

@@ -22,7 +22,8 @@ Both verify routes answer with the verification report (``report.to_json()``): `
 it is verified, ``400`` when it is not. A request that is not a verification request at all
 gets a ``400`` problem instead. Status lists and did:web documents are read through the
 application's one :class:`~vcbadges.net.fetcher.SafeFetcher`, and issuers are looked up in
-the service's issuer registries (the report's ``issuer_trust`` check).
+the service's issuer registries (the report's ``issuer_trust`` check); the proofs are checked
+in worker processes (:mod:`vcbadges.web.verifying`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from typing import Any
 
 from aiohttp import web
 
-from vcbadges._api import verify_credential_document, verify_presentation_document
 from vcbadges.issuer.challenges import (
     consume_challenge,
     create_challenge,
@@ -44,8 +44,9 @@ from vcbadges.report import PresentationReport, VerificationReport
 from vcbadges.web.auth import writing
 from vcbadges.web.bodies import read_object
 from vcbadges.web.catalog import add_catalog_route
-from vcbadges.web.keys import DOCUMENTS, ISSUER_REGISTRIES, RESOLVER, SETTINGS, VERIFIED_LISTS
+from vcbadges.web.keys import SETTINGS
 from vcbadges.web.problems import ProblemError
+from vcbadges.web.verifying import verify_offloaded
 
 __all__ = ["create_verifier_app"]
 
@@ -87,10 +88,7 @@ async def verify_credential(request: web.Request) -> web.Response:
                        "credential as a JSON object")
     if not isinstance(document, (dict, str)):
         raise _invalid("verifiableCredential is a credential object or a VC-JWT")
-    report = await verify_credential_document(
-        document, fetcher=request.config_dict[DOCUMENTS], resolver=request.config_dict[RESOLVER],
-        verified_lists=request.config_dict[VERIFIED_LISTS],
-        registries=request.config_dict[ISSUER_REGISTRIES])
+    report = await verify_offloaded(request, document, kind="credential")
     return _answer(report)
 
 
@@ -106,12 +104,10 @@ async def verify_presentation(request: web.Request) -> web.Response:
     if challenge is not None and is_issued_form(challenge):
         async with writing(request) as session:
             fresh = await consume_challenge(session, challenge)
-    report = await verify_presentation_document(
-        document, challenge=challenge, domain=options.get("domain"),
-        holder_must_be_subject=options.get("holderMustBeSubject", True),
-        fetcher=request.config_dict[DOCUMENTS], resolver=request.config_dict[RESOLVER],
-        verified_lists=request.config_dict[VERIFIED_LISTS],
-        registries=request.config_dict[ISSUER_REGISTRIES])
+    report = await verify_offloaded(
+        request, document, kind="presentation", challenge=challenge, domain=options.get("domain"),
+        holder_must_be_subject=options.get("holderMustBeSubject", True))
+    assert isinstance(report, PresentationReport)
     return _answer(with_challenge_outcome(report, fresh=fresh))
 
 
