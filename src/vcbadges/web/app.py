@@ -72,6 +72,7 @@ from vcbadges.web.keys import (
     WALLET_UNLOCKS,
     Clock,
 )
+from vcbadges.web.limits import concurrency_limits
 from vcbadges.web.middlewares import error_middleware, security_headers
 from vcbadges.web.obapi import add_ob_api
 from vcbadges.web.oid4vci import add_console_routes, add_well_known_routes, create_oid4vci_app
@@ -328,7 +329,8 @@ async def tenant_did(request: web.Request) -> web.Response:
 
 def create_app(settings: Settings) -> web.Application:
     """The whole service for ``settings``; resources open when the app starts."""
-    app = web.Application(middlewares=[security_headers, error_middleware, body_deadline],
+    app = web.Application(middlewares=[security_headers, error_middleware, concurrency_limits(),
+                                       body_deadline],
                           client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[CLOCK] = Clock()

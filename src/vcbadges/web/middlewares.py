@@ -18,6 +18,8 @@ from vcbadges.errors import (
     StorageError,
     VCBadgesError,
 )
+from vcbadges.storage.health import database_unavailable
+from vcbadges.web.keys import SETTINGS
 from vcbadges.web.problems import ProblemError, problem
 
 __all__ = ["error_middleware", "security_headers"]
@@ -84,8 +86,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     """Turn every failure into a specific, short answer; never a stack trace.
 
     OpenID4VC protocol errors keep their spec shape (``error``/``error_description``); other
-    errors are ``application/problem+json``. Unexpected exceptions are logged (without request
-    bodies, which may hold keys or credentials) and answered with a bare 500.
+    errors are ``application/problem+json``. A database that cannot be reached is ``503
+    database-unavailable`` with ``Retry-After``. Unexpected exceptions are logged (without
+    request bodies, which may hold keys or credentials) and answered with a bare 500.
     """
     try:
         return await handler(request)
@@ -108,7 +111,13 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             allow = _fixed_allow(request.app, request.path) or allow
         return problem(exc.status, kind, exc.reason,
                        headers={"Allow": allow} if allow is not None else None)
-    except Exception:
+    except Exception as exc:
+        if database_unavailable(exc):
+            log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                        type(exc).__name__)
+            return problem(503, "database-unavailable", "Service unavailable",
+                           "the service cannot reach its database; try again shortly",
+                           headers={"Retry-After": str(request.config_dict[SETTINGS].retry_after)})
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem(500, "internal-error", "Internal error")
 

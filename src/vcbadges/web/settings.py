@@ -71,6 +71,13 @@ class Settings:
     Load. ``verify_workers`` worker processes check proofs (default: one per core; 0 checks
     them in the service's own process, holding its event loop meanwhile), each verification
     for at most ``verify_timeout`` seconds of work (see :mod:`vcbadges.web.verifying`).
+    The public endpoints that cost work (verifying, challenges, wallet sign-in, decoding a
+    QR picture, importing a badge, OpenID4VP responses) take at most
+    ``endpoint_concurrency`` requests at once each, and at most ``client_concurrency`` from
+    one client address across them; more get ``429`` with ``Retry-After: retry_after``
+    (see :mod:`vcbadges.web.limits`). ``trusted_proxies`` is how many reverse proxies
+    stand in front of the service: ``X-Forwarded-For`` is believed for that many hops and
+    ignored when 0. A database that cannot be reached gives ``503`` with ``Retry-After``.
     """
 
     host: str = "127.0.0.1"
@@ -96,6 +103,10 @@ class Settings:
     verifier_key_file: str | None = None
     verify_workers: int = field(default_factory=default_workers)
     verify_timeout: float = 30.0
+    client_concurrency: int = 8
+    endpoint_concurrency: int = 32
+    trusted_proxies: int = 0
+    retry_after: int = 1
 
     @property
     def base_url(self) -> str:
@@ -200,6 +211,12 @@ class Settings:
                 env["VCBADGES_WALLET_FETCH_ALLOW_NETWORKS"])
         if "VCBADGES_VERIFY_WORKERS" in env:
             values["verify_workers"] = int(env["VCBADGES_VERIFY_WORKERS"])
+        for name, key in (("client_concurrency", "VCBADGES_CLIENT_CONCURRENCY"),
+                          ("endpoint_concurrency", "VCBADGES_ENDPOINT_CONCURRENCY"),
+                          ("trusted_proxies", "VCBADGES_TRUSTED_PROXIES"),
+                          ("retry_after", "VCBADGES_RETRY_AFTER")):
+            if key in env:
+                values[name] = int(env[key])
         if "VCBADGES_VERIFY_TIMEOUT" in env:
             values["verify_timeout"] = float(env["VCBADGES_VERIFY_TIMEOUT"])
         if "VCBADGES_ISSUER_REGISTRIES" in env:
