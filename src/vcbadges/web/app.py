@@ -67,6 +67,7 @@ from vcbadges.web.keys import (
     STATUS_LISTS,
     VERIFIED_LISTS,
     WALLET_FETCHER,
+    WALLET_SESSION_KEY,
     WALLET_SESSIONS,
     WALLET_STORE,
     WALLET_UNLOCKS,
@@ -88,8 +89,8 @@ from vcbadges.web.vcapi_exchanges import (
     create_exchanges_app,
 )
 from vcbadges.web.verifier import create_verifier_app
-from vcbadges.web.vpqr import add_verifier_vpqr_routes, add_wallet_vpqr_routes
 from vcbadges.web.verifying import verify_pool_ctx
+from vcbadges.web.vpqr import add_verifier_vpqr_routes, add_wallet_vpqr_routes
 from vcbadges.web.wallet import add_wallet_redirect, create_wallet_app, purge_expired
 from vcbadges.web.wallet.pages import static_files, static_page
 
@@ -224,7 +225,8 @@ async def wallet_ctx(app: web.Application) -> AsyncIterator[None]:
     app[WALLET_STORE] = SQLWalletStore(app[DB])
     app[WALLET_UNLOCKS] = asyncio.Semaphore(max(1, min(4, os.cpu_count() or 1)))
     master = load_or_create_master_key(settings.master_key_path, env_value=settings.master_key)
-    app[WALLET_SESSIONS] = WalletSessions(app[DB], app[WALLET_STORE], session_key(master))
+    app[WALLET_SESSION_KEY] = session_key(master)
+    app[WALLET_SESSIONS] = WalletSessions(app[DB], app[WALLET_STORE], app[WALLET_SESSION_KEY])
     yield
 
 

@@ -30,7 +30,8 @@ from vcbadges.web.settings import Settings
 
 __all__ = ["SETTINGS", "DB", "KEYSTORE", "FETCHER", "WALLET_FETCHER", "RESOLVER", "STATUS_LISTS",
            "VERIFIED_LISTS", "ISSUER_REGISTRIES", "DOCUMENTS", "Clock", "CLOCK", "PROTOCOL_STORE",
-           "WALLET_STORE", "WALLET_UNLOCKS", "WALLET_SESSIONS", "BULK_JOBS", "VERIFY_POOL"]
+           "WALLET_STORE", "WALLET_UNLOCKS", "WALLET_SESSIONS", "WALLET_SESSION_KEY", "BULK_JOBS",
+           "VERIFY_POOL"]
 
 
 class Clock:
@@ -81,6 +82,9 @@ WALLET_STORE = web.AppKey("wallet_store", SQLWalletStore)
 WALLET_UNLOCKS = web.AppKey("wallet_unlocks", asyncio.Semaphore)
 #: Signed-in wallet sessions (their key derived from the master key).
 WALLET_SESSIONS = web.AppKey("wallet_sessions", WalletSessions)
+#: The key wallet sessions are sealed under (derived from the master key); the Open Badges
+#: API derives its token key from it too.
+WALLET_SESSION_KEY = web.AppKey("wallet_session_key", bytes)
 #: The bulk issuance and revocation jobs this process runs, and the reports of all jobs.
 BULK_JOBS = web.AppKey("bulk_jobs", BulkJobs)
 #: The worker processes verification runs in (None: in this process).

@@ -31,7 +31,7 @@ from vcbadges.web.bodies import read_object
 from vcbadges.web.display import describe_credential
 from vcbadges.web.keys import DOCUMENTS, ISSUER_REGISTRIES, RESOLVER, VERIFIED_LISTS
 from vcbadges.web.problems import ProblemError
-from vcbadges.web.wallet import _opened, _record_id
+from vcbadges.web.wallet.common import opened, record_id
 
 __all__ = ["add_wallet_vpqr_routes", "add_verifier_vpqr_routes"]
 
@@ -45,9 +45,9 @@ _UNAUTHENTICATED = {
 
 
 async def badge_qr(request: web.Request) -> web.Response:
-    record_id = _record_id(request)
-    async with _opened(request, csrf=False) as opened:
-        record = await opened.wallet.get_credential(record_id)
+    wanted = record_id(request)
+    async with opened(request, csrf=False) as session:
+        record = await session.wallet.get_credential(wanted)
     document = record.document()
     if not isinstance(document, dict) or "proof" not in document:
         raise ProblemError(422, "not-cbor-ld", "This badge cannot be a VP-QR code",

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 from aiohttp import web
 
 from vcbadges.web.display import credential_display
-from vcbadges.web.problems import ProblemError
-from vcbadges.web.wallet.common import NO_STORE, opened, summary, verify_credential
+from vcbadges.web.wallet.common import NO_STORE, opened, record_id, summary, verify_credential
 
 __all__ = ["list_credentials", "get_credential", "delete_credential"]
 
@@ -20,18 +17,12 @@ async def list_credentials(request: web.Request) -> web.Response:
                              headers=NO_STORE)
 
 
-def _record_id(request: web.Request) -> uuid.UUID:
-    try:
-        return uuid.UUID(request.match_info["credential_id"])
-    except ValueError:
-        raise ProblemError(404, "not-found", "Not found", "there is no such credential in "
-                           "this wallet") from None
 
 
 async def get_credential(request: web.Request) -> web.Response:
-    record_id = _record_id(request)
+    wanted = record_id(request)
     async with opened(request, csrf=False) as session:
-        record = await session.wallet.get_credential(record_id)
+        record = await session.wallet.get_credential(wanted)
     document = record.document()
     report = await verify_credential(request, document)
     return web.json_response({
@@ -43,7 +34,7 @@ async def get_credential(request: web.Request) -> web.Response:
 
 
 async def delete_credential(request: web.Request) -> web.Response:
-    record_id = _record_id(request)
+    wanted = record_id(request)
     async with opened(request) as session:
-        await session.wallet.delete_credential(record_id)
+        await session.wallet.delete_credential(wanted)
     return web.Response(status=204)

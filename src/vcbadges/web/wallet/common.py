@@ -3,6 +3,7 @@ credential's summary and its verification."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -113,6 +114,16 @@ async def opened(request: web.Request, *, csrf: bool = True) -> AsyncIterator[Op
         yield session
     finally:
         session.wallet.lock()
+
+
+
+def record_id(request: web.Request) -> uuid.UUID:
+    """The ``credential_id`` of the route as a wallet record id; 404 when it cannot be one."""
+    try:
+        return uuid.UUID(request.match_info["credential_id"])
+    except ValueError:
+        raise ProblemError(404, "not-found", "Not found", "there is no such credential in "
+                           "this wallet") from None
 
 
 # --- credentials -----------------------------------------------------------------------
