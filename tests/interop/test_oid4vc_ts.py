@@ -111,7 +111,7 @@ async def test_oid4vc_ts_receives_a_badge(service: Service, client: ClientSessio
     payload = got["credential"].split(".")[1]
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     assert claims["sub"] == got["holder"]["did"]
-    assert claims["vc"]["credentialSubject"]["id"] == got["holder"]["did"]
+    assert claims["credentialSubject"]["id"] == got["holder"]["did"]
 
 
 async def test_oid4vc_ts_answers_a_did_signed_request_by_reference(service: Service,
