@@ -13,6 +13,9 @@ cores (``vcbadges.issuer``) use its models, its :data:`Session` type and the sta
 """
 
 from vcbadges.storage import obapi_models as _obapi_models  # noqa: F401 - its tables in Base
+from vcbadges.storage import (  # noqa: F401 - its table in Base
+    public_badge_models as _public_badge_models,
+)
 from vcbadges.storage.db import (
     DatabaseConfig,
     PostgresConfig,
