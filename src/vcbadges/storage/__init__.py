@@ -12,8 +12,8 @@ cores (``vcbadges.issuer``) use its models, its :data:`Session` type and the sta
   that its table is part of the models' metadata wherever they are used).
 """
 
-from vcbadges.storage import obapi_models as _obapi_models  # noqa: F401 - its tables in Base
-from vcbadges.storage import (  # noqa: F401 - its table in Base
+from vcbadges.storage import (  # noqa: F401 - their tables in Base
+    obapi_models as _obapi_models,
     public_badge_models as _public_badge_models,
 )
 from vcbadges.storage.db import (

@@ -80,6 +80,7 @@ from vcbadges.web.oid4vci import add_console_routes, add_well_known_routes, crea
 from vcbadges.web.oid4vp import add_oid4vp_routes, certificate_signer
 from vcbadges.web.openapi import openapi_document
 from vcbadges.web.problems import ProblemError
+from vcbadges.web.public_badge import add_public_badge_routes
 from vcbadges.web.resolver import add_resolver_routes
 from vcbadges.web.serving import body_deadline
 from vcbadges.web.settings import Settings
@@ -93,6 +94,7 @@ from vcbadges.web.verifying import verify_pool_ctx
 from vcbadges.web.vpqr import add_verifier_vpqr_routes, add_wallet_vpqr_routes
 from vcbadges.web.wallet import add_wallet_redirect, create_wallet_app, purge_expired
 from vcbadges.web.wallet.pages import static_files, static_page
+from vcbadges.web.wallet_publish import add_wallet_publish_routes
 
 __all__ = ["create_app", "init_func", "database_for", "keystore_for"]
 
@@ -362,7 +364,9 @@ def create_app(settings: Settings) -> web.Application:
     app.add_subapp("/holder", create_holder_app())
     app.add_subapp("/exchanges", create_exchanges_app())
     add_wallet_redirect(app)
-    app.add_subapp("/wallet", add_wallet_vpqr_routes(create_wallet_app()))
+    wallet = add_wallet_publish_routes(add_wallet_vpqr_routes(create_wallet_app()))
+    app.add_subapp("/wallet", wallet)
+    add_public_badge_routes(app)
     add_ob_api(app)
     static_files(app, "/static", ("web", "static", "common"))
     app.router.add_get("/{tenant}/did.json", tenant_did)
