@@ -803,6 +803,7 @@
     $("#detail-qr-button").hidden = data.format !== "ldp_vc";
     $("#detail-qr-button").setAttribute("aria-expanded", "false");
     $("#detail-qr-button").dataset.id = id;
+    await loadPublication(id, token);
   }
 
   /** The badge as a VP-QR code (CBOR-LD in a QR code), made by the wallet API; a badge that
@@ -829,6 +830,92 @@
     }
     panel.hidden = false;
     button.setAttribute("aria-expanded", "true");
+  }
+
+  // --- the public page -------------------------------------------------------------------------
+
+  /** What publishing will reveal, said before the learner chooses, from the API's
+   * ``disclosure``: a selective-disclosure badge leaves their identity out of the copy; any
+   * other badge is signed as a whole, so its download holds what the issuer signed. */
+  function publishNote(disclosure) {
+    const d = disclosure || {};
+    if (d.selective) {
+      return "This badge lets you leave parts of it out: the published copy, download included, never holds your e-mail address, and holds your name only if you show it.";
+    }
+    const signed = [d.namesSubject ? "your name" : "", d.emailHash ? "your e-mail address as a salted hash (a code anyone who already knows your address can match)" : ""].filter(Boolean);
+    return "The page never shows your e-mail address. This badge is signed as a whole, though: the download holds everything your issuer signed"
+      + (signed.length ? ", including " + signed.join(" and ") : "") + ". Leave the download off to keep "
+      + (signed.length ? "that" : "it") + " off the web.";
+  }
+
+  function showPublication(id, publication) {
+    const panel = $("#detail-publish");
+    panel.dataset.id = id;
+    $("#publish-off").hidden = publication.published;
+    $("#publish-on").hidden = !publication.published;
+    if (!publication.published) {
+      const d = publication.disclosure || {};
+      $("#publish-show-name").checked = false;
+      $("#publish-offer-download").checked = Boolean(d.selective || !(d.namesSubject || d.emailHash));
+      $("#publish-note").textContent = publishNote(d);
+      return;
+    }
+    $("#publish-url").value = publication.url;
+    $("#publish-open").href = publication.url;
+    $("#publish-linkedin").href = publication.linkedinUrl;
+    $("#publish-choices").textContent = (publication.showName ? "Your name is shown." : "Your name is not shown.")
+      + (publication.offerDownload ? " Visitors can download the credential." : " The credential is not offered for download.");
+  }
+
+  async function loadPublication(id, token = state.renderToken) {
+    $("#detail-publish").hidden = true;
+    try {
+      const published = await api("GET", "/credentials/" + encodeURIComponent(id) + "/publication");
+      if (token !== state.renderToken) return;
+      showPublication(id, published);
+      $("#detail-publish").hidden = false;
+    } catch (error) {
+      if (error.status !== 401) toast(error.message);
+    }
+  }
+
+  async function publishBadge(event) {
+    event.preventDefault();
+    const id = $("#detail-publish").dataset.id;
+    const form = event.currentTarget;
+    try {
+      const published = await busy("Publishing…", () => api("POST", "/credentials/" + encodeURIComponent(id) + "/publication", {
+        json: { showName: form.showName.checked, offerDownload: form.offerDownload.checked },
+      }));
+      showPublication(id, published);
+      toast("Published. Copy the link to share it.");
+      $("#publish-url").focus();
+    } catch (error) {
+      if (error.status !== 401) formError(form, error.message);
+    }
+  }
+
+  async function unpublishBadge() {
+    const id = $("#detail-publish").dataset.id;
+    if (!window.confirm("Unpublish this badge? Its page and the copy behind it are deleted, and the link stops working.")) return;
+    try {
+      await api("DELETE", "/credentials/" + encodeURIComponent(id) + "/publication");
+      toast("Unpublished. The page is gone.");
+      await loadPublication(id);
+    } catch (error) {
+      if (error.status !== 401) toast(error.message);
+    }
+  }
+
+  async function copyLink() {
+    const input = $("#publish-url");
+    try {
+      await navigator.clipboard.writeText(input.value);
+      toast("Link copied.");
+    } catch {
+      input.select();
+      toast("Select the link and copy it.");
+    }
   }
 
   // How a badge is signed, for the technical details.
@@ -1358,6 +1445,9 @@
     });
     $("#detail-delete").addEventListener("click", deleteBadge);
     $("#detail-qr-button").addEventListener("click", showQr);
+    $("#publish-form").addEventListener("submit", publishBadge);
+    $("#publish-remove").addEventListener("click", unpublishBadge);
+    $("#publish-copy").addEventListener("click", copyLink);
     $("#detail-qr-print").addEventListener("click", () => {
       document.body.classList.add("printing-qr");
       window.print();
