@@ -27,7 +27,8 @@ _SESSION: list[dict[str, list[str]]] = [{"walletSession": []}]
 _SESSION_CSRF: list[dict[str, list[str]]] = [{"walletSession": [], "csrfToken": []}]
 
 #: Routes the application serves that are pages, not API operations: HTML and the static
-#: files beside it (wallet_demo/, the issuer console, the employer page), and the redirect
+#: files beside it (wallet_demo/, the issuer console, the employer page, a published badge's
+#: public page), and the redirect
 #: to the wallet page. The tests check that each of these is served and none is documented.
 UNDOCUMENTED: frozenset[tuple[str, str]] = frozenset({
     ("GET", "/wallet"),
@@ -39,6 +40,7 @@ UNDOCUMENTED: frozenset[tuple[str, str]] = frozenset({
     ("GET", "/verifier/"),
     ("GET", "/verifier/{file}"),
     ("GET", "/static/{file}"),
+    ("GET", "/b/{slug}"),
 })
 
 #: Route prefixes of APIs that describe themselves in a document of their own, which a
@@ -719,6 +721,85 @@ def _vpqr_paths() -> dict[str, Any]:
     }
 
 
+_PUBLICATION = {
+    "type": "object", "required": ["published", "disclosure"],
+    "properties": {
+        "published": {"type": "boolean"},
+        "url": {"type": "string", "description": "the public page, /b/{slug}"},
+        "showName": {"type": "boolean"},
+        "offerDownload": {"type": "boolean"},
+        "publishedAt": {"type": "string", "format": "date-time"},
+        "linkedinUrl": {"type": "string",
+                        "description": "LinkedIn's add-certification link, filled in"},
+        "credentialUrl": {"type": "string",
+                          "description": "the credential, when the download is offered"},
+        "bakedUrl": {"type": "string",
+                     "description": "the badge image with the credential baked in, when "
+                                    "the download is offered"},
+        "disclosure": {
+            "type": "object", "required": ["selective", "namesSubject", "emailHash"],
+            "description": "what the published copy can withhold: a selective badge "
+                           "(ecdsa-sd-2023) is published without the learner's identity; "
+                           "any other's download holds what its issuer signed",
+            "properties": {"selective": {"type": "boolean"},
+                           "namesSubject": {"type": "boolean"},
+                           "emailHash": {"type": "boolean"}}},
+    },
+}
+
+
+def _publication_paths() -> dict[str, Any]:
+    """A wallet badge on a public page (:mod:`vcbadges.web.wallet_publish`) and what the
+    page offers for download (:mod:`vcbadges.web.public_badge`)."""
+    credential_id = [_path_param("credential_id", "the credential's id in the wallet",
+                                 format="uuid")]
+    slug = _path_param("slug", "the published badge's slug", pattern="^[A-Za-z0-9_-]{22}$")
+    state = {"description": "The badge's publication", **_json(_PUBLICATION)}
+    files = {"image/png": {"schema": {"type": "string", "format": "binary"}},
+             SVG: {"schema": {"type": "string"}}}
+    return {
+        "/wallet/api/credentials/{credential_id}/publication": {
+            "get": _op("Whether a wallet badge is on a public page, and its links",
+                       "getBadgePublication", {"200": state, **_problems(401, 404)},
+                       tag="wallet", security=_SESSION, parameters=credential_id),
+            "post": _op("Publish a wallet badge on a public page (or change the choices "
+                        "of one published)", "publishBadge",
+                        {"201": {**state, "description": "Published"},
+                         "200": {**state, "description": "Choices changed, same address"},
+                         **_problems(400, 401, 403, 404, 422)},
+                        tag="wallet", security=_SESSION_CSRF, parameters=credential_id,
+                        body={"type": "object", "additionalProperties": False,
+                              "properties": {"showName": {"type": "boolean"},
+                                             "offerDownload": {"type": "boolean"}}}),
+            "delete": _op("Unpublish a badge: its page and its copy are deleted",
+                          "unpublishBadge",
+                          {"204": {"description": "Unpublished"},
+                           **_problems(401, 403, 404)},
+                          tag="wallet", security=_SESSION_CSRF, parameters=credential_id)},
+        "/b/{slug}/credential.{ext}": {"get": _op(
+            "A published badge's credential, when its owner offers it", "publishedCredential",
+            {"200": {"description": "The credential as published (JSON-LD, or a VC-JWT)",
+                     "content": {"application/ld+json": {"schema": {"type": "object"}},
+                                 "application/jwt": {"schema": {"type": "string"}}}},
+             **_problems(404)}, tag="public",
+            parameters=[slug, _path_param("ext", "json, or jwt for a VC-JWT",
+                                          enum=["json", "jwt"])])},
+        "/b/{slug}/badge.{ext}": {"get": _op(
+            "A published badge's image with its credential baked in, when its owner offers "
+            "it", "publishedBakedBadge",
+            {"200": {"description": "A baked PNG or SVG (Open Badges 3.0 baking)",
+                     "content": files}, **_problems(404)}, tag="public",
+            parameters=[slug, _path_param("ext", "png when the badge's image is a PNG, "
+                                          "else svg", enum=["png", "svg"])])},
+        "/b/{slug}/image": {"get": _op(
+            "A published badge's link-card image (og:image)", "publishedBadgeImage",
+            {"200": {"description": "The badge's own raster image, or a drawn medal",
+                     "content": {"image/*": {"schema": {"type": "string",
+                                                        "format": "binary"}}}},
+             **_problems(404)}, tag="public", parameters=[slug])},
+    }
+
+
 def _oauth_errors(*statuses: int) -> dict[str, Any]:
     return {str(s): {"description": "OAuth / OpenID4VC error",
                      **_json(_ref("OAuthError"))} for s in statuses}
@@ -1192,6 +1273,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
         **_oid4vc_paths(),
         **_vpqr_paths(),
         **_exchange_paths(),
+        **_publication_paths(),
     }
     return {
         "openapi": "3.1.0",
