@@ -46,7 +46,7 @@ from vcbadges.web.bodies import read_object
 from vcbadges.web.keys import CLOCK, SETTINGS
 from vcbadges.web.problems import ProblemError
 from vcbadges.web.public_badge import published_document, share_links, verify_published
-from vcbadges.web.wallet import _opened, _record_id
+from vcbadges.web.wallet.common import opened as _opened, record_id as _record_id
 
 __all__ = ["add_wallet_publish_routes"]
 
