@@ -34,7 +34,7 @@ TABLES = {"tenants", "api_keys", "signing_keys", "achievements", "credentials",
           "status_lists", "status_allocations", "status_events", "challenges", "bulk_rows",
           "wallet_accounts", "wallet_records", "protocol_state", "wallet_sessions",
           "bulk_jobs", "bulk_job_rows", "public_urls", "ob_clients", "ob_tokens", "ob_profiles",
-          "public_badges"}
+          "public_badges", "ob_connections"}
 
 
 def test_the_migration_tree_has_a_single_head():

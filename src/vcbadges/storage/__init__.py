@@ -13,6 +13,7 @@ cores (``vcbadges.issuer``) use its models, its :data:`Session` type and the sta
 """
 
 from vcbadges.storage import (  # noqa: F401 - their tables in Base
+    ob_connection_models as _ob_connection_models,
     obapi_models as _obapi_models,
     public_badge_models as _public_badge_models,
 )
