@@ -6,7 +6,8 @@ host's Service Description Document, :func:`register` registers this client ther
 :func:`authorization_request` builds the URL to send the holder's browser to (authorization
 code with PKCE ``S256`` and a fresh ``state``), :func:`exchange_code` turns the code the
 browser comes back with into tokens, and :func:`get_credentials`, :func:`upsert_credential`
-and :func:`get_profile` use them (:func:`refresh` renews them).
+and :func:`get_profile` use them (:func:`refresh` renews them, :func:`revoke` ends them at
+the host, RFC 7009).
 
 No I/O happens here but through the injected :class:`Send`, whose every URL this module has
 checked first (https, or plain http only for ``allow_http_hosts``);
@@ -45,6 +46,7 @@ __all__ = [
     "get_credentials",
     "upsert_credential",
     "get_profile",
+    "revoke",
 ]
 
 _MAX_PAGES = 1000
@@ -81,7 +83,9 @@ def _refused(response: HTTPResponse, what: str) -> ProtocolError:
         return ProtocolError(safe_text(body["error"], 60), safe_text(
             f"{what}: {text if isinstance(text, str) else body['error']}"), status=502)
     if isinstance(body, dict) and isinstance(body.get("imsx_description"), str):
-        return ProtocolError("refused", safe_text(
+        # A resource endpoint's 401 means the access token is no longer accepted (RFC 6750).
+        code = "invalid_token" if response.status == 401 else "refused"
+        return ProtocolError(code, safe_text(
             f"{what}: HTTP {response.status}: {body['imsx_description']}"), status=502)
     return ProtocolError("refused", f"{what}: HTTP {response.status}", status=502)
 
@@ -96,6 +100,8 @@ class ServiceDescription:
     token_url: str
     scopes: frozenset[str]
     allow_http_hosts: frozenset[str]
+    #: The RFC 7009 endpoint (``x-imssf-revocationUrl``), when the host names one.
+    revocation_url: str | None = None
 
     def url(self, value: Any, what: str) -> str:
         return check_url(value, what=what, error="invalid_response",
@@ -126,6 +132,8 @@ async def discover(send: Send, host_url: str, *,
         raise _invalid("the service description has no OAuth2ACG scheme or servers") from None
     if not isinstance(scopes, dict):
         raise _invalid("the service description lists no scopes")
+    revocation = flow.get("x-imssf-revocationUrl") if isinstance(flow, dict) else None
+
     def checked(value: Any, what: str) -> str:
         return check_url(value, what=what, error="invalid_response", allow_http_hosts=hosts)
 
@@ -134,7 +142,9 @@ async def discover(send: Send, host_url: str, *,
         registration_url=checked(registration, "x-imssf-registrationUrl"),
         authorization_url=checked(authorization, "authorizationUrl"),
         token_url=checked(token, "tokenUrl"), scopes=frozenset(scopes),
-        allow_http_hosts=hosts)
+        allow_http_hosts=hosts,
+        revocation_url=None if revocation is None else checked(
+            revocation, "x-imssf-revocationUrl"))
 
 
 @dataclass(frozen=True)
@@ -195,6 +205,8 @@ class Tokens:
     access_token: str
     refresh_token: str | None
     scopes: frozenset[str]
+    #: The access token's lifetime in seconds, when the host said (``expires_in``).
+    expires_in: int | None = None
 
     def bearer(self) -> dict[str, str]:
         return {"Authorization": "Bearer " + self.access_token}
@@ -216,8 +228,11 @@ async def _token_request(send: Send, service: ServiceDescription,
     scope = body.get("scope")
     scopes = frozenset(scope.split()) if isinstance(scope, str) else (
         previous.scopes if previous is not None else frozenset())
+    expires_in = body.get("expires_in")
+    if isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in <= 0:
+        expires_in = None
     return Tokens(access_token=body["access_token"], refresh_token=refresh_token,
-                  scopes=scopes)
+                  scopes=scopes, expires_in=expires_in)
 
 
 async def exchange_code(
@@ -264,11 +279,11 @@ def _items(body: Any) -> list[str | dict[str, Any]]:
     return found
 
 
-async def get_credentials(send: Send, service: ServiceDescription,
-                          tokens: Tokens) -> list[str | dict[str, Any]]:
+async def get_credentials(send: Send, service: ServiceDescription, tokens: Tokens, *,
+                          max_items: int | None = None) -> list[str | dict[str, Any]]:
     """Every credential the host holds for the holder, page after page (``Link`` ``next``,
-    RFC 8288), JWTs as their compact strings. Not verified here: the caller verifies each
-    before keeping it."""
+    RFC 8288), JWTs as their compact strings; more than ``max_items`` is refused
+    (``invalid_response``). Not verified here: the caller verifies each before keeping it."""
     url: str | None = service.api_url + "/credentials"
     found: list[str | dict[str, Any]] = []
     for _ in range(_MAX_PAGES):
@@ -279,6 +294,8 @@ async def get_credentials(send: Send, service: ServiceDescription,
         if response.status != 200:
             raise _refused(response, "getCredentials")
         found.extend(_items(_json(response, "the getCredentials response")))
+        if max_items is not None and len(found) > max_items:
+            raise _invalid(f"the host sent more than {max_items} credentials")
         match = _LINK_NEXT.search(response.headers.get("link", ""))
         url = service.url(match.group(1), "the next page") if match else None
     raise _invalid(f"getCredentials has more than {_MAX_PAGES} pages")
@@ -307,3 +324,20 @@ async def get_profile(send: Send, service: ServiceDescription, tokens: Tokens) -
     if not isinstance(body, dict):
         raise _invalid("the profile is not a JSON object")
     return body
+
+
+async def revoke(send: Send, service: ServiceDescription, registration: ClientRegistration,
+                 token: str, *, hint: str) -> None:
+    """Revoke ``token`` at the host (RFC 7009), ``hint`` being ``access_token`` or
+    ``refresh_token``. The host answers 200 for a token it did not know too (§2.2), so
+    success says the token no longer works, not that it did before. Raises
+    ``ProtocolError`` (``unsupported_token_type`` when the host names no revocation
+    endpoint)."""
+    if service.revocation_url is None:
+        raise ProtocolError("unsupported_token_type",
+                            "the host names no revocation endpoint", status=502)
+    response = await send("POST", service.revocation_url,
+                          form={"token": token, "token_type_hint": hint},
+                          headers=registration.basic())
+    if response.status != 200:
+        raise _refused(response, "revocation")

@@ -94,6 +94,7 @@ from vcbadges.web.verifying import verify_pool_ctx
 from vcbadges.web.vpqr import add_verifier_vpqr_routes, add_wallet_vpqr_routes
 from vcbadges.web.wallet import add_wallet_redirect, create_wallet_app, purge_expired
 from vcbadges.web.wallet.pages import static_files, static_page
+from vcbadges.web.wallet_obapi import add_wallet_obapi_routes
 from vcbadges.web.wallet_publish import add_wallet_publish_routes
 
 __all__ = ["create_app", "init_func", "database_for", "keystore_for"]
@@ -364,7 +365,8 @@ def create_app(settings: Settings) -> web.Application:
     app.add_subapp("/holder", create_holder_app())
     app.add_subapp("/exchanges", create_exchanges_app())
     add_wallet_redirect(app)
-    wallet = add_wallet_publish_routes(add_wallet_vpqr_routes(create_wallet_app()))
+    wallet = add_wallet_obapi_routes(
+        add_wallet_publish_routes(add_wallet_vpqr_routes(create_wallet_app())))
     app.add_subapp("/wallet", wallet)
     add_public_badge_routes(app)
     add_ob_api(app)
