@@ -800,6 +800,111 @@ def _publication_paths() -> dict[str, Any]:
     }
 
 
+_OB_CONNECTION = {
+    "type": "object", "required": ["id", "host", "hostUrl", "apiUrl", "scopes", "connectedAt"],
+    "properties": {"id": {"type": "string", "format": "uuid"},
+                   "host": {"type": "string", "description": "the host's name and port"},
+                   "hostUrl": {"type": "string", "description": "the URL the holder gave"},
+                   "apiUrl": {"type": "string", "description": "the host's API (servers[0])"},
+                   "scopes": {"type": "array", "items": {"type": "string"}},
+                   "connectedAt": {"type": "string", "format": "date-time"}},
+}
+_OB_REFUSED = {
+    "type": "object", "required": ["index", "name", "check", "code", "reason"],
+    "properties": {"index": {"type": "integer", "description": "its place in what the host "
+                                                               "sent"},
+                   "name": {"type": ["string", "null"]},
+                   "check": {"type": ["string", "null"],
+                             "description": "the first verification check it failed"},
+                   "code": {"type": ["string", "null"]},
+                   "reason": {"type": "string"}},
+}
+
+
+def _ob_connection_paths() -> dict[str, Any]:
+    """The wallet's connections to other hosts' Open Badges 3.0 APIs
+    (:mod:`vcbadges.web.wallet_obapi`)."""
+    connection_id = [_path_param("connection_id", "the connection's id", format="uuid")]
+    host_failures = {"502": {"description": "The host could not be reached or answered what a "
+                                            "client cannot use (ob-host-failed)",
+                             **_json(_ref("Problem"), PROBLEM)}}
+    return {
+        "/wallet/api/ob/connections": {
+            "post": _op(
+                "Start connecting to another host's Open Badges API (discovery, registration)",
+                "startObConnection",
+                {"200": {"description": "Where to send the browser: the host's authorization "
+                                        "page (PKCE S256, state bound to this session)",
+                         **_json({"type": "object", "required": ["authorizationUrl"],
+                                  "properties": {"authorizationUrl": {"type": "string"}}})},
+                 **_problems(400, 401, 403, 413, 415, 422), **host_failures},
+                tag="wallet", security=_SESSION_CSRF,
+                body={"type": "object", "required": ["hostUrl"], "additionalProperties": False,
+                      "properties": {"hostUrl": {"type": "string", "minLength": 1,
+                                                 "maxLength": 2000}}}),
+            "get": _op(
+                "The hosts this wallet is connected to", "listObConnections",
+                {"200": {"description": "The connections (never their tokens)", **_json({
+                    "type": "object", "required": ["connections"],
+                    "properties": {"connections": {"type": "array", "items": _OB_CONNECTION}}})},
+                 **_problems(401)}, tag="wallet", security=_SESSION)},
+        "/wallet/api/ob/connections/{connection_id}": {"delete": _op(
+            "Disconnect: revoke the tokens at the host (RFC 7009) and forget the connection",
+            "deleteObConnection",
+            {"200": {"description": "Deleted; whether the host confirmed the revocation",
+                     **_json({"type": "object", "required": ["revoked"],
+                              "properties": {"revoked": {"type": "boolean"},
+                                             "problem": {"type": "string"}}})},
+             **_problems(401, 403, 404)}, tag="wallet", security=_SESSION_CSRF,
+            parameters=connection_id)},
+        "/wallet/api/ob/connections/{connection_id}/push": {"post": _op(
+            "Send one of the wallet's badges to the host (upsertCredential)", "pushToObHost",
+            {"200": {"description": "created: new at the host; replaced: it had one with this "
+                                    "id", **_json({
+                                        "type": "object", "required": ["outcome"],
+                                        "properties": {"outcome": {
+                                            "type": "string",
+                                            "enum": ["created", "replaced"]}}})},
+             **_problems(400, 401, 403, 404, 409, 413, 415, 422), **host_failures},
+            tag="wallet", security=_SESSION_CSRF, parameters=connection_id,
+            body={"type": "object", "required": ["credentialId"],
+                  "properties": {"credentialId": {"type": "string", "format": "uuid"}}})},
+        "/wallet/api/ob/connections/{connection_id}/pull": {"post": _op(
+            "Take the host's badges into the wallet, each verified first, none twice",
+            "pullFromObHost",
+            {"200": {"description": "What was imported, already held, and refused (why)",
+                     **_json({"type": "object",
+                              "required": ["imported", "duplicates", "refused"],
+                              "properties": {
+                                  "imported": {"type": "array", "items": {"type": "object"}},
+                                  "duplicates": {"type": "integer"},
+                                  "refused": {"type": "array", "items": _OB_REFUSED}}})},
+             **_problems(401, 403, 404, 409, 422), **host_failures},
+            tag="wallet", security=_SESSION_CSRF, parameters=connection_id)},
+        "/wallet/api/ob/callback": {"post": _op(
+            "Complete a connection with what the host sent the browser back with",
+            "finishObConnection",
+            {"201": {"description": "Connected", **_json({
+                "type": "object", "required": ["connection"],
+                "properties": {"connection": _OB_CONNECTION}})},
+             **_problems(400, 401, 403, 413, 415, 422), **host_failures},
+            tag="wallet", security=_SESSION_CSRF,
+            body={"type": "object", "required": ["state"], "additionalProperties": False,
+                  "properties": {name: {"type": "string", "maxLength": 1000} for name in (
+                      "state", "code", "error", "errorDescription")}})},
+        "/wallet/ob/callback": {"get": _op(
+            "Redirect URI of the wallet at other hosts: hands their answer to the wallet page",
+            "obConnectionCallback",
+            {"303": {"description": "To /wallet/#/ob-callback?… (the session cookie, "
+                                    "SameSite=Strict, does not come along from the host's "
+                                    "site; the page posts the answer back)"}},
+            tag="wallet",
+            parameters=[{"name": name, "in": "query", "required": False,
+                         "schema": {"type": "string", "maxLength": 1000}}
+                        for name in ("state", "code", "error", "error_description")])},
+    }
+
+
 def _oauth_errors(*statuses: int) -> dict[str, Any]:
     return {str(s): {"description": "OAuth / OpenID4VC error",
                      **_json(_ref("OAuthError"))} for s in statuses}
@@ -1274,6 +1379,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
         **_vpqr_paths(),
         **_exchange_paths(),
         **_publication_paths(),
+        **_ob_connection_paths(),
     }
     return {
         "openapi": "3.1.0",
