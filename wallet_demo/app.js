@@ -31,6 +31,8 @@
     camera: null,       // {stream, scanner}: scanner reads frames in the page (scan.js)
     renderToken: 0,
     backupUrl: null,
+    obCallback: null,   // what a host sent the browser back with (#/ob-callback?…)
+    hosts: null,        // the connected hosts, once read
   };
 
   // --- small DOM helpers ------------------------------------------------------------------
@@ -454,6 +456,7 @@
 
   function setSession(data) {
     state.session = { username: data.username, did: data.did, csrfToken: data.csrfToken };
+    state.hosts = null;
   }
 
   // --- views and routing -----------------------------------------------------------------------
@@ -461,9 +464,10 @@
   const TITLES = {
     welcome: "Welcome", badges: "My badges", detail: "Badge", scan: "Scan",
     offer: "A badge for you", request: "Share a badge?", done: "Done", more: "Wallet",
+    hosts: "Connected hosts",
   };
-  const BACK = { detail: "#/", offer: "#/scan", request: "#/scan", done: "#/" };
-  const NAV = { badges: "badges", detail: "badges", scan: "scan", more: "more", done: "badges" };
+  const BACK = { detail: "#/", offer: "#/scan", request: "#/scan", done: "#/", hosts: "#/more" };
+  const NAV = { badges: "badges", detail: "badges", scan: "scan", more: "more", done: "badges", hosts: "more" };
 
   function show(name, { focus = true } = {}) {
     if (name !== "scan") stopCamera();
@@ -498,7 +502,19 @@
       try { state.deepLink = decodeURIComponent(hash.slice(6)); } catch { state.deepLink = null; }
       history.replaceState(null, "", location.pathname + location.search + "#/");
     }
+    if (hash.startsWith("#/ob-callback?")) {
+      // A host sent the browser back: keep its answer in memory only, and take the code
+      // out of the address (and so out of the history) at once.
+      state.obCallback = new URLSearchParams(hash.slice("#/ob-callback?".length));
+      history.replaceState(null, "", location.pathname + location.search + "#/hosts");
+    }
     if (!state.session) { showWelcome(); return; }
+    if (state.obCallback) {
+      const answer = state.obCallback;
+      state.obCallback = null;
+      finishConnection(answer);
+      return;
+    }
     if (state.deepLink) {
       const uri = state.deepLink;
       state.deepLink = null;
@@ -510,6 +526,7 @@
     else if (current.startsWith("#/badge/")) showDetail(decodeURIComponent(current.slice(8)));
     else if (current === "#/scan") showScan();
     else if (current === "#/more") showMore();
+    else if (current === "#/hosts") showHosts();
     else if (current === "#/offer" && state.pending && state.pending.kind === "offer") showOffer();
     else if (current === "#/request" && state.pending && state.pending.kind === "request") showRequest();
     else if (current === "#/done" && state.done) showDone();
@@ -628,6 +645,7 @@
     state.session = null;
     state.pending = null;
     state.done = null;
+    state.hosts = null;
     toast("Wallet locked.");
     if (location.hash !== "#/") history.replaceState(null, "", "#/");
     route();
@@ -665,6 +683,7 @@
   async function showBadges() {
     const token = ++state.renderToken;
     show("badges");
+    $("#pull-result").hidden = true;
     const list = $("#badge-list");
     let items;
     try {
@@ -675,6 +694,7 @@
       $("#badges-empty").hidden = items.length > 0;
       $("#badges-count").textContent = items.length
         ? `${items.length} badge${items.length === 1 ? "" : "s"} · ${state.session.username}` : "";
+      hostButtons($("#pull-actions"), (host) => `Get badges from ${host.host}`, pullFrom);
     } catch (error) {
       if (error.status !== 401) toast(error.message);
       return;
@@ -804,6 +824,7 @@
     $("#detail-qr-button").setAttribute("aria-expanded", "false");
     $("#detail-qr-button").dataset.id = id;
     await loadPublication(id, token);
+    hostButtons($("#detail-send"), (host) => `Send to ${host.host}`, (host) => sendTo(host, id, view.name));
   }
 
   /** The badge as a VP-QR code (CBOR-LD in a QR code), made by the wallet API; a badge that
@@ -1344,6 +1365,136 @@
     show("done");
   }
 
+  // --- connected hosts (Open Badges API) ------------------------------------------------------------------
+
+  /** What went wrong with a connected host, in a sentence that says what to do. */
+  function hostProblemWords(error) {
+    switch (error.kind) {
+      case "ob-host-not-allowed": return "The wallet does not connect to that address (it is not secure, or not on the internet). Check the address.";
+      case "ob-host-failed": return "That host did not answer as an Open Badges host should. Check the address, or try again later.";
+      case "ob-state-invalid": return "This connection could not be finished (it expired, or was started in another window). Connect again.";
+      case "ob-refused": return text(error.body.error) === "access_denied"
+        ? "The connection was not allowed at the host." : `The host refused: ${error.message}`;
+      case "ob-connection-expired": return "This host no longer accepts the wallet's permission. Disconnect it and connect again.";
+      case "not-found": return "That host is no longer connected.";
+      case "invalid-request": return "Type the host's address, such as https://badges.example.org.";
+      default: return error.message;
+    }
+  }
+
+  async function loadHosts() {
+    const data = await api("GET", "/ob/connections");
+    state.hosts = data.connections || [];
+    return state.hosts;
+  }
+
+  /** One button per connected host in ``box`` (hidden when there is none). */
+  async function hostButtons(box, label, action) {
+    box.replaceChildren();
+    box.hidden = true;
+    let hosts;
+    try { hosts = state.hosts || await loadHosts(); } catch { return; }
+    box.replaceChildren(...hosts.map((host) => el("button", {
+      type: "button", class: "btn outline wide", onclick: () => action(host),
+    }, icon("send"), label(host))));
+    box.hidden = hosts.length === 0;
+  }
+
+  async function showHosts() {
+    const token = ++state.renderToken;
+    show("hosts");
+    let hosts;
+    try { hosts = await loadHosts(); } catch (error) {
+      if (error.status !== 401) toast(hostProblemWords(error));
+      return;
+    }
+    if (token !== state.renderToken) return;
+    $("#host-list").replaceChildren(...hosts.map((host) => el("li", {},
+      el("div", { class: "grow" },
+        el("p", { class: "host-name" }, host.host),
+        el("p", { class: "muted small" }, "Connected " + formatDate(host.connectedAt))),
+      el("button", { type: "button", class: "btn danger-outline", "aria-label": `Disconnect ${host.host}`,
+        onclick: () => disconnect(host) }, "Disconnect"))));
+    $("#hosts-empty").hidden = hosts.length > 0;
+  }
+
+  async function connectHost(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const hostUrl = form.host_url.value.trim();
+    if (!hostUrl) { formError(form, "Type the host's address."); form.host_url.focus(); return; }
+    formError(form, "");
+    try {
+      const answer = await busy("Contacting the host…", () => api("POST", "/ob/connections", { json: { hostUrl } }));
+      const url = safeUrl(answer.authorizationUrl);
+      if (!url) { formError(form, "That host gave an address the wallet cannot open."); return; }
+      location.assign(url); // The host's page; it sends the browser back to the wallet.
+    } catch (error) {
+      if (error.status !== 401) { formError(form, hostProblemWords(error)); form.host_url.focus(); }
+    }
+  }
+
+  async function finishConnection(answer) {
+    const body = { state: answer.get("state") || "" };
+    if (answer.get("code")) body.code = answer.get("code");
+    if (answer.get("error")) body.error = answer.get("error");
+    if (answer.get("error_description")) body.errorDescription = answer.get("error_description");
+    try {
+      const done = await busy("Finishing the connection…", () => api("POST", "/ob/callback", { json: body }));
+      state.hosts = null;
+      toast(`Connected to ${done.connection.host}.`);
+    } catch (error) {
+      if (error.status !== 401) toast(hostProblemWords(error));
+    }
+    go("#/hosts");
+  }
+
+  async function disconnect(host) {
+    if (!confirm(`Disconnect ${host.host}? The wallet gives back its permission there.`)) return;
+    try {
+      const answer = await busy("Disconnecting…", () => api("DELETE", "/ob/connections/" + encodeURIComponent(host.id)));
+      state.hosts = null;
+      toast(answer.revoked ? `Disconnected from ${host.host}.`
+        : `Disconnected. ${host.host} could not be told, so its permission may last until it expires.`);
+      showHosts();
+    } catch (error) {
+      if (error.status !== 401) toast(hostProblemWords(error));
+    }
+  }
+
+  async function sendTo(host, id, name) {
+    try {
+      const answer = await busy(`Sending to ${host.host}…`, () =>
+        api("POST", `/ob/connections/${encodeURIComponent(host.id)}/push`, { json: { credentialId: id } }));
+      toast(answer.outcome === "replaced" ? `${host.host} had this badge: it now has this copy.` : `${name || "The badge"} was sent to ${host.host}.`);
+    } catch (error) {
+      if (error.status !== 401) toast(hostProblemWords(error));
+    }
+  }
+
+  async function pullFrom(host) {
+    const box = $("#pull-result");
+    let answer;
+    try {
+      answer = await busy(`Getting your badges from ${host.host}…`, () =>
+        api("POST", `/ob/connections/${encodeURIComponent(host.id)}/pull`));
+    } catch (error) {
+      if (error.status !== 401) toast(hostProblemWords(error));
+      return;
+    }
+    const got = answer.imported.length;
+    const lines = [el("p", {}, el("strong", {}, got ? `${got} new badge${got === 1 ? "" : "s"} from ${host.host}.` : `No new badge from ${host.host}.`),
+      answer.duplicates ? ` ${answer.duplicates} ${answer.duplicates === 1 ? "was" : "were"} already in your wallet.` : "")];
+    if (answer.refused.length) {
+      lines.push(el("p", {}, `${answer.refused.length} did not pass their checks and ${answer.refused.length === 1 ? "was" : "were"} not added:`),
+        el("ul", {}, answer.refused.map((item) => el("li", {}, el("strong", {}, item.name || "A badge"), ": ", item.reason))));
+    }
+    box.replaceChildren(...lines);
+    box.hidden = false;
+    await showBadges();
+    $("#pull-result").hidden = false;
+  }
+
   // --- account, import and backup ------------------------------------------------------------------------
 
   function showMore() {
@@ -1481,6 +1632,7 @@
     $("#request-decline").addEventListener("click", declineRequest);
     $("#import-form").addEventListener("submit", importBadge);
     $("#backup-form").addEventListener("submit", backup);
+    $("#host-form").addEventListener("submit", connectHost);
     window.addEventListener("hashchange", route);
     window.addEventListener("scroll", () => {
       $("#topbar").classList.toggle("scrolled", window.scrollY > 4);
