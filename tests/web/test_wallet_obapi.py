@@ -84,6 +84,10 @@ class Holder:
         async with self.http.get(authorization_url) as page:
             text = await page.text()
             assert page.status == 200, text
+            # The form may lead (by the host's redirect) back to this wallet, and nowhere
+            # else: browsers apply form-action to the redirects after a form is sent.
+            assert f"form-action 'self' {self.service.url};" in \
+                page.headers["Content-Security-Policy"]
         handle = unescape(re.search(r'name="handle" value="([^"]+)"', text).group(1))  # type: ignore[union-attr]
         action = unescape(re.search(r'action="([^"]+)"', text).group(1))  # type: ignore[union-attr]
         async with self.http.post(action, data={

@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from html import escape
 from urllib.parse import urlsplit
@@ -89,7 +90,9 @@ log = logging.getLogger("vcbadges.web.obapi")
 PURGE_INTERVAL = 300.0
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
-             "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+             "form-action {form_action}; base-uri 'none'; frame-ancestors 'none'")
+# An origin as a CSP source expression: nothing that could end or extend the directive.
+_CSP_ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+")
 _MAX_FIELD = 1024
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -172,10 +175,20 @@ p.error {{ color: #a40e26; font-weight: 600; }}
 """
 
 
-def _page(title: str, body: str, *, status: int = 200) -> web.Response:
+def _page(title: str, body: str, *, status: int = 200,
+          redirect_uri: str | None = None) -> web.Response:
+    """An HTML page; its form posts only here, and when it answers with a redirect to the
+    client's ``redirect_uri``, to that URI's origin too: browsers apply ``form-action`` to
+    the redirects that follow a form submission."""
     response = web.Response(text=_PAGE.format(title=escape(title), body=body),
                             content_type="text/html", status=status, headers=_NO_STORE)
-    response.headers["Content-Security-Policy"] = _PAGE_CSP
+    form_action = "'self'"
+    if redirect_uri is not None:
+        parts = urlsplit(redirect_uri)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if _CSP_ORIGIN.fullmatch(origin):
+            form_action += " " + origin
+    response.headers["Content-Security-Policy"] = _PAGE_CSP.format(form_action=form_action)
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -209,7 +222,8 @@ If you allow it, it may:</p>
 <button type="submit" name="decision" value="deny" formnovalidate>Deny</button>
 </form>
 </section>"""
-    return _page(f"Connect {request.client_name}", body, status=status)
+    return _page(f"Connect {request.client_name}", body, status=status,
+                 redirect_uri=request.redirect_uri)
 
 
 def _action(request: web.Request) -> str:
