@@ -49,7 +49,12 @@ from vcbadges.wallet.sessions import WalletSessions, session_key
 from vcbadges.web.auth import reading
 from vcbadges.web.bulk import add_bulk_routes, bulk_jobs_ctx
 from vcbadges.web.documents import OwnDocumentsFirst
-from vcbadges.web.exchanges import WALLET_EXCHANGES, WalletExchanges, own_origin_policy
+from vcbadges.web.exchanges import (
+    WALLET_EXCHANGES,
+    WalletExchanges,
+    own_origin_policy,
+    wallet_trust_anchors,
+)
 from vcbadges.web.holder import create_holder_app
 from vcbadges.web.issuer import create_issuer_app
 from vcbadges.web.keys import (
@@ -67,9 +72,11 @@ from vcbadges.web.keys import (
     STATUS_LISTS,
     VERIFIED_LISTS,
     WALLET_FETCHER,
+    WALLET_RESOLVER,
     WALLET_SESSION_KEY,
     WALLET_SESSIONS,
     WALLET_STORE,
+    WALLET_TRUST_ANCHORS,
     WALLET_UNLOCKS,
     Clock,
 )
@@ -177,9 +184,9 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def fetcher_ctx(app: web.Application) -> AsyncIterator[None]:
     """The SafeFetcher of verification and the DID resolver that reads through it (this
-    service's own documents from its database first), the wallet's SafeFetcher (the same
-    one unless the wallet's fetch policy differs), and the wallet's exchanges: that
-    fetcher, and one for this service's own origin only."""
+    service's own documents from its database first), the wallet's SafeFetcher and DID
+    resolver (the same ones unless the wallet's fetch policy differs), and the wallet's
+    exchanges: that fetcher, and one for this service's own origin only."""
     settings = app[SETTINGS]
     policy = FetchPolicy(allow_http_hosts=settings.fetch_allow_http_hosts,
                          allow_networks=settings.fetch_allow_networks,
@@ -200,6 +207,14 @@ async def fetcher_ctx(app: web.Application) -> AsyncIterator[None]:
         await documents.refresh()
         app[DOCUMENTS] = documents
         app[RESOLVER] = network_resolver(documents)
+        if app[WALLET_FETCHER] is fetcher:
+            app[WALLET_RESOLVER] = app[RESOLVER]
+        else:
+            wallet_documents = OwnDocumentsFirst(
+                base_url=settings.base_url, db=app[DB], publisher=app[STATUS_LISTS],
+                remote=app[WALLET_FETCHER])
+            await wallet_documents.refresh()
+            app[WALLET_RESOLVER] = network_resolver(wallet_documents)
         app[VERIFIED_LISTS] = VerifiedListCache()
         yield
         await app[STATUS_LISTS].close()  # Its reads under way end before the database closes.
@@ -342,6 +357,7 @@ def create_app(settings: Settings) -> web.Application:
     signer = certificate_signer(settings)
     if signer is not None:
         app[CERTIFICATE_SIGNER] = signer
+    app[WALLET_TRUST_ANCHORS] = wallet_trust_anchors(settings)
     app.cleanup_ctx.extend([keystore_ctx, database_ctx, fetcher_ctx, registries_ctx, wallet_ctx,
                             sweeper_ctx, bulk_jobs_ctx, verify_pool_ctx])
     app.router.add_get("/", landing)

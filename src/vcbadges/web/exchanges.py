@@ -12,21 +12,31 @@ URL is http, and at the address an IP-literal host names, or for a host name at 
 private addresses (a public URL inside an organisation's network); public addresses are
 reachable anyway. That fetcher follows no redirect and caches nothing (offers and requests
 are single-use). Everything else goes through the wallet's :class:`SafeFetcher` unchanged.
+
+Who sent a request is checked with the wallet's own means too: the DIDs of
+``decentralized_identifier`` verifiers are resolved through the wallet's fetcher
+(``WALLET_RESOLVER``; this service's own DID documents from its database, as verification
+reads them), and ``x509_san_dns`` certificates are checked against the wallet's trust
+anchors (:func:`wallet_trust_anchors`), never against the verification policy's allowances.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from cryptography import x509
 
 from vcbadges.net.addresses import IPNetwork
 from vcbadges.net.fetcher import FetchPolicy, FetchResponse, SafeFetcher
+from vcbadges.web.settings import Settings
 
-__all__ = ["WALLET_EXCHANGES", "WalletExchanges", "origin_of", "own_origin_policy"]
+__all__ = ["WALLET_EXCHANGES", "WalletExchanges", "origin_of", "own_origin_policy",
+           "wallet_trust_anchors"]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Where a host name of the service's own public URL may point besides public addresses.
@@ -64,6 +74,20 @@ def own_origin_policy(base_url: str, like: FetchPolicy) -> FetchPolicy:
     return FetchPolicy(allow_http_hosts=http_hosts, allow_networks=networks,
                        max_bytes=like.max_bytes, timeout=like.timeout, max_redirects=0,
                        cache_max_age=0, ca_file=like.ca_file)
+
+
+def wallet_trust_anchors(settings: Settings) -> tuple[x509.Certificate, ...]:
+    """The certificates of ``Settings.wallet_trust_anchors`` (none when it is not set). Read
+    once at start, so that a file that cannot be read or holds no PEM certificate stops the
+    service then (``OSError``, ``ValueError``) instead of refusing every request later."""
+    if settings.wallet_trust_anchors is None:
+        return ()
+    path = Path(settings.wallet_trust_anchors)
+    try:
+        return tuple(x509.load_pem_x509_certificates(path.read_bytes()))
+    except ValueError:
+        raise ValueError(f"the wallet trust anchors file {path} holds no PEM certificate"
+                         ) from None
 
 
 class WalletExchanges:

@@ -11,6 +11,7 @@ import asyncio
 from datetime import datetime, timedelta
 
 from aiohttp import web
+from cryptography import x509
 
 from vcbadges.dids.resolver import MethodResolver
 from vcbadges.issuer.jobs import BulkJobs
@@ -28,7 +29,8 @@ from vcbadges.wallet import SQLWalletStore
 from vcbadges.wallet.sessions import WalletSessions
 from vcbadges.web.settings import Settings
 
-__all__ = ["SETTINGS", "DB", "KEYSTORE", "FETCHER", "WALLET_FETCHER", "RESOLVER", "STATUS_LISTS",
+__all__ = ["SETTINGS", "DB", "KEYSTORE", "FETCHER", "WALLET_FETCHER", "RESOLVER",
+           "WALLET_RESOLVER", "WALLET_TRUST_ANCHORS", "STATUS_LISTS",
            "VERIFIED_LISTS", "ISSUER_REGISTRIES", "DOCUMENTS", "Clock", "CLOCK", "PROTOCOL_STORE",
            "WALLET_STORE", "WALLET_UNLOCKS", "WALLET_SESSIONS", "WALLET_SESSION_KEY", "BULK_JOBS",
            "VERIFY_POOL"]
@@ -61,6 +63,13 @@ FETCHER = web.AppKey("fetcher", SafeFetcher)
 WALLET_FETCHER = web.AppKey("wallet_fetcher", SafeFetcher)
 #: DID resolution for verification, reading did:web through ``FETCHER``.
 RESOLVER = web.AppKey("resolver", MethodResolver)
+#: DID resolution for the wallet (the DIDs of ``decentralized_identifier`` verifiers),
+#: reading did:web through ``WALLET_FETCHER`` (``RESOLVER`` itself when both fetchers are one).
+WALLET_RESOLVER = web.AppKey("wallet_resolver", MethodResolver)
+#: The certificates the wallet trusts for ``x509_san_dns`` verifiers (``Settings.
+#: wallet_trust_anchors``); empty by default, so every such request is refused.
+WALLET_TRUST_ANCHORS: web.AppKey[tuple[x509.Certificate, ...]] = web.AppKey(
+    "wallet_trust_anchors")
 #: Signed status list credentials, re-signed when a list changes.
 STATUS_LISTS = web.AppKey("status_lists", StatusListPublisher)
 #: What verification reads: this service's own documents locally, the rest via ``FETCHER``.

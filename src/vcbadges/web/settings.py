@@ -63,6 +63,13 @@ class Settings:
     that name issuers in verification reports, most authoritative first; URLs are read under
     the verification fetch policy. Without any, no issuer is reported as listed.
 
+    ``wallet_trust_anchors`` is a PEM file of the certificates the wallet trusts for
+    OpenID4VP verifiers known by a DNS name (``x509_san_dns``): a request signed with a
+    certificate chaining to none of them is refused, and with none (the default) every
+    such request is. Nothing is trusted implicitly, not even the Web PKI: an operator who
+    wants it names a CA bundle (``/etc/ssl/certs/ca-certificates.crt``, certifi's
+    ``cacert.pem``). Read at start, so a file that holds no certificate stops the service.
+
     ``verifier_cert_file`` (a PEM chain, leaf first) and ``verifier_key_file`` (the leaf's
     unencrypted PEM private key, Ed25519 or P-256) let the verifier sign OpenID4VP requests
     as ``x509_san_dns:<host of the public URL>``; the leaf must name that host as a
@@ -95,6 +102,7 @@ class Settings:
     fetch_ca_file: str | None = None
     wallet_fetch_allow_http_hosts: frozenset[str] | None = None
     wallet_fetch_allow_networks: tuple[IPNetwork, ...] | None = None
+    wallet_trust_anchors: str | None = None
     demo_tenant: bool = True
     status_list_max_age: int = 60
     challenge_ttl: int = 600
@@ -189,6 +197,7 @@ class Settings:
                           ("public_url", "VCBADGES_PUBLIC_URL"),
                           ("master_key", "VCBADGES_MASTER_KEY"),
                           ("fetch_ca_file", "VCBADGES_FETCH_CA_FILE"),
+                          ("wallet_trust_anchors", "VCBADGES_WALLET_TRUST_ANCHORS"),
                           ("verifier_cert_file", "VCBADGES_VERIFIER_CERT_FILE"),
                           ("verifier_key_file", "VCBADGES_VERIFIER_KEY_FILE")):
             if env.get(key):

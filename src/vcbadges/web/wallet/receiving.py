@@ -6,6 +6,9 @@ and ``post``): this service's own origin (scheme, host and port of its public UR
 so that it works with no settings, and every other URL an offer or a request names under the
 SSRF policy of the wallet's :class:`~vcbadges.net.fetcher.SafeFetcher`, the wallet's fetch
 policy (``Settings.wallet_fetch_allow_*``), which may differ from the one of verification.
+A request's sender is authenticated with the wallet's own means: the DID of a
+``decentralized_identifier`` verifier is resolved through that fetcher (``WALLET_RESOLVER``),
+an ``x509_san_dns`` certificate must chain to one of ``Settings.wallet_trust_anchors``.
 Credentials are verified as everywhere else in the service (:mod:`vcbadges.web.verifying`).
 A scanned offer or request is kept server side under a random ``handle`` (in
 ``protocol_state``, sealed under the account's data key, so only that account can use it,
@@ -42,7 +45,7 @@ from vcbadges.wallet import CredentialRecord, UnlockedWallet, crypto as wallet_c
 from vcbadges.web.bodies import read_object
 from vcbadges.web.display import display_image, display_text
 from vcbadges.web.exchanges import WALLET_EXCHANGES
-from vcbadges.web.keys import CLOCK, PROTOCOL_STORE
+from vcbadges.web.keys import CLOCK, PROTOCOL_STORE, WALLET_RESOLVER, WALLET_TRUST_ANCHORS
 from vcbadges.web.problems import ProblemError
 from vcbadges.web.wallet.common import (
     NO_STORE,
@@ -264,9 +267,11 @@ async def scan(request: web.Request) -> web.Response:
                 handle = await _keep(request, session.wallet, _PENDING_OFFER, asdict(resolved))
                 answer = _describe_offer(resolved, handle)
             else:
-                found = await resolve_request(uri, fetch=exchanges.get, allow_http_hosts=allow_http,
-                                              http_allowed=own,
-                                              now=request.config_dict[CLOCK].now())
+                anchors = request.config_dict[WALLET_TRUST_ANCHORS]
+                found = await resolve_request(
+                    uri, fetch=exchanges.get, allow_http_hosts=allow_http, http_allowed=own,
+                    resolver=request.config_dict[WALLET_RESOLVER], x509_trust_anchors=anchors,
+                    now=request.config_dict[CLOCK].now())
                 handle = await _keep(request, session.wallet, _PENDING_REQUEST, asdict(found))
                 answer = await _describe_request(request, found, session.wallet, handle)
         except (ProtocolError, FetchError) as exc:
