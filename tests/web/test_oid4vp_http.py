@@ -7,6 +7,9 @@ Presentations are made here with the library's ``present`` by a holder key of th
 own (the wallet's happy path is in test_wallet_http.py), and posted over HTTP. What the
 employer's page shows of a badge comes only from a response that was verified, and from the
 credential that was checked.
+
+Every test runs twice: with the service's verification workers (the default) and with
+verification in the serving process (``verify_workers=0``); results and displays are the same.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import ipaddress
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,7 +26,7 @@ import pytest
 from aiohttp import ClientSession
 from test_oid4vci_http import LOCAL
 from test_wallet_http import Wallet, browser, check, make_request, result_of
-from web_support import Service, badge, issue, problem_of
+from web_support import Service, badge, issue, problem_of, running_service
 from yarl import URL
 
 from storage.dbtesting import database_bytes
@@ -37,6 +41,13 @@ from vcbadges.web.keys import CLOCK
 OTHER_VERIFIER = "redirect_uri:https://other-verifier.example/response"
 FORGED_NAME = "Doctor of Medicine"
 FORGED_ISSUER = "Harvard Medical School"
+
+
+@pytest.fixture(params=["in workers", "in process"])
+async def service(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Service]:
+    changes = {"verify_workers": 0} if request.param == "in process" else {}
+    async with running_service(tmp_path, **changes) as running:
+        yield running
 
 
 @pytest.fixture
@@ -367,3 +378,31 @@ async def test_signed_requests_by_prefix(service: Service, client: ClientSession
     async with client.post(url, json={"byValue": True, "achievement": long_iri,
                                       "issuer": long_iri}) as response:
         await problem_of(response, 400, "request-too-large")
+
+
+@pytest.mark.parametrize("workers", [None, 0], ids=["in workers", "in process"])
+async def test_a_response_is_verified_in_a_worker_under_its_deadline(
+        tmp_path: Path, client: ClientSession, fetcher: SafeFetcher, workers: int | None):
+    """A deadline no verification can meet: only a worker is held to it, so a response
+    verified in one is processed (200, the request used up) and its result says the
+    verification did not run; in the serving process there is no deadline."""
+    changes: dict[str, Any] = {"verify_timeout": 0.001}
+    if workers is not None:
+        changes["verify_workers"] = workers
+    async with running_service(tmp_path, **changes) as service:
+        holder, credential = await holder_with_badge(service, client)
+        request = await make_request(service, client)
+        found = await resolve_request(request["qrPayload"], fetch=fetcher.get,
+                                      allow_http_hosts=LOCAL)
+        form = await vp_form(found, holder, credential)
+        assert await post_response(client, found, form) == (200, {})
+        done = await result_of(service, client, request)
+    result = done["result"]
+    if workers == 0:
+        assert result["verified"] is True, result
+        return
+    assert result["verified"] is False
+    assert result["presentations"] == {}
+    (problem,) = result["problems"]
+    assert problem["code"] == "verification_too_costly", problem
+    assert "0.001 s" in problem["message"]

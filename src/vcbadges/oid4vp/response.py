@@ -25,6 +25,13 @@ Problems found after ``state`` was consumed are not exceptions: they make the re
 the wallet with HTTP 200 ``{}`` as the spec requires once it has processed a response.
 A wallet's error response (``error=access_denied``) is a result with ``error`` set.
 
+Who verifies is the caller's choice (``verify``): by default the library, in this process,
+with the ``loader``, ``resolver``, ``fetcher`` and the rest given; a service passes its own
+(one that runs verification in worker processes, :mod:`vcbadges.web.verifying`). A
+``verify`` that could not verify at all raises ``VCBadgesError`` (its workers took too long
+or died): the response is then processed, and its result is ``verified: false`` with that
+error's code as its problem, never a pending request the wallet cannot answer again.
+
 What a page shows of a presented credential (``describe``) is made here, after verification,
 from the credential verification checked, and stored with the result in one write: a
 response refused before ``state`` was consumed stores nothing, and a credential's content is
@@ -37,10 +44,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from vcbadges import report as r
-from vcbadges._api import verify
+from vcbadges._api import verify as verify_with_library
 from vcbadges.credentials import vcdm
 from vcbadges.dids.resolver import default_resolver
 from vcbadges.errors import ProtocolError, VCBadgesError
@@ -59,8 +66,8 @@ from vcbadges.verifier.listcache import VerifiedListCache
 from vcbadges.verifier.options import DEFAULT_SKEW
 from vcbadges.verifier.registry import IssuerRegistries
 
-__all__ = ["Describe", "PresentationResult", "handle_response", "load_result", "parse_vp_token",
-           "checked_credential"]
+__all__ = ["Describe", "Verify", "PresentationResult", "handle_response", "load_result",
+           "parse_vp_token", "checked_credential"]
 
 NOT_A_PRESENTATION = "not_a_presentation"
 WRONG_PRESENTATION_FORMAT = "wrong_presentation_format"
@@ -74,6 +81,36 @@ DEFAULT_RESULT_LIFETIME = timedelta(minutes=30)
 Describe = Callable[[dict[str, Any]], dict[str, Any]]
 #: Where a credential report sits in a result: query id, presentation, credential.
 Position = tuple[str, int, int]
+
+
+class Verify(Protocol):
+    """Verifies one presented document as :func:`vcbadges.verify` would: a Data Integrity
+    presentation (with ``challenge``, ``domain`` and ``holder_must_be_subject``), or a
+    credential of a VP-JWT. Raises ``VCBadgesError`` only when it could not verify at all."""
+
+    async def __call__(
+        self, document: Any, *, now: datetime, challenge: str | None = None,
+        domain: str | None = None, holder_must_be_subject: bool = True,
+    ) -> VerificationReport | PresentationReport: ...
+
+
+def _library_verify(
+    *, loader: DocumentLoader | None, resolver: Any, fetcher: JSONFetcher | None,
+    trusted_issuers: Any, skew: timedelta, verified_lists: VerifiedListCache | None,
+    registries: IssuerRegistries | None,
+) -> Verify:
+    """The default ``verify``: :func:`vcbadges.verify` in this process with these inputs."""
+
+    async def run(document: Any, *, now: datetime, challenge: str | None = None,
+                  domain: str | None = None, holder_must_be_subject: bool = True,
+                  ) -> VerificationReport | PresentationReport:
+        return await verify_with_library(document, loader=loader, resolver=resolver, now=now,
+                                         skew=skew, trusted_issuers=trusted_issuers,
+                                         fetcher=fetcher, challenge=challenge, domain=domain,
+                                         holder_must_be_subject=holder_must_be_subject,
+                                         verified_lists=verified_lists, registries=registries)
+
+    return run
 
 
 @dataclass(frozen=True)
@@ -217,6 +254,7 @@ async def handle_response(
     result_lifetime: timedelta = DEFAULT_RESULT_LIFETIME,
     verified_lists: VerifiedListCache | None = None,
     describe: Describe | None = None,
+    verify: Verify | None = None,
     now: datetime | None = None,
 ) -> PresentationResult:
     """Handle one ``direct_post`` Authorization Response; see the module docstring.
@@ -233,7 +271,8 @@ async def handle_response(
     :func:`vcbadges.verify` for every presentation and every credential in it (the defaults
     read bundled contexts only, resolve did:key and did:jwk offline, open a ``SafeFetcher``
     when a status list or did:web document must be read, and check every status list's
-    proof). Raises
+    proof). A ``verify`` given instead is called for those (see the module docstring); the
+    ``resolver`` still checks the holder's signature of a VP-JWT. Raises
     ``ProtocolError("invalid_request")`` for a malformed response or an unusable ``state``.
     """
     when = current(now)
@@ -260,11 +299,17 @@ async def handle_response(
             received_at=when, error=error,
             error_description=params.get("error_description"))
     else:
-        result = await _verify_token(
-            request, token, when, loader=loader, resolver=resolver, fetcher=fetcher,
-            trusted_issuers=trusted_issuers, holder_must_be_subject=holder_must_be_subject,
-            skew=skew, verified_lists=verified_lists, registries=registries,
-            describe=describe)
+        run = verify or _library_verify(
+            loader=loader, resolver=resolver, fetcher=fetcher, trusted_issuers=trusted_issuers,
+            skew=skew, verified_lists=verified_lists, registries=registries)
+        try:
+            result = await _verify_token(
+                request, token, when, verify=run, resolver=resolver,
+                holder_must_be_subject=holder_must_be_subject, skew=skew, describe=describe)
+        except VCBadgesError as exc:
+            result = PresentationResult(
+                request_id=request.request_id, transaction_id=request.transaction_id,
+                received_at=when, problems=(Problem(exc.code, safe_text(exc.message)),))
     await store.save(VP_RESULT, request.transaction_id, result.to_json(),
                      expires_at=when + result_lifetime)
     return result
@@ -281,20 +326,13 @@ async def load_result(
 
 async def _verify_token(
     request: AuthorizationRequest, token: dict[str, list[Any]], when: datetime, *,
-    loader: DocumentLoader | None, resolver: Any, fetcher: JSONFetcher | None,
-    trusted_issuers: Any, holder_must_be_subject: bool, skew: timedelta,
-    verified_lists: VerifiedListCache | None, registries: IssuerRegistries | None,
+    verify: Verify, resolver: Any, holder_must_be_subject: bool, skew: timedelta,
     describe: Describe | None,
 ) -> PresentationResult:
     queries = {q["id"]: q for q in request.dcql_query["credentials"]}
     problems: list[Problem] = []
     presentations: dict[str, tuple[PresentationReport, ...]] = {}
     displays: dict[Position, dict[str, Any]] = {}
-
-    async def verify_one(document: Any) -> Any:
-        return await verify(document, loader=loader, resolver=resolver, now=when, skew=skew,
-                            trusted_issuers=trusted_issuers, fetcher=fetcher,
-                            verified_lists=verified_lists, registries=registries)
 
     for qid, items in token.items():
         query = queries.get(qid)
@@ -308,13 +346,12 @@ async def _verify_token(
         reports: list[PresentationReport] = []
         for index, item in enumerate(items):
             report, documents = await _verify_presentation(
-                item, query["format"], request, when, verify_one=verify_one,
-                resolver=resolver, holder_must_be_subject=holder_must_be_subject, skew=skew,
-                loader=loader, fetcher=fetcher, trusted_issuers=trusted_issuers,
-                verified_lists=verified_lists, registries=registries)
+                item, query["format"], request, when, verify=verify, resolver=resolver,
+                holder_must_be_subject=holder_must_be_subject, skew=skew)
             reports.append(report)
+            # ``documents`` is empty when they cannot be paired with the reports.
             for position, (credential, document) in enumerate(zip(report.credentials,
-                                                                   documents)):
+                                                                   documents, strict=False)):
                 shown = None if describe is None else _display(credential, document, describe)
                 if shown is not None:
                     displays[(qid, index, position)] = shown
@@ -334,10 +371,8 @@ async def _verify_token(
 
 
 async def _verify_presentation(
-    item: Any, fmt: str, request: AuthorizationRequest, when: datetime, *, verify_one: Any,
+    item: Any, fmt: str, request: AuthorizationRequest, when: datetime, *, verify: Verify,
     resolver: Any, holder_must_be_subject: bool, skew: timedelta,
-    loader: DocumentLoader | None, fetcher: JSONFetcher | None, trusted_issuers: Any,
-    verified_lists: VerifiedListCache | None, registries: IssuerRegistries | None,
 ) -> tuple[PresentationReport, list[Any]]:
     """The presentation's report, and the presented document each of its credential reports
     verified, in the same order."""
@@ -349,7 +384,7 @@ async def _verify_presentation(
         verified: list[tuple[Any, Any]] = []
 
         async def verify_and_note(document: Any) -> Any:
-            report = await verify_one(document)
+            report = await verify(document, now=when)
             verified.append((document, report))
             return report
 
@@ -364,11 +399,8 @@ async def _verify_presentation(
     if fmt != "ldp_vc" or not isinstance(item, dict):
         return _failed_report(WRONG_PRESENTATION_FORMAT,
                               "an ldp_vc presentation must be a JSON object", when), []
-    report = await verify(item, loader=loader, resolver=resolver, now=when, skew=skew,
-                          trusted_issuers=trusted_issuers, fetcher=fetcher,
-                          challenge=request.nonce, domain=request.client_id,
-                          holder_must_be_subject=holder_must_be_subject,
-                          verified_lists=verified_lists, registries=registries)
+    report = await verify(item, now=when, challenge=request.nonce, domain=request.client_id,
+                          holder_must_be_subject=holder_must_be_subject)
     if not isinstance(report, PresentationReport):
         return _failed_report(NOT_A_PRESENTATION, "a Verifiable Presentation with the "
                               "holder's proof is required, not a bare credential", when), []

@@ -43,12 +43,20 @@ response refused before that stores none. A credential that is revoked, suspende
 but whose signature verified (its ``proof`` and ``issuer`` checks passed) has its
 ``display`` too, so the page can say which badge that is; the verdict stays
 ``verified: false``.
+
+Responses are verified as the verifier endpoints verify (:mod:`vcbadges.web.verifying`): in
+a worker process, reads made here under the verification fetch policy, so that a large
+presentation does not hold the event loop. A response whose verification did not run (its
+worker took more than ``Settings.verify_timeout`` or died) is still answered ``200 {}``, the
+request being used up, and its result is ``verified: false`` with the problem
+``verification_too_costly`` or ``verification_unavailable``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -71,26 +79,26 @@ from vcbadges.oid4vp.request import (
     RequestSigner,
     RequestTooLarge,
 )
+from vcbadges.oid4vp.response import Verify
 from vcbadges.oid4vp.x509 import load_chain, load_signing_key
 from vcbadges.primitives.dates import format_datetime
+from vcbadges.report import PresentationReport, VerificationReport
 from vcbadges.web.auth import reading, require_tenant
 from vcbadges.web.bodies import one_of, read_form, read_object
 from vcbadges.web.display import describe_credential
 from vcbadges.web.keys import (
     CERTIFICATE_SIGNER,
     CLOCK,
-    DOCUMENTS,
-    ISSUER_REGISTRIES,
     KEYSTORE,
     PROTOCOL_STORE,
     RESOLVER,
     SETTINGS,
-    VERIFIED_LISTS,
 )
 from vcbadges.web.oid4vci import protocol_endpoint
 from vcbadges.web.problems import ProblemError
 from vcbadges.web.qr import svg_response
 from vcbadges.web.settings import Settings
+from vcbadges.web.verifying import verify_in_workers
 
 __all__ = [
     "ABSOLUTE_IRI_PATTERN",
@@ -223,19 +231,31 @@ async def request_object(request: web.Request) -> web.Response:
                         headers={**_NO_STORE, "Content-Type": REQUEST_OBJECT_MEDIA_TYPE})
 
 
+def _verify_for(request: web.Request) -> Verify:
+    """The service's verification (:func:`~vcbadges.web.verifying.verify_in_workers`: its
+    fetcher, resolver, registries and status list memory, in a worker) as the protocol
+    core's ``verify``."""
+
+    async def run(document: Any, *, now: datetime, challenge: str | None = None,
+                  domain: str | None = None, holder_must_be_subject: bool = True,
+                  ) -> VerificationReport | PresentationReport:
+        return await verify_in_workers(request, document, now=now, challenge=challenge,
+                                       domain=domain,
+                                       holder_must_be_subject=holder_must_be_subject)
+
+    return run
+
+
 @protocol_endpoint
 async def presentation_response(request: web.Request) -> web.Response:
     if request.content_type != _FORM:
         raise ProtocolError("invalid_request", f"the response must be {_FORM}")
     form = await read_form(request)
-    # DOCUMENTS reads this service's own status lists and DID documents from its database
-    # (the rest through the SafeFetcher, under its policy); VERIFIED_LISTS spares checking
-    # the proof of a list this process verified a moment ago.
+    # RESOLVER checks the holder's signature of a VP-JWT here; every credential and Data
+    # Integrity presentation is verified by the service's verification (see the docstring).
     await handle_response(
         request.config_dict[PROTOCOL_STORE], form, resolver=request.config_dict[RESOLVER],
-        fetcher=request.config_dict[DOCUMENTS],
-        verified_lists=request.config_dict[VERIFIED_LISTS],
-        registries=request.config_dict[ISSUER_REGISTRIES], describe=describe_credential,
+        verify=_verify_for(request), describe=describe_credential,
         now=request.config_dict[CLOCK].now())
     return web.json_response({}, headers=_NO_STORE)
 

@@ -19,8 +19,11 @@ open a connection. A verification runs in rounds:
    (``fetch_limit``), as does every read past :data:`MAX_DOCUMENTS` in one verification.
 
 The report is the one the library would make in this process. A worker that takes longer
-than ``Settings.verify_timeout`` gives ``422 verification-too-costly``; workers that die give
-``503 verification-unavailable`` with ``Retry-After``. Neither hangs, neither is a 500.
+than ``Settings.verify_timeout``, or workers that die, end the verification with
+:class:`VerificationNotRun` (:func:`verify_in_workers`, for a caller that records it, as the
+OpenID4VP Response URI does in its result); the endpoints that verify
+(:func:`verify_offloaded`) answer it with ``422 verification-too-costly`` or ``503
+verification-unavailable`` with ``Retry-After``. Neither hangs, neither is a 500.
 With ``Settings.verify_workers = 0`` there is no pool, and verification runs in this process.
 """
 
@@ -37,7 +40,7 @@ from aiohttp import web
 from vcbadges._api import verify, verify_credential_document, verify_presentation_document
 from vcbadges.dids.resolver import network_resolver
 from vcbadges.dids.web import ACCEPT as DID_ACCEPT, did_web_to_url
-from vcbadges.errors import DIDResolutionError, FetchError
+from vcbadges.errors import DIDResolutionError, FetchError, VCBadgesError
 from vcbadges.net.fetcher import FetchStatusError
 from vcbadges.primitives.workers import WorkerCrashed, WorkerPool, WorkerTimeout
 from vcbadges.report import PresentationReport, VerificationReport
@@ -53,7 +56,8 @@ from vcbadges.web.keys import (
 )
 from vcbadges.web.problems import ProblemError
 
-__all__ = ["MAX_ROUNDS", "MAX_DOCUMENTS", "Kind", "verify_offloaded", "verify_pool_ctx"]
+__all__ = ["MAX_ROUNDS", "MAX_DOCUMENTS", "Kind", "VerificationNotRun", "verify_in_workers",
+           "verify_offloaded", "verify_pool_ctx"]
 
 MAX_ROUNDS: Final = 4
 MAX_DOCUMENTS: Final = 100
@@ -66,6 +70,24 @@ _HINT_NODES = 20_000
 Kind = Literal["any", "credential", "presentation"]
 Report = VerificationReport | PresentationReport
 _Read = tuple[str, str]  # (URL, Accept)
+
+
+_TOO_COSTLY = "verification_too_costly"
+_UNAVAILABLE = "verification_unavailable"
+
+
+class VerificationNotRun(VCBadgesError):
+    """A verification that did not run to its end: it needed more than
+    ``Settings.verify_timeout`` seconds of work (code ``verification_too_costly``) or its
+    workers died (``verification_unavailable``, worth trying again)."""
+
+    def problem(self) -> ProblemError:
+        """The answer of an endpoint whose verification did not run."""
+        if self.code == _TOO_COSTLY:
+            return ProblemError(422, "verification-too-costly", "Verification took too long",
+                                self.message)
+        return ProblemError(503, "verification-unavailable", "Verification is unavailable",
+                            self.message, headers={"Retry-After": "1"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,10 +262,26 @@ async def verify_offloaded(
     challenge: str | None = None, domain: str | None = None,
     holder_must_be_subject: bool = True,
 ) -> Report:
+    """:func:`verify_in_workers`, for a handler: a verification that did not run is
+    answered with its problem (422 or 503)."""
+    try:
+        return await verify_in_workers(request, document, kind=kind, now=now,
+                                       challenge=challenge, domain=domain,
+                                       holder_must_be_subject=holder_must_be_subject)
+    except VerificationNotRun as exc:
+        raise exc.problem() from None
+
+
+async def verify_in_workers(
+    request: web.Request, document: Any, *, kind: Kind = "any", now: datetime | None = None,
+    challenge: str | None = None, domain: str | None = None,
+    holder_must_be_subject: bool = True,
+) -> Report:
     """Verify ``document`` as :func:`vcbadges.verify` (``kind="any"``),
     :func:`~vcbadges.verify_credential_document` or
     :func:`~vcbadges.verify_presentation_document` would, with the service's fetcher,
-    resolver and registries; in a worker process when the service has a pool."""
+    resolver and registries; in a worker process when the service has a pool. Raises
+    :class:`VerificationNotRun` when its worker took too long or died."""
     pool = request.config_dict[VERIFY_POOL]
     if pool is None:
         return await _in_process(request, document, kind=kind, now=now, challenge=challenge,
@@ -258,13 +296,11 @@ async def verify_offloaded(
         try:
             outcome = await pool.run(_run_job, job, timeout=timeout)
         except WorkerTimeout:
-            raise ProblemError(422, "verification-too-costly", "Verification took too long",
-                               f"verifying this document takes more than {timeout:g} s "
-                               "of work") from None
+            raise VerificationNotRun(f"verifying this document takes more than {timeout:g} s "
+                                     "of work", code=_TOO_COSTLY) from None
         except WorkerCrashed:
-            raise ProblemError(503, "verification-unavailable", "Verification is unavailable",
-                               "the verification worker stopped; try again",
-                               headers={"Retry-After": "1"}) from None
+            raise VerificationNotRun("the verification worker stopped; try again",
+                                     code=_UNAVAILABLE) from None
         if not outcome.missed_reads and not outcome.missed_listings:
             return outcome.report
         await reads.make(outcome.missed_reads, outcome.missed_listings)

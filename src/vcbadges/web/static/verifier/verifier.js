@@ -63,6 +63,8 @@
     credential_query_mismatch: "Not the badge asked for",
     unknown_credential_query: "An answer to another question",
     too_many_presentations: "More than was asked for",
+    verification_too_costly: "Too costly to check",
+    verification_unavailable: "Could not be checked just now",
   };
 
   // Warnings the service adds to a report, in plain words.
