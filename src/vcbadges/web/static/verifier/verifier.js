@@ -1,6 +1,7 @@
-/* The employer's page: create an OpenID4VP request, show its QR code, poll for the result
- * every second, and show what was proved in plain words. Everything shown from a
- * presentation is inserted as text, never as markup. "Verified" says the badge is intact,
+/* The employer's page: create an OpenID4VP request, show its QR code (or, for the Learner
+ * Credential Wallet and VC-API wallets, a VC-API exchange's), poll for the result every
+ * second, and show what was proved in plain words. Everything shown from a presentation is
+ * inserted as text, never as markup. "Verified" says the badge is intact,
  * current and shared by its owner; who the issuer is, is a verdict of its own: a name is
  * confirmed only by a registry the service trusts, and green means both. A particular
  * badge or issuer is chosen by name from the service's catalog, never typed as an
@@ -11,7 +12,10 @@
   const VERIFIER = location.pathname.replace(/\/(index\.html)?$/, "") || "/verifier";
   const POLL_MS = 1000;
 
-  const state = { request: null, pollTimer: 0, clockTimer: 0, achievements: new Map() };
+  // ``request`` is the OpenID4VP request on screen, ``exchange`` the VC-API exchange made
+  // for the same question when the Learner Credential Wallet / VC-API choice is made; both
+  // are watched until one is answered.
+  const state = { request: null, exchange: null, body: {}, kind: "oid4vp", clockTimer: 0, achievements: new Map() };
 
   const $ = (s, root = document) => root.querySelector(s);
 
@@ -232,11 +236,25 @@
     for (const name of ["ask", "waiting", "result"]) $("#" + name).hidden = name !== id;
   }
 
+  /** Stop waiting: no more polling or countdown, for either wallet's code. */
   function stop() {
-    clearTimeout(state.pollTimer);
+    for (const channel of [state.request, state.exchange]) if (channel) clearTimeout(channel.timer);
     clearInterval(state.clockTimer);
     state.request = null;
+    state.exchange = null;
   }
+
+  /** Wait for a result at ``resultPath``, shown through ``toResult`` (the OpenID4VP shape). */
+  function channel(made, resultPath, toResult) {
+    return { ...made, resultPath, toResult, timer: 0 };
+  }
+
+  const fromOID4VP = (result) => result;
+  /** A VC-API exchange's result in the shape of an OpenID4VP one: its one presentation. */
+  const fromExchange = (result) => ({
+    verified: result.verified === true, problems: result.problems || [],
+    presentations: result.presentation ? { vcapi: [result.presentation] } : {},
+  });
 
   async function ask(event) {
     event.preventDefault();
@@ -257,23 +275,70 @@
       return;
     }
     stop();
-    state.request = { ...request, body };
-    $("#request-qr").src = request.qrSvg;
+    state.body = body;
+    state.request = channel(request, "/results/" + encodeURIComponent(request.transactionId), fromOID4VP);
+    $('input[name="wallet-kind"][value="oid4vp"]').checked = true;
+    showWallet("oid4vp");
     $("#asking").textContent = askingWords(form);
     $("#waiting-status").replaceChildren(el("span", { class: "pulse", "aria-hidden": "true" }), " Waiting for the wallet…");
     showOnly("waiting");
     $("#waiting-title").focus({ preventScroll: true });
     tick();
     state.clockTimer = setInterval(tick, 1000);
-    state.pollTimer = setTimeout(() => poll(state.request), POLL_MS);
+    state.request.timer = setTimeout(() => poll(state.request), POLL_MS);
+  }
+
+  /** Show the code of the wallet kind chosen; the other one's stays valid and watched. */
+  function showWallet(kind) {
+    state.kind = kind;
+    const vcapi = kind === "vcapi" && state.exchange;
+    $("#how-oid4vp").hidden = Boolean(vcapi);
+    $("#how-vcapi").hidden = !vcapi;
+    const qr = $("#request-qr");
+    if (vcapi) {
+      const url = new URL(state.exchange.qrSvg, location.origin);
+      url.searchParams.set("of", "lcw");
+      qr.src = url.pathname + url.search;
+      qr.alt = "QR code of the badge request for the Learner Credential Wallet: scan it with the wallet";
+      $("#lcw-link").href = state.exchange.lcwExchangeLink;
+      $("#interaction-url").textContent = state.exchange.interactionUrl;
+    } else if (state.request) {
+      qr.src = state.request.qrSvg;
+      qr.alt = "QR code of the badge request: scan it with the wallet";
+    }
+    tick();
+  }
+
+  /** The wallet kind chosen: a VC-API exchange, asking for the same, is made the first time. */
+  async function walletChosen(event) {
+    const kind = event.currentTarget.value;
+    const error = $("#wallet-kind-error");
+    error.hidden = true;
+    if (kind === "vcapi" && !state.exchange && state.request) {
+      const waitingFor = state.request;
+      let made;
+      try {
+        made = await post("/exchanges", state.body);
+      } catch (e) {
+        error.textContent = e.message;
+        error.hidden = false;
+        $('input[name="wallet-kind"][value="oid4vp"]').checked = true;
+        return;
+      }
+      if (state.request !== waitingFor) return;  // Started over meanwhile.
+      state.exchange = channel(made, "/exchanges/results/" + encodeURIComponent(made.transactionId), fromExchange);
+      state.exchange.timer = setTimeout(() => poll(state.exchange), POLL_MS);
+    }
+    showWallet(kind);
   }
 
   function secondsLeft(request) {
     return Math.round((new Date(request.expiresAt).getTime() - Date.now()) / 1000);
   }
 
+  /** The countdown of the code on screen. */
   function tick() {
-    const request = state.request;
+    const request = state.kind === "vcapi" && state.exchange ? state.exchange : state.request;
     if (!request) return;
     const left = secondsLeft(request);
     const node = $("#request-expires");
@@ -282,33 +347,34 @@
       node.textContent = "This code has expired. Start over for a new one.";
       node.classList.add("over");
       $("#waiting-status").textContent = "No answer came in time.";
-      clearInterval(state.clockTimer);
       return;
     }
     node.classList.remove("over");
     node.textContent = "The code is valid for " + duration(left);
   }
 
+  const waiting = (request) => request && (request === state.request || request === state.exchange);
+
   async function poll(request) {
-    if (state.request !== request) return;
+    if (!waiting(request)) return;
     try {
-      const response = await fetch(`${VERIFIER}/results/${encodeURIComponent(request.transactionId)}`, {
+      const response = await fetch(VERIFIER + request.resultPath, {
         headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store",
       });
       if (response.ok) {
         const data = await response.json();
-        if (state.request !== request) return;
+        if (!waiting(request)) return;
         if (data.status === "done") {
-          clearInterval(state.clockTimer);
-          showResult(data.result || {});
+          stop();
+          showResult(request.toResult(data.result || {}));
           return;
         }
       } else if (response.status === 404 && secondsLeft(request) <= 0) {
         return;
       }
     } catch { /* the network blinked: try again */ }
-    if (state.request === request && !(secondsLeft(request) < -5)) {
-      state.pollTimer = setTimeout(() => poll(request), POLL_MS);
+    if (waiting(request) && !(secondsLeft(request) < -5)) {
+      request.timer = setTimeout(() => poll(request), POLL_MS);
     }
   }
 
@@ -504,7 +570,7 @@
     }
     $("#all-checks").replaceChildren(...groups);
     $("#all-checks").parentElement.hidden = !groups.length;
-    state.request = null;
+    stop();
     showOnly("result");
     banner.focus({ preventScroll: true });
     window.scrollTo(0, 0);
@@ -558,6 +624,7 @@
     $("#paper-file").addEventListener("change", checkPicture);
     $("#want-achievement").addEventListener("change", achievementChosen);
     $("#want-issuer").addEventListener("change", issuerChosen);
+    for (const input of document.querySelectorAll('input[name="wallet-kind"]')) input.addEventListener("change", walletChosen);
     loadCatalog();
   }
 
