@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from vcbadges.credentials import vcdm
 from vcbadges.credentials.disclosure import default_mandatory_pointers
+from vcbadges.credentials.issuable import check_issuable
 from vcbadges.credentials.presentation import build_presentation
 from vcbadges.credentials.schema import check_ob3, is_open_badge
 from vcbadges.dids.resolver import network_resolver
@@ -59,10 +60,11 @@ def _prepare(credential: Mapping[str, Any], key: SigningKey, when: datetime) -> 
     if "proof" in doc:
         raise CredentialError("credential already has a proof; issue takes an unsigned one",
                               code="already_signed")
+    check_issuable(doc)
     version = vcdm.version_of(doc)
     doc.setdefault("id", f"urn:uuid:{uuid.uuid4()}")
     issuer = doc.get("issuer")
-    if issuer is None:
+    if "issuer" not in doc:
         doc["issuer"] = key.controller
     elif isinstance(issuer, dict) and "id" not in issuer:
         doc["issuer"] = {"id": key.controller, **issuer}
@@ -95,8 +97,10 @@ async def issue(
     Fills ``id`` (a ``urn:uuid:``), the issuer (the key's controller, kept as a Profile object
     if one is given without an id) and the start of validity (``validFrom``, or
     ``issuanceDate`` for VCDM 1.1); the input is not modified. Refuses (``CredentialError``)
-    an issuer the key does not belong to and an Open Badge that breaks the OB 3.0 structure;
-    safe-mode JSON-LD refuses undefined terms (``JSONLDError``).
+    what the data model forbids an issuer to sign (see
+    :func:`~vcbadges.credentials.issuable.check_issuable`; a ``null`` issuer is refused, not
+    filled), an issuer the key does not belong to and an Open Badge that breaks the OB 3.0
+    structure; safe-mode JSON-LD refuses undefined terms (``JSONLDError``).
 
     With ``cryptosuite="ecdsa-sd-2023"`` (a P-256 key) the proof is a base proof for the
     holder, who passes the credential to :func:`derive` before showing it to anyone.

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from vcbadges._api import issue, issue_jwt
+from vcbadges.credentials.issuable import check_issuable
 from vcbadges.errors import CredentialError, StorageError, UnsupportedCryptosuite
 from vcbadges.issuer.keystore import KeyStore
 from vcbadges.issuer.recipients import seal_email
@@ -138,6 +139,7 @@ async def issue_for_tenant(
     if "credentialStatus" in credential:
         raise CredentialError("the issuer adds credentialStatus; leave it out",
                               code="credential_status_not_allowed")
+    check_issuable(credential)  # Signing checks again; this refuses before claiming indexes.
     if format != "di" and suite is not None:
         raise ValueError("a cryptosuite applies to Data Integrity proofs, not to JWTs")
     chosen = tuple(DEFAULT_PURPOSES if purposes is None else purposes)
