@@ -286,7 +286,7 @@ def _check_related_resources(document: Mapping[str, Any]) -> None:
         if not isinstance(item, dict):
             raise _refuse(INVALID_RELATED_RESOURCE, f"{path} must be an object")
         url = item.get("id")
-        if not _is_url(url):
+        if not isinstance(url, str) or not _is_url(url):
             raise _refuse(INVALID_RELATED_RESOURCE, f"{path}.id must be a URL")
         if url in seen:
             raise _refuse(INVALID_RELATED_RESOURCE, f"{path}.id {url} appears twice")
