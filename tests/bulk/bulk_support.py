@@ -47,10 +47,12 @@ async def count(db: DatabaseConfig, model: Any) -> int:
                    .scalar_one())
 
 
-async def check_consistent(db: DatabaseConfig) -> dict[tuple[str, str], str]:
+async def check_consistent(db: DatabaseConfig, *, purposes: int = 1
+                           ) -> dict[tuple[str, str], str]:
     """Assert what must hold at any moment, even right after a kill -9: every recorded row
     names a stored credential, each credential belongs to exactly one row and holds one
-    index per purpose, and no index is shared. Returns (job, row id) -> credential id."""
+    index per purpose (``purposes`` of them: by default revocation only), and no index is
+    shared. Returns (job, row id) -> credential id."""
     async with db.sessionmaker(write=False)() as session:
         rows = (await session.execute(
             select(BulkRowRecord.job_key, BulkRowRecord.row_id,
@@ -65,7 +67,7 @@ async def check_consistent(db: DatabaseConfig) -> dict[tuple[str, str], str]:
     assert len(credentials) == len(rows), "a credential issued twice"
     per_credential = Counter(credential_id for _, _, credential_id in allocations)
     assert set(per_credential) == credentials, "an index without its credential"
-    assert set(per_credential.values()) == ({2} if credentials else set())
+    assert set(per_credential.values()) == ({purposes} if credentials else set())
     slots = [(list_id, index) for list_id, index, _ in allocations]
     assert len(set(slots)) == len(slots), "a status index shared"
     return by_row

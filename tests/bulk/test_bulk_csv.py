@@ -157,9 +157,8 @@ async def test_bulk_revoke_records_actor_and_reason_and_reruns_safely(
         ("revoke", "cli", "Issued in error")]
     assert [(e.action, e.actor, e.reason) for e in events[ids[1]]] == [
         ("revoke", "cli", "Plagiarism")]
-    assert events[ids[2]] == [] and states[ids[2]] == {"revocation": False,
-                                                      "suspension": False}
-    assert states[ids[0]] == {"revocation": True, "suspension": False}
+    assert events[ids[2]] == [] and states[ids[2]] == {"revocation": False}
+    assert states[ids[0]] == {"revocation": True}
 
     again = await bulk_revoke_csv(db, "acme", revocations, None, actor="cli", now=NOW)
     assert (again.revoked, again.skipped, again.failed) == (0, 3, 1)

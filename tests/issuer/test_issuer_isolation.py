@@ -30,7 +30,8 @@ from vcbadges.storage.models import SigningKeyRecord, StatusAllocation, StatusLi
 async def two_tenants(db, new_tenant, keystore):
     acme, acme_key = await new_tenant("acme")
     globex, globex_key = await new_tenant("globex")
-    credential = await issue(db, acme, keystore, plain_credential(), list_size=64)
+    credential = await issue(db, acme, keystore, plain_credential(), list_size=64,
+                             purposes=("revocation", "suspension"))
     return acme, acme_key, globex, globex_key, credential
 
 

@@ -193,7 +193,7 @@ async def _list_and_index(db, credential_id, purpose):
 async def test_revoking_sets_the_bit_bumps_the_version_and_records_an_event(
         db, new_tenant, keystore):
     tenant, _ = await new_tenant("acme")
-    stored = await issue(db, tenant, keystore, list_size=64)
+    stored = await issue(db, tenant, keystore, list_size=64, purposes=("revocation", "suspension"))
     async with db.sessionmaker()() as session, session.begin():
         change = await revoke(session, tenant, stored.id, actor="vcb_abcdefghijkl",
                               reason="issued in error", now=NOW)
@@ -236,7 +236,8 @@ async def test_a_revocation_is_permanent(db, new_tenant, keystore):
 
 async def test_suspension_can_be_lifted(db, new_tenant, keystore):
     tenant, _ = await new_tenant("acme")
-    stored = await issue(db, tenant, keystore, plain_credential(), list_size=64)
+    stored = await issue(db, tenant, keystore, plain_credential(), list_size=64,
+                         purposes=("revocation", "suspension"))
     async with db.sessionmaker()() as session, session.begin():
         await suspend(session, tenant, stored.id, actor="cli", reason="under review", now=NOW)
     status_list, index = await _list_and_index(db, stored.id, "suspension")
@@ -255,7 +256,7 @@ async def test_suspension_can_be_lifted(db, new_tenant, keystore):
 
 async def test_a_purpose_the_credential_was_not_issued_with(db, new_tenant, keystore):
     tenant, _ = await new_tenant("acme")
-    stored = await issue(db, tenant, keystore, purposes=("revocation",), list_size=64)
+    stored = await issue(db, tenant, keystore, list_size=64)
     async with db.sessionmaker()() as session:
         with pytest.raises(StatusError) as caught:
             await suspend(session, tenant, stored.id, actor="cli")

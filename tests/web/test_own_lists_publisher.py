@@ -97,7 +97,8 @@ async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
         unsigned = sample_badge(issuer=tenant.did, subject=LEARNER, valid_from=NOW).to_json()
         async with db.sessionmaker()() as session, session.begin():
             stored = await issue_for_tenant(session, tenant, unsigned, keystore=KEYSTORE,
-                                            base_url=BASE_URL, now=NOW)
+                                            base_url=BASE_URL, now=NOW,
+                                            purposes=("revocation", "suspension"))
         lists = {}
         for entry in stored.json()["credentialStatus"]:
             list_id = uuid.UUID(entry["statusListCredential"].rsplit("/", 1)[1])

@@ -25,7 +25,8 @@ from vcbadges.web.keys import DOCUMENTS, STATUS_LISTS
 
 async def _issued(client: ClientSession, service: Service) -> tuple[str, dict[str, Any]]:
     tenant, api_key = await service.tenant("acme")
-    answer = await issue(client, service, api_key, {"credential": badge(tenant.did)})
+    answer = await issue(client, service, api_key, {"credential": badge(tenant.did),
+                                                     "options": {"statusPurposes": ["revocation", "suspension"]}})
     return api_key, answer["verifiableCredential"]
 
 

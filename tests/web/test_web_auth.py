@@ -57,8 +57,8 @@ async def test_one_tenant_cannot_touch_another_tenants_data(service: Service,
                                                             client: ClientSession):
     a, key_a = await service.tenant("tenant-a")
     _, key_b = await service.tenant("tenant-b")
-    credential = (await issue(client, service, key_a,
-                              {"credential": badge(a.did)}))["verifiableCredential"]
+    credential = (await issue(client, service, key_a, {
+        "credential": badge(a.did), "options": {"statusPurposes": ["revocation", "suspension"]}}))["verifiableCredential"]
     async with client.post(service.url + "/issuer/achievements", headers=bearer(key_a), json={
             "slug": "secret", "achievement": {"name": "A's", "description": "A's badge",
                                               "criteria": {"narrative": "Be A."}}}) as r:

@@ -87,4 +87,4 @@ async def test_kill_9_during_a_job_then_resume_issues_every_row_once(tmp_path: P
                              "status_index) FROM status_allocations").fetchone()
     assert credentials == ROWS
     assert recorded == (ROWS, ROWS)
-    assert indexes[0] == indexes[1] == 2 * ROWS
+    assert indexes[0] == indexes[1] == ROWS  # One revocation index per badge.

@@ -116,8 +116,8 @@ async def test_tenant_create_and_status_commands(service_env: Service, client: C
     assert await _cli("tenant", "create", "webby", "--did-web", "badges.example.edu") == 0
     assert "did:web:badges.example.edu:webby" in capsys.readouterr().out
 
-    credential = (await issue(client, service, api_key,
-                              {"credential": badge(did)}))["verifiableCredential"]
+    credential = (await issue(client, service, api_key, {
+        "credential": badge(did), "options": {"statusPurposes": ["revocation", "suspension"]}}))["verifiableCredential"]
     assert await _cli("status", "suspend", credential["id"], "--tenant", "registrar") == 0
     assert capsys.readouterr().out.startswith("suspended ")
     assert check((await verify(client, service, credential))[1],

@@ -48,7 +48,7 @@ async def test_did_web_tenant_issues_and_verifies_over_https(tmp_path: Path):
         answer = await issue_over(client, url, client_context, api_key, unsigned)
         credential = answer["verifiableCredential"]
         assert credential["proof"]["verificationMethod"] == tenant.did + "#key-1"
-        assert credential["credentialStatus"][0]["statusListCredential"].startswith(
+        assert credential["credentialStatus"]["statusListCredential"].startswith(
             f"https://{host}/issuer/status/")
         async with client.post(url + "/verifier/credentials/verify", ssl=client_context,
                                server_hostname="localhost",

@@ -67,7 +67,8 @@ def test_own_badges_verify_after_the_port_and_the_public_url_change(tmp_path: Pa
     try:
         api_key = next(line for line in lines if "API key" in line).rsplit(" ", 1)[1].strip()
         status, issued = post(old + "/issuer/credentials/issue", {"award": {
-            "achievement": "explorer", "recipient": {"email": "ada@example.com"}}}, api_key)
+            "achievement": "explorer", "recipient": {"email": "ada@example.com"}},
+            "options": {"statusPurposes": ["revocation", "suspension"]}}, api_key)
         assert status == 201, issued
         badge = issued["verifiableCredential"]
         lists = {entry["statusListCredential"] for entry in badge["credentialStatus"]}

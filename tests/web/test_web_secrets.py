@@ -60,7 +60,7 @@ async def test_no_secret_in_any_response_or_log_line(service: Service, client: C
         credential = (await response.json())["verifiableCredential"]
     await call("GET", "/issuer/credentials", headers=bearer(api_key))
     await call("GET", "/issuer/credentials/" + credential["id"], headers=bearer(api_key))
-    entry = credential["credentialStatus"][0]["statusListCredential"]
+    entry = credential["credentialStatus"]["statusListCredential"]
     await call("GET", entry.removeprefix(service.url))
     await call("POST", "/verifier/credentials/verify", json={"verifiableCredential": credential})
     await call("POST", "/issuer/credentials/status", headers=bearer(api_key), json={

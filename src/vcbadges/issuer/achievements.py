@@ -10,6 +10,13 @@ the achievement: it must make a valid Open Badges 3.0 credential and pass safe-m
 A template without an ``id`` gets ``urn:uuid:<template id>``, stable for its lifetime, so
 that every badge awarded from it names the same achievement.
 
+A template may also choose the status entries its badges get (``status_purposes``, e.g.
+revocation and suspension; default: :data:`~vcbadges.issuer.issuance.DEFAULT_PURPOSES`).
+The choice is kept in the stored document beside the achievement's own members, under
+``statusPurposes``, and taken out again when the template is read: an achievement can never
+carry that member itself, since no Open Badges context defines it (safe-mode JSON-LD refuses
+it when the template is checked).
+
 Like the rest of the issuer core, every function takes the caller's session, never commits,
 and reads through the tenant: another tenant's slug is reported exactly like an unknown one.
 """
@@ -28,7 +35,7 @@ from typing import Any, Literal
 from vcbadges.credentials.obv3 import IdentityObject
 from vcbadges.credentials.schema import check_ob3
 from vcbadges.errors import CredentialError, StorageError, VCBadgesError
-from vcbadges.issuer.issuance import StoredCredential, issue_for_tenant
+from vcbadges.issuer.issuance import DEFAULT_PURPOSES, StoredCredential, issue_for_tenant
 from vcbadges.issuer.keystore import KeyStore
 from vcbadges.issuer.status import StatusPurpose
 from vcbadges.issuer.tenants import display_name_of
@@ -69,24 +76,32 @@ _MAX_ACHIEVEMENT_ID = 1000
 #: The longest recipient name an award takes (as an offer's ``recipientName``).
 MAX_RECIPIENT_NAME = 200
 _LOADER = StaticLoader()
+# The member of a stored template document that keeps the template's status purposes.
+_PURPOSES_MEMBER = "statusPurposes"
+_PURPOSES: tuple[StatusPurpose, ...] = ("revocation", "suspension")
 
 
 @dataclass(frozen=True)
 class AchievementTemplate:
-    """A stored template: its slug and the ``Achievement`` JSON object (with its ``id``)."""
+    """A stored template: its slug, the ``Achievement`` JSON object (with its ``id``), and
+    the status purposes of the badges awarded from it (None: the default)."""
 
     slug: str
     achievement: dict[str, Any]
     created_at: datetime
+    status_purposes: tuple[StatusPurpose, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"slug": self.slug, "achievement": copy.deepcopy(self.achievement),
-                "createdAt": format_datetime(self.created_at)}
+                "createdAt": format_datetime(self.created_at),
+                "statusPurposes": list(self.status_purposes or DEFAULT_PURPOSES)}
 
     @classmethod
     def _of(cls, row: Achievement) -> AchievementTemplate:
-        return cls(slug=row.slug, achievement=copy.deepcopy(dict(row.document)),
-                   created_at=row.created_at)
+        document = copy.deepcopy(dict(row.document))
+        purposes = document.pop(_PURPOSES_MEMBER, None)
+        return cls(slug=row.slug, achievement=document, created_at=row.created_at,
+                   status_purposes=None if purposes is None else _status_purposes(purposes))
 
 
 @dataclass(frozen=True)
@@ -165,6 +180,14 @@ def award_credential(
     return credential
 
 
+def _status_purposes(value: Any) -> tuple[StatusPurpose, ...]:
+    if (not isinstance(value, list | tuple) or any(p not in _PURPOSES for p in value)
+            or len(set(value)) != len(value)):
+        raise CredentialError("statusPurposes lists revocation and/or suspension, once each",
+                              code=INVALID_ACHIEVEMENT)
+    return tuple(p for p in _PURPOSES if p in value)
+
+
 def _slug(slug: Any) -> str:
     if not isinstance(slug, str) or not _SLUG.match(slug):
         raise CredentialError(
@@ -199,6 +222,7 @@ async def create_achievement(
     slug: str,
     achievement: Mapping[str, Any],
     *,
+    status_purposes: Sequence[StatusPurpose] | None = None,
     loader: DocumentLoader | None = None,
     now: datetime | None = None,
 ) -> AchievementTemplate:
@@ -206,12 +230,16 @@ async def create_achievement(
 
     ``achievement`` is an Open Badges ``Achievement`` object; ``type`` defaults to
     ``["Achievement"]`` and ``id`` to ``urn:uuid:<template id>`` (an absolute IRI of at most
-    1000 characters). Raises ``CredentialError`` (code ``invalid_achievement``) for a bad
-    slug, a bad id or an achievement that would not make a valid badge, and
+    1000 characters). ``status_purposes`` chooses the status entries of the badges awarded
+    from it (default: :data:`~vcbadges.issuer.issuance.DEFAULT_PURPOSES`, a revocation entry
+    only, as the OB 3.0 schema allows one entry; add ``suspension`` for badges that can be
+    suspended). Raises ``CredentialError`` (code ``invalid_achievement``) for a bad slug, a
+    bad id, bad purposes or an achievement that would not make a valid badge, and
     ``StorageError`` (``conflict``) when the tenant already has the slug. Nothing is
     committed.
     """
     slug = _slug(slug)
+    purposes = None if status_purposes is None else _status_purposes(status_purposes)
     if not isinstance(achievement, Mapping):
         raise CredentialError("the achievement must be a JSON object", code=INVALID_ACHIEVEMENT)
     when = now or utcnow()
@@ -229,7 +257,8 @@ async def create_achievement(
     await _check_template(document, loader or _LOADER)
     if await queries.get_achievement(session, tenant.id, slug) is not None:
         raise StorageError(f"an achievement with slug {slug!r} already exists", code="conflict")
-    row = Achievement(id=row_id, tenant_id=tenant.id, slug=slug, document=document,
+    stored = document if purposes is None else {**document, _PURPOSES_MEMBER: list(purposes)}
+    row = Achievement(id=row_id, tenant_id=tenant.id, slug=slug, document=stored,
                       created_at=when, updated_at=when)
     session.add(row)
     await queries.flush(session, conflict=f"an achievement with slug {slug!r} already exists")
@@ -281,8 +310,8 @@ async def issue_award(
     :func:`~vcbadges.issuer.issuance.issue_for_tenant` (same options, same errors), which
     keeps the recipient's e-mail address, if any, sealed with the record.
 
-    Raises ``CredentialError`` with code ``unknown_achievement`` when the tenant has no such
-    template. Nothing is committed.
+    ``purposes`` None takes the template's status purposes. Raises ``CredentialError`` with
+    code ``unknown_achievement`` when the tenant has no such template. Nothing is committed.
     """
     when = now or utcnow()
     template = await get_achievement(session, tenant, slug)
@@ -291,6 +320,8 @@ async def issue_award(
                               code=UNKNOWN_ACHIEVEMENT)
     unsigned = award_credential(template, recipient, issuer=issuer_profile(tenant), now=when)
     return await issue_for_tenant(session, tenant, unsigned, keystore=keystore,
-                                  base_url=base_url, suite=suite, purposes=purposes,
+                                  base_url=base_url, suite=suite,
+                                  purposes=template.status_purposes if purposes is None
+                                  else purposes,
                                   loader=loader, now=when, format=format,
                                   recipient_email=recipient.email)

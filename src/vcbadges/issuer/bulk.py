@@ -876,7 +876,7 @@ async def bulk_issue(
     Each credential is an ``OpenBadgeCredential`` whose subject is the row's recipient, with
     the achievement embedded, signed with the tenant's key (``suite`` as for
     :func:`~vcbadges.issuer.issue_for_tenant`) and status entries for ``purposes`` (default:
-    revocation and suspension) pointing at ``{base_url}/issuer/status/{list id}``. The
+    :data:`~vcbadges.issuer.issuance.DEFAULT_PURPOSES`, revocation only) pointing at ``{base_url}/issuer/status/{list id}``. The
     issuer is ``issuer_profile`` (an OB 3.0 ``Profile`` without ``id``, or with the
     tenant's DID as ``id``; default: one named after the tenant).
 
@@ -1116,7 +1116,8 @@ async def bulk_issue_csv(
     """Issue a badge per row of ``csv_path`` and write one result line per row.
 
     ``db`` is a database URL or config; ``achievement`` is the slug of one of the tenant's
-    achievement templates, or the Achievement JSON itself. The result CSV has the columns
+    achievement templates (whose status purposes apply unless ``purposes`` is given), or the
+    Achievement JSON itself. The result CSV has the columns
     :data:`RESULT_COLUMNS` (status ``issued``, ``skipped-already-issued`` or ``failed``) and
     is written as the job goes; None writes none. ``job`` defaults to
     :func:`default_job_key`, so running the same command again resumes. ``workers`` None
@@ -1138,6 +1139,8 @@ async def bulk_issue_csv(
                 raise StorageError(f"tenant {tenant_name!r} has no achievement {achievement!r}",
                                    code="not_found")
             template = stored.achievement
+            if purposes is None:
+                purposes = stored.status_purposes
             label = achievement
         else:
             template = dict(achievement)

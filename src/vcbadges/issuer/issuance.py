@@ -83,12 +83,12 @@ class StoredCredential:
                    recipient_email_sealed=row.recipient_email_sealed)
 
 
-#: The status entries a credential gets unless the caller chooses: both, so that any
-#: credential can be suspended as well as revoked. The official OB 3.0 JSON schema types
-#: ``credentialStatus`` as a single object; vcbadges accepts an array (as VCDM 2.0 does, see
-#: DEVIATION 6 in :mod:`vcbadges.credentials.schema`), but an issuer that must pass the strict
-#: schema should pass ``purposes=("revocation",)``, which gives a single object.
-DEFAULT_PURPOSES: tuple[StatusPurpose, ...] = ("revocation", "suspension")
+#: The status entries a credential gets unless the caller (or its achievement template)
+#: chooses: one revocation entry, a single ``credentialStatus`` object, as the official OB 3.0
+#: JSON schema requires. ``("revocation", "suspension")`` adds a suspension entry, making
+#: ``credentialStatus`` an array: valid VCDM 2.0, but a deviation from the OB 3.0 schema (see
+#: DEVIATION 6 in :mod:`vcbadges.credentials.schema`).
+DEFAULT_PURPOSES: tuple[StatusPurpose, ...] = ("revocation",)
 
 
 def _subject_id(credential: Mapping[str, Any]) -> str | None:
@@ -119,7 +119,7 @@ async def issue_for_tenant(
 
     ``credential`` is unsigned and has no ``credentialStatus`` (the service owns status).
     One index is allocated per purpose in ``purposes`` (default: :data:`DEFAULT_PURPOSES`,
-    revocation and suspension), each entry pointing at ``{base_url}/issuer/status/{list_id}``
+    revocation only), each entry pointing at ``{base_url}/issuer/status/{list_id}``
     (:func:`~vcbadges.issuer.status.status_list_url`); a single entry is an object, several
     are an array. ``suite`` chooses the cryptosuite (default: eddsa-rdfc-2022 for Ed25519
     keys, ecdsa-rdfc-2019 for P-256). ``format`` ``"jwt"`` (OB 3.0 VC-JWT) or ``"vc+jwt"``

@@ -236,7 +236,8 @@ class BulkJobs:
 
             await bulk_issue(self._db, tenant, rows, job=job_key,
                              achievement=template.achievement, keystore=self._keystore,
-                             base_url=self._base_url, on_result=settled)
+                             base_url=self._base_url, purposes=template.status_purposes,
+                             on_result=settled)
 
         return await self._start(tenant, "issue", len(rows), work, job_key=job_key,
                                  achievement=achievement, actor=actor)

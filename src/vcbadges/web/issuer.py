@@ -22,7 +22,8 @@ request, make one call into :mod:`vcbadges.issuer`, and answer with JSON.
   holds only hashed; the issuer keeps it sealed), the subject's id.
 - ``GET /status/{list_id}``: public; the signed ``BitstringStatusListCredential``, with
   ``Cache-Control``, a weak ``ETag`` and ``304`` answers to ``If-None-Match``.
-- ``POST /achievements``, ``GET /achievements``, ``GET /achievements/{slug}``: templates.
+- ``POST /achievements``, ``GET /achievements``, ``GET /achievements/{slug}``: templates;
+  ``statusPurposes`` (default ``["revocation"]``) chooses the status entries of its badges.
 - ``GET /tenant``: who the API key belongs to, ``{"name", "displayName", "did"}`` (the
   console shows the display name).
 """
@@ -364,11 +365,13 @@ async def add_achievement(request: web.Request) -> web.Response:
     settings = request.config_dict[SETTINGS]
     caller = await require_tenant(request)
     body = await read_object(request, max_depth=settings.max_json_depth)
-    if set(body) != {"slug", "achievement"}:
-        raise _invalid('send {"slug": "...", "achievement": {...}}')
+    if not {"slug", "achievement"} <= set(body) <= {"slug", "achievement", "statusPurposes"}:
+        raise _invalid('send {"slug": "...", "achievement": {...}}, and optionally '
+                       '"statusPurposes": ["revocation", "suspension"]')
     async with writing(request) as session:
         template = await create_achievement(session, caller.tenant, body["slug"],
-                                            body["achievement"])
+                                            body["achievement"],
+                                            status_purposes=body.get("statusPurposes"))
     return web.json_response(_template(template), status=201)
 
 

@@ -261,7 +261,8 @@ def _issue_function(request: web.Request, tenant: Tenant) -> Any:
                                         if isinstance(item, dict)]
             stored = await issue_for_tenant(
                 session, tenant, unsigned, keystore=request.config_dict[KEYSTORE],
-                base_url=settings.base_url, format=fmt, now=now)
+                base_url=settings.base_url, format=fmt, now=now,
+                purposes=template.status_purposes)
         return stored.json() if fmt == "di" else stored.document
 
     return issue
