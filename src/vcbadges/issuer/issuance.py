@@ -38,7 +38,7 @@ from vcbadges.issuer.tenants import signing_key
 from vcbadges.jsonld.loader import DocumentLoader
 from vcbadges.primitives.dates import utcnow
 from vcbadges.proofs.di import SUITES
-from vcbadges.status.bitstring import status_entry
+from vcbadges.status.bitstring import status_entry, with_status_context
 from vcbadges.storage import queries
 from vcbadges.storage.db import Session
 from vcbadges.storage.models import Credential, Tenant
@@ -178,6 +178,7 @@ async def issue_for_tenant(
                                     index=index, purpose=purpose))
     if entries:
         document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
+        document = with_status_context(document)
     try:
         if format == "di":
             text = json.dumps(

@@ -49,6 +49,8 @@ __all__ = [
     "new_list",
     "status_list_credential",
     "status_entry",
+    "STATUS_CONTEXT_V1",
+    "with_status_context",
 ]
 
 # The spec's minimum number of entries in a list (Bitstring Status List v1.0, 3.2 Validate
@@ -75,6 +77,10 @@ _B64_ANY = re.compile(r"[A-Za-z0-9_+/-]*={0,2}")
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 
 _CONTEXT_V2 = "https://www.w3.org/ns/credentials/v2"
+_CONTEXT_VC_V1 = "https://www.w3.org/2018/credentials/v1"
+#: The context that defines the Bitstring Status List terms for VCDM 1.1 documents (Bitstring
+#: Status List v1.0, "JSON-LD Context"); VCDM 2.0 documents have them from their base context.
+STATUS_CONTEXT_V1 = "https://www.w3.org/ns/credentials/status/v1"
 _ISSUABLE_PURPOSES = ("revocation", "suspension")
 
 
@@ -284,6 +290,24 @@ def status_list_credential(
         "encodedList": encode_list(bits),
     }
     return credential
+
+
+def with_status_context(credential: dict[str, Any]) -> dict[str, Any]:
+    """``credential`` (a copy) with the context its ``BitstringStatusListEntry`` needs.
+
+    A VCDM 1.1 document (first context the credentials v1 one) gets :data:`STATUS_CONTEXT_V1`
+    appended unless it has it: the v1 context does not define the entry's terms, and
+    safe-mode JSON-LD would refuse to sign ``statusListCredential``. Bitstring Status List is
+    the W3C Recommendation for both data models (StatusList2021 was its draft), and its list
+    credential, served as VCDM 2.0, is read the same way whatever the entry's data model.
+    A VCDM 2.0 document is returned as it is.
+    """
+    document = dict(credential)
+    context = document.get("@context")
+    if (isinstance(context, list) and context and context[0] == _CONTEXT_VC_V1
+            and STATUS_CONTEXT_V1 not in context):
+        document["@context"] = [*context, STATUS_CONTEXT_V1]
+    return document
 
 
 def status_entry(*, list_credential: str, index: int, purpose: str) -> dict[str, Any]:
