@@ -50,7 +50,16 @@
  *   CredentialIssuancePurpose, i.e. proof purpose assertionMethod plus the
  *   check that the issuer is the verification method's controller. Validity
  *   dates are checked against the current time. A credential with
- *   credentialStatus is reported as not verified (no status checker is given).
+ *   credentialStatus is reported as not verified (no status checker is given),
+ *   unless the input has "documents".
+ *   in:  {"credential": {...}, "documents": {URL: {...}, ...}}
+ *   out: {"verified": true|false, "error": null|"<message>",
+ *         "statuses": [{"statusPurpose": "...", "status": true|false}, ...]}
+ *   As above, and the credential's BitstringStatusListEntry entries are checked
+ *   with @digitalbazaar/vc-bitstring-status-list's checkStatus: each status
+ *   list credential is taken from "documents" (keyed by its URL; nothing is
+ *   fetched), verified, and must have the credential's issuer. "statuses"
+ *   gives each entry's bit (true: revoked or suspended), in entry order.
  *   in:  {"presentation": {...}, "challenge": "...", "domain": "..."}
  *   out: {"verified": true|false, "error": null|"<message>"}
  *   Uses vc.verify (proof purpose authentication with that challenge and
@@ -101,6 +110,7 @@ import {performance} from 'node:perf_hooks';
 import {fileURLToPath, pathToFileURL} from 'node:url';
 
 import * as vc from '@digitalbazaar/vc';
+import {checkStatus} from '@digitalbazaar/vc-bitstring-status-list';
 import * as DidKey from '@digitalbazaar/did-method-key';
 import * as EcdsaMultikey from '@digitalbazaar/ecdsa-multikey';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
@@ -194,7 +204,9 @@ function createDidKeyDriver() {
  * files are read, checked and parsed on first use and kept for the life of
  * the loader.
  */
-export function createDocumentLoader({directory = contextsDirectory()} = {}) {
+export function createDocumentLoader({
+  directory = contextsDirectory(), documents: given = {}
+} = {}) {
   const indexUrl = new URL('index.json', directory);
   let index;
   try {
@@ -250,6 +262,9 @@ export function createDocumentLoader({directory = contextsDirectory()} = {}) {
         // context in its process-wide cache.
         tag: 'static'
       };
+    }
+    if(Object.hasOwn(given, url)) {
+      return {contextUrl: null, documentUrl: url, document: given[url]};
     }
     if(url.startsWith('did:key:')) {
       const document = await didKeyDriver.get({url});
@@ -540,18 +555,27 @@ async function commandDerive(input) {
   return {credential: derived};
 }
 
-async function verifyCredential({credential, suites, documentLoader}) {
+async function verifyCredential({
+  credential, suites, documentLoader, withStatus = false
+}) {
   let result;
   try {
     result = await vc.verifyCredential({
-      credential, suite: suites, documentLoader
+      credential, suite: suites, documentLoader,
+      ...(withStatus ? {checkStatus} : {})
     });
   } catch(e) {
     return {verified: false, error: describeError(e)};
   }
-  return result.verified === true ?
+  const out = result.verified === true ?
     {verified: true, error: null} :
     {verified: false, error: resultError(result)};
+  if(withStatus) {
+    out.statuses = (result.statusResult?.results || []).map(
+      ({credentialStatus, status}) => ({
+        statusPurpose: credentialStatus.statusPurpose, status}));
+  }
+  return out;
 }
 
 async function commandVerify(input) {
@@ -577,7 +601,14 @@ async function commandVerify(input) {
       {verified: false, error: resultError(result)};
   }
   const credential = requireObject(input, 'credential');
-  return verifyCredential({credential, suites, documentLoader});
+  if(input.documents === undefined) {
+    return verifyCredential({credential, suites, documentLoader});
+  }
+  const documents = requireObject(input, 'documents');
+  return verifyCredential({
+    credential, suites, withStatus: true,
+    documentLoader: createDocumentLoader({documents})
+  });
 }
 
 async function commandKeygen(args) {

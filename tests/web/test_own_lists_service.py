@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientSession
-from web_support import Service, badge, bearer, check, issue, running_service, verify
+from web_support import SUSPENDABLE, Service, badge, bearer, check, issue, running_service, verify
 
 from vcbadges.issuer import revoke, tenant_by_name
 from vcbadges.issuer.publish import MAX_STALENESS
@@ -26,7 +26,7 @@ from vcbadges.web.keys import DOCUMENTS, STATUS_LISTS
 async def _issued(client: ClientSession, service: Service) -> tuple[str, dict[str, Any]]:
     tenant, api_key = await service.tenant("acme")
     answer = await issue(client, service, api_key, {"credential": badge(tenant.did),
-                                                     "options": {"statusPurposes": ["revocation", "suspension"]}})
+                                                     "options": SUSPENDABLE})
     return api_key, answer["verifiableCredential"]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from aiohttp import ClientSession
-from web_support import LEARNER, Service, badge, bearer, issue, problem_of, verify
+from web_support import LEARNER, SUSPENDABLE, Service, badge, bearer, issue, problem_of, verify
 
 from vcbadges.issuer import revoke_api_key
 
@@ -58,7 +58,7 @@ async def test_one_tenant_cannot_touch_another_tenants_data(service: Service,
     a, key_a = await service.tenant("tenant-a")
     _, key_b = await service.tenant("tenant-b")
     credential = (await issue(client, service, key_a, {
-        "credential": badge(a.did), "options": {"statusPurposes": ["revocation", "suspension"]}}))["verifiableCredential"]
+        "credential": badge(a.did), "options": SUSPENDABLE}))["verifiableCredential"]
     async with client.post(service.url + "/issuer/achievements", headers=bearer(key_a), json={
             "slug": "secret", "achievement": {"name": "A's", "description": "A's badge",
                                               "criteria": {"narrative": "Be A."}}}) as r:

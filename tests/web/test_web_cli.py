@@ -17,6 +17,7 @@ import pytest
 from aiohttp import ClientSession
 from web_support import (
     MASTER_KEY_TEXT,
+    SUSPENDABLE,
     VCBADGES,
     Service,
     badge,
@@ -117,7 +118,7 @@ async def test_tenant_create_and_status_commands(service_env: Service, client: C
     assert "did:web:badges.example.edu:webby" in capsys.readouterr().out
 
     credential = (await issue(client, service, api_key, {
-        "credential": badge(did), "options": {"statusPurposes": ["revocation", "suspension"]}}))["verifiableCredential"]
+        "credential": badge(did), "options": SUSPENDABLE}))["verifiableCredential"]
     assert await _cli("status", "suspend", credential["id"], "--tenant", "registrar") == 0
     assert capsys.readouterr().out.startswith("suspended ")
     assert check((await verify(client, service, credential))[1],

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import ClientSession
 from web_support import (
     LEARNER,
+    SUSPENDABLE,
     Service,
     badge,
     bearer,
@@ -46,7 +47,7 @@ async def _set_status(client: ClientSession, service: Service, api_key: str,
 async def test_issue_fetch_list_verify_revoke_verify(service: Service, client: ClientSession):
     tenant, api_key = await service.tenant("acme")
     answer = await issue(client, service, api_key, {"credential": badge(tenant.did),
-                                                     "options": {"statusPurposes": ["revocation", "suspension"]}})
+                                                     "options": SUSPENDABLE})
     credential = answer["verifiableCredential"]
     assert credential["issuer"]["id"] == tenant.did
     assert credential["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
@@ -112,7 +113,7 @@ async def test_suspend_and_unsuspend_with_entry_list_form(service: Service,
                                                           client: ClientSession):
     tenant, api_key = await service.tenant("acme")
     credential = (await issue(client, service, api_key, {
-        "credential": badge(tenant.did), "options": {"statusPurposes": ["revocation", "suspension"]}}))["verifiableCredential"]
+        "credential": badge(tenant.did), "options": SUSPENDABLE}))["verifiableCredential"]
     for wanted, verified in (("suspended", False), ("unsuspended", True)):
         status, _ = await _set_status(client, service, api_key, {
             "credentialId": credential["id"],

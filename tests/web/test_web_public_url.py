@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from web_support import VCBADGES, check, clean_env, free_port, stop_process
+from web_support import SUSPENDABLE, VCBADGES, check, clean_env, free_port, stop_process
 
 
 def serve(cwd: Path, port: int, **env: str) -> tuple[subprocess.Popen[str], list[str]]:
@@ -68,7 +68,7 @@ def test_own_badges_verify_after_the_port_and_the_public_url_change(tmp_path: Pa
         api_key = next(line for line in lines if "API key" in line).rsplit(" ", 1)[1].strip()
         status, issued = post(old + "/issuer/credentials/issue", {"award": {
             "achievement": "explorer", "recipient": {"email": "ada@example.com"}},
-            "options": {"statusPurposes": ["revocation", "suspension"]}}, api_key)
+            "options": SUSPENDABLE}, api_key)
         assert status == 201, issued
         badge = issued["verifiableCredential"]
         lists = {entry["statusListCredential"] for entry in badge["credentialStatus"]}

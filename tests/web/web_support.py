@@ -45,6 +45,8 @@ LEARNER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 PROBLEM = "application/problem+json"
 VCBADGES = str(Path(sys.executable).with_name("vcbadges"))
 TYPES = "https://vcbadges.dev/problems/"
+#: Issue options for a badge that can be suspended as well as revoked.
+SUSPENDABLE = {"statusPurposes": ["revocation", "suspension"]}
 
 
 def bound_socket(host: str = "127.0.0.1") -> socket.socket:
