@@ -24,6 +24,11 @@ say the build is wrong or too loose. Every deviation is marked ``DEVIATION`` bel
    unless a validator opts in). Fields the spec types ``DateTimeZ`` require an offset; the
    ``DateTime`` ones (``activityStartDate``, ``activityEndDate``, ``proof.created``) may
    omit it, as the spec's DateTime primitive (``YYYY-MM-DDThh:mm:ss``) allows.
+6. ``credentialStatus`` may be an array of status entries, not only one object. VCDM 2.0
+   allows several entries, and a badge that can be suspended as well as revoked needs two
+   (revocation and suspension). The badges vcbadges issues carry one revocation entry, an
+   object, by default; the second entry is an issuer's explicit choice (per issue call or
+   achievement template), and the strict schema refuses such a badge for that alone.
 
 Proof internals beyond their JSON shape (cryptosuite, verification method) and credential
 status are judged by the proof and status checks, which can give a precise reason.
@@ -602,8 +607,8 @@ _STATUS_ENTRY = _id_and_type("id", "type")
 
 
 def _credential_status(value: Any, path: str, out: Issues) -> None:
-    # DEVIATION 6: VCDM 2.0 allows several status entries (e.g. revocation and suspension);
-    # the schema build allows only one object.
+    # DEVIATION 6: VCDM 2.0 allows several status entries (revocation and suspension, on
+    # an issuer's request); the schema build allows only one object.
     if isinstance(value, list) and value:
         for i, element in enumerate(value):
             _STATUS_ENTRY(element, f"{path}[{i}]", out)
