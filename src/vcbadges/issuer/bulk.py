@@ -876,9 +876,10 @@ async def bulk_issue(
     Each credential is an ``OpenBadgeCredential`` whose subject is the row's recipient, with
     the achievement embedded, signed with the tenant's key (``suite`` as for
     :func:`~vcbadges.issuer.issue_for_tenant`) and status entries for ``purposes`` (default:
-    :data:`~vcbadges.issuer.issuance.DEFAULT_PURPOSES`, revocation only) pointing at ``{base_url}/issuer/status/{list id}``. The
-    issuer is ``issuer_profile`` (an OB 3.0 ``Profile`` without ``id``, or with the
-    tenant's DID as ``id``; default: one named after the tenant).
+    :data:`~vcbadges.issuer.issuance.DEFAULT_PURPOSES`, revocation only) pointing at
+    ``{base_url}/issuer/status/{list id}``. The issuer is ``issuer_profile`` (an OB 3.0
+    ``Profile`` without ``id``, or with the tenant's DID as ``id``; default: one named after
+    the tenant).
 
     ``job`` names the job: rerunning with the same job key skips the rows recorded as issued
     (see the module documentation). Unlike the other issuer functions this one commits, a

@@ -10,6 +10,19 @@ from typing import Any
 
 from aiohttp import web
 
+from vcbadges.credentials.issuable import (
+    EMPTY_CREDENTIAL_SUBJECT,
+    INVALID_CREDENTIAL_SCHEMA,
+    INVALID_DATE,
+    INVALID_ID,
+    INVALID_ISSUER,
+    INVALID_LANGUAGE_VALUE,
+    INVALID_RELATED_RESOURCE,
+    INVALID_VALIDITY_PERIOD,
+    MISSING_CREDENTIAL_SUBJECT,
+    MISSING_TYPE,
+    RELATED_RESOURCE_DIGEST_MISMATCH,
+)
 from vcbadges.web.oid4vp import ABSOLUTE_IRI_PATTERN
 from vcbadges.web.problems import TYPE_BASE
 from vcbadges.web.settings import Settings
@@ -148,6 +161,19 @@ _PAGE = [
      "schema": {"type": "integer", "minimum": 0, "maximum": 2**31, "default": 0}},
 ]
 
+# The status entries a badge gets: one revocation entry (a single credentialStatus object,
+# as the OB 3.0 schema wants) unless a suspension entry is asked for as well.
+_STATUS_PURPOSES = {
+    "type": "array", "uniqueItems": True, "items": {"enum": ["revocation", "suspension"]},
+    "default": ["revocation"],
+    "description": "status entries of the badge (of an award: the template's, unless the "
+                   "issue call chooses); with suspension, credentialStatus is an array, "
+                   "which the strict OB 3.0 JSON Schema refuses"}
+_NOT_ISSUABLE = (MISSING_TYPE, INVALID_ID, INVALID_ISSUER, MISSING_CREDENTIAL_SUBJECT,
+                 EMPTY_CREDENTIAL_SUBJECT, INVALID_DATE, INVALID_VALIDITY_PERIOD,
+                 INVALID_LANGUAGE_VALUE, INVALID_CREDENTIAL_SCHEMA, INVALID_RELATED_RESOURCE,
+                 RELATED_RESOURCE_DIGEST_MISMATCH)
+
 _SCHEMAS: dict[str, Any] = {
     "Problem": {
         "type": "object", "required": ["type", "title", "status"],
@@ -157,7 +183,10 @@ _SCHEMAS: dict[str, Any] = {
                        "invalid-options, invalid-credential, unknown-achievement, conflict.",
         "properties": {"type": {"type": "string"}, "title": {"type": "string"},
                        "status": {"type": "integer"}, "detail": {"type": "string"},
-                       "code": {"type": "string"}},
+                       "code": {"type": "string", "description": (
+                           "the rule refused, snake_case; for invalid-credential, among "
+                           "others, what VCDM 2.0 forbids an issuer to sign: "
+                           + ", ".join(_NOT_ISSUABLE))}},
     },
     "Credential": {"type": "object", "description": "A W3C Verifiable Credential (JSON-LD)",
                    "additionalProperties": True},
@@ -171,8 +200,7 @@ _SCHEMAS: dict[str, Any] = {
                                      "ecdsa-sd-2023", "ed25519-2020"],
                             "description": "ecdsa-sd-2023 (P-256 issuers) gives a base proof "
                                            "the holder derives selective disclosures from"},
-            "statusPurposes": {"type": "array", "uniqueItems": True,
-                               "items": {"enum": ["revocation", "suspension"]}},
+            "statusPurposes": _STATUS_PURPOSES,
             "bake": {"enum": ["png", "svg"],
                      "description": "also answer a badge image with the credential baked in"},
             "credentialId": {**_CREDENTIAL_ID, "type": ["string", "null"],
@@ -267,6 +295,7 @@ _SCHEMAS: dict[str, Any] = {
         "properties": {"slug": _SLUG,
                        "achievement": {"type": "object",
                                        "description": "an Open Badges 3.0 Achievement"},
+                       "statusPurposes": _STATUS_PURPOSES,
                        "createdAt": {"type": "string"}},
     },
     "VerificationReport": {
@@ -1329,7 +1358,8 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
                         body={"type": "object", "required": ["slug", "achievement"],
                               "additionalProperties": False,
                               "properties": {"slug": _SLUG,
-                                             "achievement": {"type": "object"}}}),
+                                             "achievement": {"type": "object"},
+                                             "statusPurposes": _STATUS_PURPOSES}}),
             "get": _op("The tenant's achievement templates", "listAchievements",
                        {"200": {"description": "One page", **_json({
                            "type": "object", "required": ["achievements"],
