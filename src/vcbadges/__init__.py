@@ -2,7 +2,8 @@
 
 The public API is three async verbs, ``issue``, ``present`` and ``verify`` (with
 ``verify_credential`` and ``verify_presentation`` when the kind of document is known, and
-``derive`` for a holder's selective disclosure of an ecdsa-sd-2023 credential),
+``derive`` for a holder's selective disclosure of an ecdsa-sd-2023 credential, and
+``verify_held`` for the holder's own check of one before keeping it),
 the report types they return, issuer registries, keys, and the error tree.
 """
 
@@ -13,6 +14,7 @@ from vcbadges._api import (
     present,
     verify,
     verify_credential_document as verify_credential,
+    verify_held,
     verify_presentation_document as verify_presentation,
 )
 from vcbadges.dids.resolver import MethodResolver, StaticResolver, default_resolver
@@ -43,6 +45,7 @@ __all__ = [
     "present",
     "verify",
     "verify_credential",
+    "verify_held",
     "verify_presentation",
     "VerificationReport",
     "PresentationReport",

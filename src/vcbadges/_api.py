@@ -45,7 +45,7 @@ from vcbadges.verifier.registry import IssuerRegistries
 from vcbadges.verifier.trust import TrustList
 
 __all__ = ["derive", "issue", "issue_jwt", "present", "verify", "verify_credential_document",
-           "verify_presentation_document"]
+           "verify_held", "verify_presentation_document"]
 
 _DEFAULT_LOADER = StaticLoader()
 
@@ -277,3 +277,33 @@ async def verify(
         return await verify_any(
             document, options, challenge=challenge, domain=domain,
             holder_must_be_subject=holder_must_be_subject, recipient=recipient)
+
+
+async def verify_held(
+    document: Any,
+    *,
+    loader: DocumentLoader | None = None,
+    resolver: Any = None,
+    now: datetime | None = None,
+    skew: timedelta = DEFAULT_SKEW,
+    trusted_issuers: Trusted = None,
+    fetcher: JSONFetcher | None = None,
+    recipient: str | None = None,
+    verified_lists: VerifiedListCache | None = None,
+    registries: IssuerRegistries | None = None,
+) -> VerificationReport | PresentationReport:
+    """Verify a credential as its holder does before keeping it; never raises for a bad
+    document.
+
+    Everything :func:`verify` takes, checked as :func:`verify` checks it, but for one thing: a
+    credential with an ecdsa-sd-2023 base proof, which :func:`verify` refuses
+    (``base_proof_presented``: a base proof is for the holder only), is checked through a
+    derivation that discloses every statement: the issuer's key, its signature over the
+    mandatory statements and the proof-scoped key's over each other one, the issuer, the
+    dates and the status. Its ``proof`` check passes with code
+    ``base_proof_checked_by_holder``. A presentation is verified as :func:`verify` verifies
+    it, a base proof inside it refused.
+    """
+    async with _options(loader, resolver, now, skew, trusted_issuers, fetcher,
+                        verified_lists, registries) as options:
+        return await verify_any(document, options, recipient=recipient, held=True)

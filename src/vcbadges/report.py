@@ -95,6 +95,9 @@ HOLDER_MISMATCH = "holder_mismatch"
 SUBJECT_NOT_BOUND = "subject_not_bound"
 CREDENTIAL_INVALID = "credential_invalid"
 ENDORSEMENT_INVALID = "endorsement_invalid"
+# The proof check passed for the holder of an ecdsa-sd-2023 base proof (never for a verifier,
+# who is refused a base proof with ``base_proof_presented``).
+BASE_PROOF_CHECKED_BY_HOLDER = "base_proof_checked_by_holder"
 
 
 @dataclass(frozen=True)

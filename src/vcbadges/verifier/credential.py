@@ -29,6 +29,7 @@ from vcbadges.verifier.checks import (
     skipped,
     validity_check,
 )
+from vcbadges.verifier.held import held_base_proof, held_proof_check
 from vcbadges.verifier.options import (
     MAX_ENDORSEMENT_DEPTH,
     Checked,
@@ -36,7 +37,7 @@ from vcbadges.verifier.options import (
     parse_document,
 )
 
-__all__ = ["verify_credential", "verify_embedded_credential"]
+__all__ = ["verify_credential", "verify_embedded_credential", "verify_held_credential"]
 
 
 def _embedded_endorsements(document: dict[str, Any]) -> Iterator[tuple[str, Any]]:
@@ -127,6 +128,14 @@ async def verify_credential(document: Any, options: VerifyOptions) -> Verificati
     return await _verify(document, options, 0, with_status=True)
 
 
+async def verify_held_credential(document: Any, options: VerifyOptions) -> VerificationReport:
+    """Verify a credential as its holder, who keeps it: as :func:`verify_credential` does, but
+    an ecdsa-sd-2023 base proof is checked the way its holder can (see
+    :mod:`vcbadges.verifier.held`) instead of being refused. Never raises for a bad
+    document."""
+    return await _verify(document, options, 0, with_status=True, held=True)
+
+
 async def verify_embedded_credential(item: Any, options: VerifyOptions) -> VerificationReport:
     """Verify a credential found inside a presentation: a JSON object, a VC-JWT or an
     enveloped one. A credential written as JSON text inside a string is refused: nothing
@@ -175,8 +184,25 @@ def _blocked(first: Check, now: datetime, doc: Any = None) -> VerificationReport
         credential=vcdm.summary(doc) if isinstance(doc, dict) else {})
 
 
+async def _proof_check(
+    doc: dict[str, Any], options: VerifyOptions, now: datetime, doc_hashes: dict[str, bytes],
+    *, held: bool,
+) -> tuple[Check, list[str]]:
+    """The ``proof`` check of a Data Integrity credential; for its holder (``held``), a base
+    proof is checked through a full disclosure."""
+    if held:
+        try:
+            base = held_base_proof(doc)
+        except VCBadgesError as exc:
+            return from_error(r.PROOF, exc), []
+        if base is not None:
+            return await held_proof_check(doc, base, options, now)
+    return await _di_proof(doc, options, now, doc_hashes)
+
+
 async def _verify(
-    document: Any, options: VerifyOptions, depth: int, *, with_status: bool
+    document: Any, options: VerifyOptions, depth: int, *, with_status: bool,
+    held: bool = False,
 ) -> VerificationReport:
     now = options.now or utcnow()
     token = _jwt_token(document.value if isinstance(document, Checked) else document)
@@ -207,7 +233,8 @@ async def _verify(
     if doc_check.outcome is not Outcome.PASSED:
         return _blocked(doc_check, now, doc)
     checks = [doc_check, schema_check(doc)]
-    proof_check, signers = jwt_proof or await _di_proof(doc, options, now, doc_hashes)
+    proof_check, signers = jwt_proof or await _proof_check(doc, options, now, doc_hashes,
+                                                           held=held)
     checks.append(proof_check)
     proven = proof_check.outcome is Outcome.PASSED
     issuer = issuer_check(doc, signers) if proven else skipped(r.ISSUER)

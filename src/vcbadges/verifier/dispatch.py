@@ -19,7 +19,7 @@ from vcbadges.primitives.dates import utcnow
 from vcbadges.proofs.jose import looks_like_jwt, read_jwt_presentation
 from vcbadges.report import Check, Outcome, PresentationReport, Problem, VerificationReport
 from vcbadges.verifier.checks import skipped
-from vcbadges.verifier.credential import verify_credential
+from vcbadges.verifier.credential import verify_credential, verify_held_credential
 from vcbadges.verifier.jwt_presentation import verify_presentation_token
 from vcbadges.verifier.ob2 import verify_ob2_assertion
 from vcbadges.verifier.options import Checked, VerifyOptions, parse_document
@@ -78,8 +78,14 @@ async def verify_any(
     domain: str | None = None,
     holder_must_be_subject: bool = True,
     recipient: str | None = None,
+    held: bool = False,
 ) -> VerificationReport | PresentationReport:
-    """Verify a credential, presentation, VC-JWT, baked image or OB 2.0 assertion."""
+    """Verify a credential, presentation, VC-JWT, baked image or OB 2.0 assertion.
+
+    ``held``: the caller is the holder of the credential (see
+    :func:`~vcbadges.verifier.credential.verify_held_credential`); a presentation is
+    verified as a verifier verifies it all the same.
+    """
     if isinstance(document, (bytes, bytearray)) and _looks_like_image(bytes(document)):
         try:
             baked = unbake(bytes(document))
@@ -108,7 +114,7 @@ async def verify_any(
         else:
             inner = await verify_any(baked.payload, options, challenge=challenge, domain=domain,
                                      holder_must_be_subject=holder_must_be_subject,
-                                     recipient=recipient)
+                                     recipient=recipient, held=held)
         return _with_warning(inner, Problem(
             "baked_image", f"credential read from a {baked.format.upper()} badge image"))
     token = _presentation_token(document)
@@ -123,4 +129,5 @@ async def verify_any(
         return await verify_presentation(Checked(parsed), options, challenge=challenge,
                                          domain=domain,
                                          holder_must_be_subject=holder_must_be_subject)
-    return await verify_credential(Checked(parsed) if bad is None else document, options)
+    verify_one = verify_held_credential if held else verify_credential
+    return await verify_one(Checked(parsed) if bad is None else document, options)
