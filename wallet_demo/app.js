@@ -779,6 +779,7 @@
     $("#detail-image").replaceChildren();
     $("#detail-body").replaceChildren();
     $("#detail-checks").replaceChildren();
+    $("#detail-selective").hidden = true;
     $("#detail-verdict").replaceChildren();
     $("#detail-verdict").className = "verdict";
     let data;
@@ -802,6 +803,8 @@
     $("#detail-issuer").replaceChildren(issuerLine(issuer));
     document.title = `${view.name} · Badge Wallet`;
     verdictBox($("#detail-verdict"), data.report);
+    // A selective-disclosure badge (ecdsa-sd-2023): the learner may leave their identity out.
+    $("#detail-selective").hidden = !(data.disclosure && data.disclosure.selective);
     $("#detail-body").replaceChildren(...detailBody(view, issuer));
     $("#detail-checks").replaceChildren(...checkList(data.report && data.report.checks));
     const facts = [
@@ -1254,12 +1257,27 @@
           warning ? el("span", { class: "standing" }, warning) : null));
       return label;
     }));
+    const what = () => {
+      const chosen = $('input[name="credential"]:checked', $("#request-matches"));
+      $("#request-what").textContent = requestWhat(matches.find((m) => chosen && m.id === chosen.value));
+    };
+    $("#request-matches").onchange = what;
+    what();
     $("#request-matches-box").hidden = !canAnswer;
     $("#request-none").hidden = canAnswer;
     $("#request-what").hidden = !canAnswer;
     $("#request-share").hidden = !canAnswer;
     formError($("#request-form"), "");
     show("request");
+  }
+
+  /** What the verifier will see of the chosen badge: all of it, or of a selective-disclosure
+   * badge what it asks for and what the issuer always shows. */
+  function requestWhat(match) {
+    if (match && match.selective) {
+      return "They will see what they asked for and what its issuer always shows (the achievement, the issuer and the dates), and your wallet key. Your name and e-mail address stay out unless they asked for them.";
+    }
+    return "They will see the whole badge: its name, issuer, criteria and evidence, and your wallet key, which proves the badge is yours.";
   }
 
   /** The one thing a request asks for, with the achievement and the issuer it names by

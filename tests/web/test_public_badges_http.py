@@ -283,12 +283,9 @@ async def test_a_selective_disclosure_badge_is_published_without_the_identity(se
     async with browser() as http:
         wallet = Wallet(service, http)
         await wallet.create("ada", keyType="p256")
-        # A base proof verifies for its holder only by deriving: kept as received.
-        store = SQLWalletStore(service.db)
-        opened = await store.unlock("ada", PASSPHRASE)
-        record = await opened.add_credential(json.dumps(base))
-        opened.lock()
-        path = f"/credentials/{record.id}/publication"
+        # The wallet checks the base proof as its holder, and keeps it as received.
+        record = await imported(wallet, base)
+        path = f"/credentials/{record}/publication"
         assert (await wallet.ok("GET", path))["disclosure"] == {
             "selective": True, "namesSubject": True, "emailHash": True}
         named = await wallet.ok("POST", path, 201,

@@ -651,12 +651,22 @@ _OID4VC_SCHEMAS: dict[str, Any] = {
                 "narrative": {"type": "string"}, "description": {"type": "string"}}}},
         },
     },
+    "Disclosure": {
+        "type": "object", "required": ["selective", "namesSubject", "emailHash"],
+        "description": "what sharing or publishing the badge can withhold: a selective badge "
+                       "(ecdsa-sd-2023) is shared and published without the learner's "
+                       "identity unless they show it; any other's download holds what its "
+                       "issuer signed",
+        "properties": {"selective": {"type": "boolean"},
+                       "namesSubject": {"type": "boolean"},
+                       "emailHash": {"type": "boolean"}}},
     "WalletCredential": {
         "allOf": [_ref("WalletCredentialSummary"), {
-            "type": "object", "required": ["credential", "display", "report"],
+            "type": "object", "required": ["credential", "display", "report", "disclosure"],
             "properties": {"credential": {"oneOf": [{"type": "object"}, {"type": "string"}]},
                            "display": _ref("CredentialDisplay"),
-                           "report": _ref("VerificationReport")}}],
+                           "report": _ref("VerificationReport"),
+                           "disclosure": _ref("Disclosure")}}],
     },
     "WalletAdded": {
         "type": "object", "required": ["credential", "report"],
@@ -703,7 +713,11 @@ _OID4VC_SCHEMAS: dict[str, Any] = {
                      "standing": {"enum": ["valid", "revoked", "suspended", "expired",
                                            "invalid", "unknown"],
                                   "description": "what the verifier will find, checked "
-                                                 "when the request was scanned"}}}},
+                                                 "when the request was scanned"},
+                     "selective": {"type": "boolean",
+                                   "description": "an ecdsa-sd-2023 badge: the verifier gets "
+                                                  "what it asks for and what the issuer "
+                                                  "made mandatory, nothing else"}}}},
                  "canAnswer": {"type": "boolean"}}},
         ],
     },
@@ -765,14 +779,7 @@ _PUBLICATION = {
         "bakedUrl": {"type": "string",
                      "description": "the badge image with the credential baked in, when "
                                     "the download is offered"},
-        "disclosure": {
-            "type": "object", "required": ["selective", "namesSubject", "emailHash"],
-            "description": "what the published copy can withhold: a selective badge "
-                           "(ecdsa-sd-2023) is published without the learner's identity; "
-                           "any other's download holds what its issuer signed",
-            "properties": {"selective": {"type": "boolean"},
-                           "namesSubject": {"type": "boolean"},
-                           "emailHash": {"type": "boolean"}}},
+        "disclosure": _ref("Disclosure"),
     },
 }
 

@@ -37,7 +37,12 @@ from typing import Any, Final, Literal
 
 from aiohttp import web
 
-from vcbadges._api import verify, verify_credential_document, verify_presentation_document
+from vcbadges._api import (
+    verify,
+    verify_credential_document,
+    verify_held,
+    verify_presentation_document,
+)
 from vcbadges.dids.resolver import network_resolver
 from vcbadges.dids.web import ACCEPT as DID_ACCEPT, did_web_to_url
 from vcbadges.errors import DIDResolutionError, FetchError, VCBadgesError
@@ -67,7 +72,7 @@ _READS_AT_ONCE = 8
 # How far the scan for reads to make before the first round looks (JSON values visited).
 _HINT_NODES = 20_000
 
-Kind = Literal["any", "credential", "presentation"]
+Kind = Literal["any", "credential", "presentation", "held"]
 Report = VerificationReport | PresentationReport
 _Read = tuple[str, str]  # (URL, Accept)
 
@@ -184,6 +189,8 @@ async def _round(job: _Job) -> _Outcome:
         report = await verify_presentation_document(
             job.document, challenge=job.challenge, domain=job.domain,
             holder_must_be_subject=job.holder_must_be_subject, **common)
+    elif job.kind == "held":
+        report = await verify_held(job.document, **common)
     else:
         report = await verify(job.document, challenge=job.challenge, domain=job.domain,
                               holder_must_be_subject=job.holder_must_be_subject, **common)
@@ -278,8 +285,9 @@ async def verify_in_workers(
     holder_must_be_subject: bool = True,
 ) -> Report:
     """Verify ``document`` as :func:`vcbadges.verify` (``kind="any"``),
-    :func:`~vcbadges.verify_credential_document` or
-    :func:`~vcbadges.verify_presentation_document` would, with the service's fetcher,
+    :func:`~vcbadges.verify_credential_document`,
+    :func:`~vcbadges.verify_presentation_document` or, for the wallet's own badges,
+    :func:`vcbadges.verify_held` (``kind="held"``) would, with the service's fetcher,
     resolver and registries; in a worker process when the service has a pool. Raises
     :class:`VerificationNotRun` when its worker took too long or died."""
     pool = request.config_dict[VERIFY_POOL]
@@ -321,6 +329,8 @@ async def _in_process(
         return await verify_presentation_document(
             document, challenge=challenge, domain=domain,
             holder_must_be_subject=holder_must_be_subject, **common)
+    if kind == "held":
+        return await verify_held(document, **common)
     return await verify(document, challenge=challenge, domain=domain,
                         holder_must_be_subject=holder_must_be_subject, **common)
 

@@ -153,8 +153,12 @@ def summary(record: CredentialRecord) -> dict[str, Any]:
 
 
 async def verify_credential(request: web.Request, document: Any) -> VerificationReport:
-    """Verify a credential as the service's verifier does; a presentation is refused."""
-    report = await verify_offloaded(request, document, now=request.config_dict[CLOCK].now())
+    """Verify a credential as its holder: as the service's verifier does, but a badge with
+    an ecdsa-sd-2023 base proof (which verifiers refuse) is checked the way its holder can,
+    through a derivation disclosing every statement (:func:`vcbadges.verify_held`). A
+    presentation is refused."""
+    report = await verify_offloaded(request, document, kind="held",
+                                    now=request.config_dict[CLOCK].now())
     if isinstance(report, PresentationReport):
         raise ProblemError(422, "not-a-credential", "Not a credential",
                            "a presentation cannot be kept in the wallet; import its credentials")

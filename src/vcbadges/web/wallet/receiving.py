@@ -40,8 +40,10 @@ from vcbadges.oid4vp import (
     sign_presentations as sign_vp_token,
 )
 from vcbadges.oid4vp.dcql import OPEN_BADGE_TYPE
+from vcbadges.oid4vp.response import checked_credential
 from vcbadges.report import ADVISORY_CHECKS, ISSUER_TRUST, Outcome, VerificationReport
 from vcbadges.wallet import CredentialRecord, UnlockedWallet, crypto as wallet_crypto
+from vcbadges.wallet.publication import disclosure_of
 from vcbadges.web.bodies import read_object
 from vcbadges.web.display import display_image, display_text
 from vcbadges.web.exchanges import WALLET_EXCHANGES
@@ -235,8 +237,12 @@ async def _describe_request(request: web.Request, found: PresentationRequest,
                                    if k in shown}
             # Checked now, as the verifier will check it: a holder about to share a badge
             # its issuer revoked is told so before agreeing.
-            report = await verify_credential(request, record.document())
+            document = record.document()
+            report = await verify_credential(request, document)
             seen[shown["id"]]["standing"] = _standing(report)
+            # A selective-disclosure badge is shared as a derivation of what is asked.
+            seen[shown["id"]]["selective"] = disclosure_of(
+                checked_credential(document)).selective
             # Named as this service's registries name it, or shown as a claim.
             trust = next((c for c in report.checks if c.id == ISSUER_TRUST), None)
             if trust is not None:
