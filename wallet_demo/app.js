@@ -804,7 +804,9 @@
     document.title = `${view.name} · Badge Wallet`;
     verdictBox($("#detail-verdict"), data.report);
     // A selective-disclosure badge (ecdsa-sd-2023): the learner may leave their identity out.
-    $("#detail-selective").hidden = !(data.disclosure && data.disclosure.selective);
+    const selective = Boolean(data.disclosure && data.disclosure.selective);
+    $("#detail-selective").hidden = !selective;
+    $("#detail-qr-note").textContent = selective ? QR_NOTE_SELECTIVE : QR_NOTE;
     $("#detail-body").replaceChildren(...detailBody(view, issuer));
     $("#detail-checks").replaceChildren(...checkList(data.report && data.report.checks));
     const facts = [
@@ -829,6 +831,9 @@
     await loadPublication(id, token);
     hostButtons($("#detail-send"), (host) => `Send to ${host.host}`, (host) => sendTo(host, id, view.name));
   }
+
+  const QR_NOTE = "Print it on your CV or show it on screen: an employer's verifier reads the whole badge from it and checks it, with no connection to your wallet. It proves the badge is genuine, not that you are the one holding the paper.";
+  const QR_NOTE_SELECTIVE = "Print it on your CV or show it on screen: an employer's verifier reads the badge and your name from it, never your e-mail address, and checks it with no connection to your wallet. It proves the badge is genuine, not that you are the one holding the paper.";
 
   /** The badge as a VP-QR code (CBOR-LD in a QR code), made by the wallet API; a badge that
    * does not fit gets the API's reason instead. */

@@ -16,10 +16,11 @@ from typing import Any
 
 from aiohttp import ClientSession
 from test_public_badges_http import ACHIEVEMENT, EMAIL, NAME, get
-from test_wallet_http import Wallet, browser, check, make_request, result_of
+from test_wallet_http import PASSPHRASE, Wallet, browser, check, make_request, result_of
 from web_support import Service, bearer, issue, problem_of, verify
 
 from vcbadges.primitives import multibase
+from vcbadges.wallet import SQLWalletStore
 
 
 async def selective_badge(service: Service, client: ClientSession,
@@ -171,3 +172,33 @@ async def test_a_tampered_or_revoked_badge_is_not_taken(service: Service, client
         response, body = await import_badge(other, base)
         await problem_of(response, 422, "credential-not-verified")
         assert check(body["report"], "status_revocation") == ("failed", "revoked")
+
+
+async def test_a_vp_qr_code_carries_a_derivation_without_the_email(
+        service: Service, client: ClientSession):
+    _, _, base = await selective_badge(service, client)
+    identity_hash = identity_of(base)
+    async with browser() as http:
+        wallet = Wallet(service, http)
+        await wallet.create("ada")
+        _, added = await import_badge(wallet, base)
+        qr = await wallet.ok("GET", f"/credentials/{added['credential']['id']}/vpqr")
+        async with client.post(service.url + "/verifier/vpqr/verify",
+                               json={"vpqr": qr["payload"]}) as response:
+            result = await response.json()
+            assert response.status == 200, result
+        (shown,) = result["presentations"]["vpqr"][0]["credentials"]
+        assert shown["verified"] is True
+        assert check(shown, "proof") == ("passed", "ok")
+        assert shown["display"]["name"] == "Lab Safety"
+        assert identity_hash not in json.dumps(result)
+
+        # A base proof that no longer fits its badge cannot be derived: a problem, no code.
+        broken = copy.deepcopy(base)
+        broken["credentialSubject"]["identifier"] = broken["credentialSubject"]["identifier"][:1]
+        opened = await SQLWalletStore(service.db).unlock("ada", PASSPHRASE)
+        record = await opened.add_credential(json.dumps(broken))
+        opened.lock()
+        response, body = await wallet.call("GET", f"/credentials/{record.id}/vpqr")
+        problem = await problem_of(response, 422, "cannot-derive")
+        assert problem["code"] == "base_proof_mismatch"

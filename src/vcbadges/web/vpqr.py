@@ -4,7 +4,9 @@
   "characters", "bytes", "image": "data:image/png;base64,…"}`` for one Data Integrity badge
   of the wallet (:mod:`vcbadges.credentials.vpqr`). A badge that does not fit gets ``422
   badge-too-large-for-qr`` saying why (an embedded image, most often); a VC-JWT or an Open
-  Badges 2.0 assertion ``422 not-cbor-ld``: CBOR-LD carries JSON-LD only.
+  Badges 2.0 assertion ``422 not-cbor-ld``: CBOR-LD carries JSON-LD only. A badge with an
+  ecdsa-sd-2023 base proof is encoded as a derivation: the issuer's statements and the
+  learner's name, not their e-mail identity (nor the base proof, which verifiers refuse).
 - ``POST /verifier/vpqr/verify``: ``{"vpqr": "VP1-B…"}``, the text an employer's page read
   from the code. The badge is decoded and verified here with no exchange with anybody (the
   bundled contexts; status lists and did:web documents as for every other verification).
@@ -19,6 +21,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 from aiohttp import web
@@ -26,7 +29,9 @@ from aiohttp import web
 from vcbadges._api import verify_credential_document
 from vcbadges.credentials import vcdm, vpqr
 from vcbadges.credentials.cborld import CborldError
+from vcbadges.errors import VCBadgesError
 from vcbadges.report import ISSUER, PROOF, Outcome, VerificationReport
+from vcbadges.wallet.publication import disclosure_of, published_copy
 from vcbadges.web.bodies import read_object
 from vcbadges.web.display import describe_credential
 from vcbadges.web.keys import DOCUMENTS, ISSUER_REGISTRIES, RESOLVER, VERIFIED_LISTS
@@ -53,6 +58,15 @@ async def badge_qr(request: web.Request) -> web.Response:
         raise ProblemError(422, "not-cbor-ld", "This badge cannot be a VP-QR code",
                            "only Data Integrity (JSON-LD) badges compress to CBOR-LD; share "
                            "this one by OpenID4VP or as a file")
+    if disclosure_of(document).selective:
+        # A base proof is for the holder only: the code carries the issuer's statements and
+        # the learner's name, never their e-mail identity (as a page shown with the name).
+        try:
+            document = json.loads(await published_copy(record.credential, document,
+                                                       show_name=True))
+        except VCBadgesError as exc:
+            raise ProblemError(422, "cannot-derive", "This badge cannot be a VP-QR code",
+                               exc.message, code=exc.code) from None
     try:
         text = vpqr.to_text(vpqr.presentation_of(document))
     except vpqr.TooLargeForQR as exc:
