@@ -39,13 +39,14 @@ from vcbadges.verifier import (
     verify_credential,
     verify_presentation,
 )
+from vcbadges.verifier.credential import verify_held_credential
 from vcbadges.verifier.dispatch import verify_any
 from vcbadges.verifier.listcache import VerifiedListCache
 from vcbadges.verifier.registry import IssuerRegistries
 from vcbadges.verifier.trust import TrustList
 
 __all__ = ["derive", "issue", "issue_jwt", "present", "verify", "verify_credential_document",
-           "verify_held", "verify_presentation_document"]
+           "verify_held", "verify_held_credential_document", "verify_presentation_document"]
 
 _DEFAULT_LOADER = StaticLoader()
 
@@ -223,6 +224,26 @@ async def verify_credential_document(
     async with _options(loader, resolver, now, skew, trusted_issuers, fetcher,
                         verified_lists, registries) as options:
         return await verify_credential(document, options)
+
+
+async def verify_held_credential_document(
+    document: Any,
+    *,
+    loader: DocumentLoader | None = None,
+    resolver: Any = None,
+    now: datetime | None = None,
+    skew: timedelta = DEFAULT_SKEW,
+    trusted_issuers: Trusted = None,
+    fetcher: JSONFetcher | None = None,
+    verified_lists: VerifiedListCache | None = None,
+    registries: IssuerRegistries | None = None,
+) -> VerificationReport:
+    """Verify a credential (object, JSON text/bytes, or VC-JWT) as its holder, and return its
+    report: :func:`verify_credential_document` but for an ecdsa-sd-2023 base proof, which is
+    checked as :func:`verify_held` checks it. Never raises for a bad document."""
+    async with _options(loader, resolver, now, skew, trusted_issuers, fetcher,
+                        verified_lists, registries) as options:
+        return await verify_held_credential(document, options)
 
 
 async def verify_presentation_document(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from datetime import timedelta
 
 import pytest
@@ -18,6 +19,7 @@ from clock import ISSUED, NOW
 from test_status import BASE, Lists, rev
 
 from vcbadges import derive, issue, present, verify, verify_held
+from vcbadges._api import verify_held_credential_document
 from vcbadges.credentials.sample import sample_badge
 from vcbadges.jsonld.loader import StaticLoader
 from vcbadges.primitives import multibase
@@ -269,3 +271,14 @@ async def test_every_proof_of_a_set_is_checked(base, p256_issuer):
     assert "2 proof(s)" in report.check("proof").message
     both["proof"][1]["proofValue"] = base["proof"]["proofValue"]
     assert outcomes(await verify_held(both, now=NOW))["proof"][0] == "failed"
+
+
+async def test_the_credential_only_form_checks_a_base_proof_and_takes_no_presentation(
+        base, stranger):
+    report = await verify_held_credential_document(json.dumps(base), now=NOW)
+    assert report.verified, outcomes(report)
+    assert outcomes(report)["proof"] == ("passed", "base_proof_checked_by_holder")
+    presentation = await present([base], key=stranger, challenge="c-1", domain="example.org",
+                                 now=NOW)
+    refused = await verify_held_credential_document(presentation, now=NOW)
+    assert outcomes(refused)["document"] == ("failed", "missing_type")

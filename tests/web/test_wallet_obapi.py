@@ -25,7 +25,7 @@ import pytest
 import sqlalchemy as sa
 from aiohttp import ClientResponse, ClientSession, CookieJar, web
 from obapi_support import PASSPHRASE, create_account, issuer
-from web_support import Service, bound_socket, running_service
+from web_support import Service, badge, bound_socket, issue, running_service
 
 from vcbadges.errors import StorageError
 from vcbadges.obapi.connections import OBConnections
@@ -388,3 +388,47 @@ async def test_tokens_are_sealed_under_the_wallet_key(tmp_path: Path, client: Cl
         expired = await holder.problem("POST", f"/ob/connections/{connection['id']}/pull",
                                        None, 409, "ob-connection-expired")
         assert expired["error"] == "invalid_token"
+
+
+async def selective(service: Service, client: ClientSession, subject: str,
+                    name: str) -> dict[str, Any]:
+    """An ecdsa-sd-2023 badge for ``subject`` from a new P-256 issuer of ``service``."""
+    tenant, api_key = await service.tenant("sd-" + name.lower().replace(" ", "-"),
+                                           algorithm="P-256")
+    answer = await issue(client, service, api_key, {
+        "credential": {**badge(tenant.did, subject), "name": name},
+        "options": {"cryptosuite": "ecdsa-sd-2023"}})
+    credential: dict[str, Any] = answer["verifiableCredential"]
+    assert credential["proof"]["cryptosuite"] == "ecdsa-sd-2023"
+    return credential
+
+
+async def test_selective_disclosure_badges_travel_between_wallets(tmp_path: Path,
+                                                                  client: ClientSession):
+    """Both wallets check a base proof as its holder: kept, pushed, pulled; a forged one not."""
+    async with two_hosts(tmp_path) as (a, b), browser() as http:
+        holder = Holder(a, http)
+        did_a = await holder.sign_up("ada")
+        did_b = await create_account(b, client, "ada-at-b")
+        from_a = await selective(a, client, did_a, "From A")
+        genuine = await selective(b, client, did_b, "Genuine")
+        forged = copy.deepcopy(await selective(b, client, did_b, "Modest"))
+        forged["name"] = "Doctorate with honours"
+        wallet_a = await a.app[WALLET_STORE].unlock("ada", PASSPHRASE)
+        record = await wallet_a.add_credential(json.dumps(from_a))
+        wallet_a.lock()
+        wallet_b = await b.app[WALLET_STORE].unlock("ada-at-b", PASSPHRASE)
+        await wallet_b.add_credential(json.dumps(genuine))
+        await wallet_b.add_credential(json.dumps(forged))
+        wallet_b.lock()
+        connection = await holder.connect(b, "ada-at-b")
+        path = f"/ob/connections/{connection['id']}"
+
+        assert await holder.ok("POST", path + "/push", {"credentialId": str(record.id)}) == {
+            "outcome": "created"}
+        pulled = await holder.ok("POST", path + "/pull")
+        assert [item["name"] for item in pulled["imported"]] == ["Genuine"]
+        [refused] = pulled["refused"]
+        assert (refused["name"], refused["check"], refused["code"]) == (
+            "Doctorate with honours", "proof", "invalid_signature"), refused
+        assert pulled["duplicates"] == 1

@@ -25,8 +25,9 @@ with ``WWW-Authenticate: Basic`` for a client that did not authenticate); the re
 endpoints answer ``Imsx_StatusInfo`` (:mod:`vcbadges.obapi.status`), with
 ``WWW-Authenticate: Bearer`` on 401 and 403 (RFC 6750 §3). A credential sent to
 ``upsertCredential`` is verified as everywhere in the service (signature, issuer, status,
-validity) and refused with 400 ``invalid_data`` when it does not pass; the wallet keeps only
-what it verified.
+validity), as its holder verifies it (an ecdsa-sd-2023 base proof is checked, not refused:
+see :func:`vcbadges.verify_held`), and refused with 400 ``invalid_data`` when it does not
+pass; the wallet keeps only what it verified.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from vcbadges._api import verify_credential_document
+from vcbadges._api import verify_held_credential_document
 from vcbadges.errors import ProtocolError, StorageError
 from vcbadges.oauth.common import strict_json
 from vcbadges.obapi import credentials as ob_credentials
@@ -344,7 +345,7 @@ def _failure(report_json: dict[str, object]) -> str:
 async def upsert_credential(request: web.Request) -> web.Response:
     async with _granted(request, CREDENTIAL_UPSERT) as grant:
         received = ob_credentials.read_credential(request.content_type, await _body(request))
-        report = await verify_credential_document(
+        report = await verify_held_credential_document(
             received.verifiable, fetcher=request.config_dict[DOCUMENTS],
             resolver=request.config_dict[RESOLVER],
             verified_lists=request.config_dict[VERIFIED_LISTS],

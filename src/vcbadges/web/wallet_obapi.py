@@ -21,7 +21,8 @@ pushes badges to it or pulls badges from it (:mod:`vcbadges.obapi.connections`).
   "created" | "replaced"}``.
 - ``POST /wallet/api/ob/connections/{id}/pull``: ``{"imported": [badge summaries],
   "duplicates": n, "refused": [{"index", "name", "check", "code", "reason"}]}``; every
-  credential is verified as the service verifies all (signature, issuer, status, validity)
+  credential is verified as the service verifies all (signature, issuer, status, validity),
+  as its holder (an ecdsa-sd-2023 base proof checked, see :func:`vcbadges.verify_held`),
   before the wallet keeps it.
 
 Problems: ``ob-host-not-allowed`` (422: the URL, or an address the host's name leads to, is
@@ -41,7 +42,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from vcbadges._api import verify_credential_document
+from vcbadges._api import verify_held_credential_document
 from vcbadges.errors import FetchError, ProtocolError, VCBadgesError
 from vcbadges.obapi.connections import ConnectionNotFound, OBConnections
 from vcbadges.obapi.discovery import Endpoints
@@ -248,7 +249,7 @@ async def pull(request: web.Request) -> web.Response:
     config = request.config_dict
 
     async def verify(credential: str | dict[str, Any]) -> VerificationReport:
-        return await verify_credential_document(
+        return await verify_held_credential_document(
             credential, fetcher=config[DOCUMENTS], resolver=config[RESOLVER],
             verified_lists=config[VERIFIED_LISTS], registries=config[ISSUER_REGISTRIES],
             now=config[CLOCK].now())
