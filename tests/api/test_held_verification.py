@@ -200,7 +200,7 @@ async def test_a_key_that_is_not_the_issuers_fails(base, anonymous_badge, strang
 
 
 async def test_dates_are_checked(anonymous_badge, p256_issuer):
-    expired = await issue({**anonymous_badge, "validUntil": "2026-05-01T00:00:00Z"},
+    expired = await issue({**anonymous_badge, "validUntil": "2026-05-15T00:00:00Z"},
                           key=p256_issuer, cryptosuite=SUITE, now=ISSUED)
     report = await verify_held(expired, now=NOW)
     assert outcomes(report)["proof"][0] == "passed"
