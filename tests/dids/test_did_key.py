@@ -5,7 +5,7 @@ import pytest
 from shared_data import VECTORS, need_shared
 from vcbadges.dids.base import DIDDocument
 from vcbadges.dids.jwk import did_jwk_document, did_jwk_from_public_key
-from vcbadges.dids.key import did_key_document
+from vcbadges.dids.key import ED25519_2020, did_key_document
 from vcbadges.dids.resolver import (
     StaticResolver,
     default_resolver,
@@ -26,7 +26,7 @@ def test_did_key_documents_match_digital_bazaar_vectors():
     for v in vectors:
         assert did_key_document(v["did"]).raw == v["didDocumentMultikey"]
         if "didDocumentEd25519VerificationKey2020" in v:
-            legacy = did_key_document(v["did"], legacy=True).raw
+            legacy = did_key_document(v["did"], ED25519_2020).raw
             assert legacy == v["didDocumentEd25519VerificationKey2020"]
 
 

@@ -27,10 +27,9 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from vcbadges.errors import FetchError
 from vcbadges.issuer.hosting import host_did_document, tenant_did_document
 from vcbadges.issuer.publish import StatusListPublisher
-from vcbadges.net.fetcher import JSONFetcher
+from vcbadges.net.fetcher import FetchStatusError, JSONFetcher
 from vcbadges.storage import DatabaseConfig, public_urls
 
 __all__ = ["OwnDocumentsFirst"]
@@ -96,4 +95,7 @@ class OwnDocumentsFirst:
                             else await host_did_document(session, urlsplit(base).netloc))
             if document is not None:
                 return document
-        raise FetchError(f"{url} is not published by this service", code="fetch_http_status")
+        # What the service would answer over HTTP for it: a document that does not exist
+        # (a tenant that does not exist, a revoked list) is a 404, so that a did:web of this
+        # host is "not found", not "could not be resolved".
+        raise FetchStatusError(f"{url} is not published by this service", status=404)
