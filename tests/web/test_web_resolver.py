@@ -15,6 +15,7 @@ import pytest
 import trustme
 from aiohttp import ClientSession, web
 from web_support import Service, bound_socket, running_service
+from yarl import URL
 
 from shared_data import VECTORS, need_shared
 from vcbadges.dids.jwk import did_jwk_from_public_key
@@ -31,9 +32,13 @@ def _vectors() -> list[dict[str, Any]]:
 
 
 async def _get(client: ClientSession, service: Service, did: str,
-               accept: str | None = RESULT) -> tuple[int, str, Any]:
+               accept: str | None = RESULT, query: str = "") -> tuple[int, str, Any]:
+    """GET the resolver with ``did`` as given: exactly these bytes go on the wire (no
+    client-side requoting)."""
     headers = {"Accept": accept} if accept is not None else {}
-    async with client.get(f"{service.url}/1.0/identifiers/{did}", headers=headers) as r:
+    url = URL(f"{service.url}/1.0/identifiers/{did}{'?' + query if query else ''}",
+              encoded=True)
+    async with client.get(url, headers=headers) as r:
         return r.status, r.headers["Content-Type"], json.loads(await r.text())
 
 
@@ -103,7 +108,8 @@ async def test_errors_in_both_forms(service, client, did, status, keyword):
     got, content_type, result = await _get(client, service, quote(did, safe=""), LD_RESULT)
     assert (got, content_type) == (status, LD_RESULT)
     assert result["didResolutionMetadata"]["error"] == keyword
-    assert "didDocument" in result and "@context" in result
+    # The earlier form writes the empty DID document of a failure as an empty map.
+    assert result["didDocument"] == {} and "@context" in result
 
 
 async def test_dereferencing_a_fragment(service, client):
@@ -133,8 +139,91 @@ async def test_dereferencing_a_fragment(service, client):
     status, _, result = await _get(client, service, bad, LD_RESULT)
     assert status == 400
     assert result["didDereferencingMetadata"]["error"] == "invalidDidUrl"
-    status, _, _ = await _get(client, service, quote(f"{did}/path", safe=""))
+    status, _, result = await _get(client, service, quote(f"{did}/path", safe=""), LD_RESULT)
     assert status == 501
+    assert result["didDereferencingMetadata"]["error"] == "featureNotSupported"
+    # A malformed DID URL without a fragment is a DID URL all the same.
+    status, _, result = await _get(client, service, quote(f"{did}/^bar^/", safe=""), LD_RESULT)
+    assert status == 400
+    assert result["didDereferencingMetadata"]["error"] == "invalidDidUrl"
+
+
+CCG_DID = "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp"
+CCG_X25519 = "z6LShs9GGnqk85isEBzzshkuVWrVKsRp24GnDuHk8QWkARMW"
+
+
+async def test_did_key_options_are_query_parameters(service, client):
+    did = quote(CCG_DID, safe="")
+    # A publicKeyFormat this resolver does not know: unsupportedPublicKeyType, 501.
+    status, content_type, result = await _get(client, service, did,
+                                              query="publicKeyFormat=unknown")
+    assert (status, content_type) == (501, RESULT)
+    assert result["didResolutionMetadata"]["error"]["type"] == (
+        ERRORS + "UNSUPPORTED_PUBLIC_KEY_TYPE")
+    status, _, result = await _get(client, service, did, LD_RESULT, "publicKeyFormat=unknown")
+    assert status == 501
+    assert result["didResolutionMetadata"]["error"] == "unsupportedPublicKeyType"
+
+    # An experimental format without enableExperimentalPublicKeyTypes, for a DID URL.
+    vm_url = quote(f"{CCG_DID}#{CCG_X25519}", safe="")
+    query = "publicKeyFormat=Ed25519VerificationKey2018&enableExperimentalPublicKeyTypes=false"
+    status, _, result = await _get(client, service, vm_url, LD_RESULT, query)
+    assert status == 400
+    assert result["didDereferencingMetadata"]["error"] == "invalidPublicKeyType"
+
+    # Allowed, with the key agreement key derived: the CCG vector's X25519 key.
+    query = ("publicKeyFormat=Ed25519VerificationKey2018&enableExperimentalPublicKeyTypes=true"
+             "&enableEncryptionKeyDerivation=true")
+    status, content_type, result = await _get(client, service, vm_url,
+                                              "application/did-url-dereferencing", query)
+    assert (status, content_type) == (200, "application/did-url-dereferencing")
+    method = result["contentStream"]
+    assert method["type"] == "X25519KeyAgreementKey2019"
+    assert method["publicKeyBase58"] == "7By6kV2t2d188odEM4ExAve1UithKT6dLva4dwsDT3ak"
+
+    # JsonWebKey, several default contexts, and options after a DID sent as written.
+    query = ("publicKeyFormat=JsonWebKey&defaultContext=https%3A%2F%2Fwww.w3.org%2Fns%2Fdid%2Fv1"
+             "&defaultContext=https%3A%2F%2Fexample.com%2Fextra")
+    for target in (did, CCG_DID):
+        status, _, result = await _get(client, service, target, query=query)
+        assert status == 200
+        document = result["didDocument"]
+        assert document["@context"] == ["https://www.w3.org/ns/did/v1",
+                                        "https://example.com/extra",
+                                        "https://w3id.org/security/jwk/v1"]
+        assert document["verificationMethod"][0]["publicKeyJwk"]["crv"] == "Ed25519"
+    # Without options, the same DID is the default (Multikey) document.
+    status, _, result = await _get(client, service, did)
+    assert result["didDocument"]["verificationMethod"][0]["type"] == "Multikey"
+
+
+@pytest.mark.parametrize(("target", "query", "status", "keyword"), [
+    (CCG_DID, "enableEncryptionKeyDerivation=maybe", 400, "invalidOptions"),
+    (CCG_DID, "publicKeyFormat=Multikey&publicKeyFormat=JsonWebKey", 400, "invalidOptions"),
+    (CCG_DID, "defaultContext=not-a-url", 400, "invalidOptions"),
+    # Options did:key does not have, and any option for a method that has none here.
+    (CCG_DID, "versionTime=2020-01-01T00:00:00Z", 501, "featureNotSupported"),
+    (CCG_DID, "accept=application/did%2Bjson", 501, "featureNotSupported"),
+    ("did:jwk:eyJrdHkiOiJPS1AiLCJjcnYiOiJFZDI1NTE5IiwieCI6IkxtX000MmNCM0hrVWlPRFFzWFJjd2VNNlR"
+     "CeWZ6RUhHTzlORDI3NEpjT1kifQ", "publicKeyFormat=JsonWebKey", 501, "featureNotSupported"),
+    # The identifier is checked before the options.
+    ("did:key:6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp", "publicKeyFormat=unknown",
+     400, "invalidDid"),
+])
+async def test_options_that_are_refused(service, client, target, query, status, keyword):
+    got, _, result = await _get(client, service, quote(target, safe=""), LD_RESULT, query)
+    assert (got, result["didResolutionMetadata"]["error"]) == (status, keyword)
+
+
+async def test_the_did_is_taken_as_written_or_decoded_once(service, client):
+    multibase = CCG_DID.removeprefix("did:key:")
+    # Encoded whole, and as a client that turns %3A back into ":" sends it: %23 is kept.
+    for target in (quote(f"{CCG_DID}#{multibase}", safe=""), f"{CCG_DID}%23{multibase}"):
+        status, _, result = await _get(client, service, target, LD_RESULT)
+        assert status == 200 and result["didDocument"]["id"] == f"{CCG_DID}#{multibase}"
+    # A DID's own percent-encoding survives when it is sent as written (did:web below).
+    status, _, result = await _get(client, service, "did%3Akey%3Az%FF", LD_RESULT)
+    assert (status, result["didResolutionMetadata"]["error"]) == (400, "invalidDid")
 
 
 async def test_did_jwk(service, client):
@@ -182,21 +271,45 @@ async def test_did_web_resolved_over_https(tmp_path: Path):
         assert response.status == 200, result
         assert result["didDocument"]["assertionMethod"] == [tenant.did + "#key-1"]
 
-        # Another origin on loopback, which has no document for the DID: notFound.
+        async def status_of(did: str) -> tuple[int, Any]:
+            url = URL(base + did, encoded=True)
+            async with client.get(url, ssl=client_context, server_hostname="localhost",
+                                  headers={"Accept": RESULT}) as response:
+                return response.status, await response.json(content_type=None)
+
+        # The DID as written (its %3A is its own), and encoded whole.
+        assert "%3A" in tenant.did
+        status, result = await status_of(tenant.did)
+        assert status == 200 and result["didDocument"]["id"] == tenant.did
+        # A did:web of this host for a tenant that does not exist: notFound, as the
+        # service's own /{tenant}/did.json answers 404.
+        missing = f"did:web:localhost%3A{port}:no-such-tenant"
+        for target in (missing, quote(missing, safe="")):
+            status, result = await status_of(target)
+            assert status == 404, result
+            assert result["didResolutionMetadata"]["error"]["type"] == ERRORS + "NOT_FOUND"
+            assert result["didDocument"] is None
+
+        # Another origin on loopback, which has no document for the DID: notFound; and
+        # one that fails: the gateway error.
+        async def broken(request: web.Request) -> web.Response:
+            return web.Response(status=500)
+
         other = web.Application()
+        other.router.add_get("/broken/did.json", broken)
         runner = web.AppRunner(other)
         await runner.setup()
         other_sock = bound_socket()
         other_port = other_sock.getsockname()[1]
         try:
             await web.SockSite(runner, other_sock, ssl_context=server_context).start()
-            missing = f"did:web:localhost%3A{other_port}:nobody"
-            async with client.get(base + quote(missing, safe=""), ssl=client_context,
-                                  server_hostname="localhost",
-                                  headers={"Accept": RESULT}) as response:
-                result = await response.json(content_type=None)
+            status, result = await status_of(f"did:web:localhost%3A{other_port}:nobody")
+            assert status == 404, result
+            assert result["didResolutionMetadata"]["error"]["type"] == ERRORS + "NOT_FOUND"
+            status, result = await status_of(f"did:web:localhost%3A{other_port}:broken")
+            assert status == 502, result
+            assert result["didResolutionMetadata"]["error"]["type"] == (
+                ERRORS + "INTERNAL_ERROR")
         finally:
             await runner.cleanup()
             other_sock.close()
-        assert response.status == 404, result
-        assert result["didResolutionMetadata"]["error"]["type"] == ERRORS + "NOT_FOUND"
