@@ -21,9 +21,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(folder: Path, port: int, workers: int = 1) -> tuple[subprocess.Popen[str], str]:
-    """Start the service; return it and the demo tenant's API key it prints once."""
+def start_server(folder: Path, port: int, workers: int = 1, *,
+                 env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    """Start the service; return it and the demo tenant's API key it prints once.
+
+    The service sees none of this process's ``VCBADGES_*`` variables, only those of ``env``
+    (the database, for instance)."""
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith("VCBADGES_")}
+    env.update(extra)
     env.update(PYTHONPATH=str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", ""))
     code = "import sys; from vcbadges.cli import main; sys.exit(main(sys.argv[1:]))"
     process = subprocess.Popen(

@@ -41,7 +41,6 @@ import json
 import multiprocessing
 import os
 import re
-import secrets
 import signal
 import threading
 import time
@@ -64,10 +63,11 @@ from vcbadges.issuer.achievements import (
     get_achievement,
     issuer_profile as profile_of,
 )
+from vcbadges.issuer.allocator import IndexAllocator
 from vcbadges.issuer.issuance import DEFAULT_PURPOSES
 from vcbadges.issuer.keystore import KeyStore
 from vcbadges.issuer.recipients import seal_email
-from vcbadges.issuer.status import DEFAULT_LIST_SIZE, StatusPurpose, revoke, status_list_url
+from vcbadges.issuer.status import DEFAULT_LIST_SIZE, StatusPurpose, revoke
 from vcbadges.issuer.tenants import signing_key, tenant_by_name
 from vcbadges.primitives.dates import format_datetime, parse_datetime, utcnow
 from vcbadges.primitives.keyfile import dump_key, load_key
@@ -443,100 +443,6 @@ class _Signer:
             self._pool = None
 
 
-# --- status indexes ---------------------------------------------------------------------
-
-
-class _IndexPool:
-    """Random candidate indexes in the tenant's current list of one purpose.
-
-    Candidates are drawn without replacement from the indexes that were free when the list
-    was last read, minus those this job has drawn and not yet settled; they become the
-    row's only when the store claims them. Collisions (another process claimed an index
-    first) make the pool re-read the list; a list with nothing left is marked full and the
-    next one opened, as :func:`~vcbadges.issuer.status.allocate_index` does.
-    """
-
-    def __init__(self, db: DatabaseConfig, tenant: Tenant, purpose: StatusPurpose,
-                 size: int, base_url: str) -> None:
-        self._db = db
-        self._tenant = tenant
-        self.purpose: StatusPurpose = purpose
-        self._size = size
-        self._base_url = base_url
-        self._list_id: uuid.UUID | None = None
-        self._free: list[int] = []
-        self._drawn: dict[uuid.UUID, set[int]] = {}
-        self._claimed = 0
-        self._collided = 0
-
-    def url(self, list_id: uuid.UUID) -> str:
-        return status_list_url(self._base_url, list_id)
-
-    async def draw(self, count: int, when: datetime) -> list[tuple[uuid.UUID, int]]:
-        out: list[tuple[uuid.UUID, int]] = []
-        for _ in range(count + 16):  # A bound against a broken database, as in allocate_index.
-            if len(out) == count:
-                return out
-            if self._list_id is None or not self._free:
-                await self._refresh(when)
-                if not self._free:
-                    await self._roll_over(when)
-                    continue
-            assert self._list_id is not None
-            drawn = self._drawn.setdefault(self._list_id, set())
-            free = self._free
-            for _ in range(min(count - len(out), len(free))):
-                # Swap a random element to the end and pop it: uniform, O(1) per draw.
-                j = secrets.randbelow(len(free))
-                free[j], free[-1] = free[-1], free[j]
-                index = free.pop()
-                drawn.add(index)
-                out.append((self._list_id, index))
-        raise StorageError("could not allocate status list indexes", code="allocation_failed")
-
-    def settle(self, pairs: Iterable[tuple[uuid.UUID, int]], *, collided: int = 0,
-               claimed: int = 0) -> None:
-        """Forget drawn candidates (claimed, lost or unused); note how many collided."""
-        for list_id, index in pairs:
-            drawn = self._drawn.get(list_id)
-            if drawn is not None:
-                drawn.discard(index)
-                if not drawn:
-                    del self._drawn[list_id]
-        self._claimed += claimed
-        self._collided += collided
-        # Another process is allocating from the same list: read it again rather than keep
-        # drawing indexes it took (each collision costs a signature).
-        if self._collided >= 3 and self._collided * 50 > self._claimed + self._collided:
-            self._free = []
-
-    async def _refresh(self, when: datetime) -> None:
-        tenant_id = self._tenant.id
-        async with self._db.sessionmaker(write=False)() as session:
-            current = await queries.current_status_list(session, tenant_id, self.purpose)
-        if current is None:
-            async with self._db.sessionmaker()() as session, session.begin():
-                await queries.open_status_list(session, tenant_id, self.purpose, self._size,
-                                               when)
-                current = await queries.current_status_list(session, tenant_id, self.purpose)
-            if current is None:
-                raise StorageError("could not open a status list", code="allocation_failed")
-        async with self._db.sessionmaker(write=False)() as session:
-            taken = await queries.allocated_indexes(session, current.id)
-        taken |= self._drawn.get(current.id, set())
-        self._list_id = current.id
-        self._free = [i for i in range(current.size) if i not in taken]
-        self._claimed = self._collided = 0
-
-    async def _roll_over(self, when: datetime) -> None:
-        assert self._list_id is not None
-        async with self._db.sessionmaker()() as session, session.begin():
-            await queries.mark_full(session, self._list_id, when)
-            await queries.open_status_list(session, self._tenant.id, self.purpose,
-                                           self._size, when)
-        self._list_id = None
-
-
 # --- issuance ---------------------------------------------------------------------------
 
 
@@ -609,7 +515,8 @@ class _IssueJob:
         self.achievement_id: str = achievement["id"]
         self.issuer = issuer
         self.keystore = keystore
-        self.pools = [_IndexPool(db, tenant, p, list_size, base_url) for p in purposes]
+        self.pools = [IndexAllocator(db, tenant.id, p, list_size, base_url)
+                      for p in purposes]
         self.batch_size = batch_size
         self.signer = signer
         self.total = total

@@ -37,6 +37,7 @@ from vcbadges.issuer.hosting import (
 )
 from vcbadges.issuer.keystore import MasterKeyStore, load_or_create_master_key
 from vcbadges.issuer.publish import MAX_STALENESS, StatusListPublisher
+from vcbadges.issuer.service import IssuerService
 from vcbadges.issuer.tenants import is_tenant_name
 from vcbadges.net.fetcher import FetchPolicy, SafeFetcher
 from vcbadges.primitives.dates import utcnow
@@ -49,13 +50,14 @@ from vcbadges.web.auth import reading
 from vcbadges.web.bulk import add_bulk_routes, bulk_jobs_ctx
 from vcbadges.web.documents import OwnDocumentsFirst
 from vcbadges.web.exchanges import WALLET_EXCHANGES, WalletExchanges, own_origin_policy
-from vcbadges.web.issuer import create_issuer_app
+from vcbadges.web.issuer import PREFIX as ISSUER_PREFIX, create_issuer_app
 from vcbadges.web.keys import (
     BULK_JOBS,
     CLOCK,
     DB,
     DOCUMENTS,
     FETCHER,
+    ISSUER,
     ISSUER_REGISTRIES,
     KEYSTORE,
     PROTOCOL_STORE,
@@ -162,6 +164,16 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await db.dispose()
+
+
+async def issuer_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The issuing service, which tells the status list publisher of each status change it
+    commits; its commits under way end before the database closes."""
+    service = IssuerService(app[DB], app[KEYSTORE], base_url=app[SETTINGS].base_url,
+                            publisher=app[STATUS_LISTS])
+    app[ISSUER] = service
+    yield
+    await service.close()
 
 
 async def fetcher_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -326,8 +338,8 @@ def create_app(settings: Settings) -> web.Application:
                           client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[CLOCK] = Clock()
-    app.cleanup_ctx.extend([keystore_ctx, database_ctx, fetcher_ctx, registries_ctx, wallet_ctx,
-                            sweeper_ctx, bulk_jobs_ctx])
+    app.cleanup_ctx.extend([keystore_ctx, database_ctx, issuer_ctx, fetcher_ctx, registries_ctx,
+                            wallet_ctx, sweeper_ctx, bulk_jobs_ctx])
     app.router.add_get("/", landing)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/.well-known/did.json", well_known_did)
@@ -336,7 +348,7 @@ def create_app(settings: Settings) -> web.Application:
     add_console_routes(issuer)
     add_bulk_routes(issuer)
     static_page(issuer, "/console", ("web", "static", "console"))
-    app.add_subapp("/issuer", issuer)
+    app.add_subapp(ISSUER_PREFIX, issuer)
     verifier = create_verifier_app()
     add_oid4vp_routes(verifier)
     static_page(verifier, "", ("web", "static", "verifier"))

@@ -1,9 +1,13 @@
 """The issuer sub-application (mounted at ``/issuer``): W3C VC-API issuance and status.
 
-Every route but the status lists needs a tenant's API key (``Authorization: Bearer``), and
-every read or change goes through that tenant, so a credential of another tenant is
-``404 not-found``, exactly like one that was never issued. Handlers parse and check the
-request, make one call into :mod:`vcbadges.issuer`, and answer with JSON.
+Every route but the status lists (and the offer QR codes and the console's page added by
+:mod:`vcbadges.web.oid4vci` and the app) needs a tenant's API key (``Authorization:
+Bearer``), checked by the sub-application's middleware (:func:`vcbadges.web.auth.
+tenant_auth`), and every read or change goes through that tenant, so a credential of
+another tenant is ``404 not-found``, exactly like one that was never issued. Handlers parse
+and check the request, make one call into :mod:`vcbadges.issuer` (issuance and status
+changes through the :class:`~vcbadges.issuer.service.IssuerService`, which owns their
+transactions), and answer with JSON.
 
 - ``POST /credentials/issue``: ``{"credential": {...}, "options": {...}}`` (an unsigned
   credential) or ``{"award": {"achievement": slug, "recipient": {"id"|"email": ...,
@@ -43,23 +47,25 @@ from vcbadges.issuer.achievements import (
     Recipient,
     create_achievement,
     get_achievement,
-    issue_award,
     list_achievements,
 )
 from vcbadges.issuer.images import bake_badge
-from vcbadges.issuer.issuance import StoredCredential, issue_for_tenant, list_credentials
+from vcbadges.issuer.issuance import StoredCredential, list_credentials
 from vcbadges.issuer.records import credential_record, recipient_of
-from vcbadges.issuer.status import StatusPurpose, set_status, status_list_url
+from vcbadges.issuer.status import StatusPurpose, status_list_url
 from vcbadges.issuer.tenants import display_name_of
 from vcbadges.proofs.di import SUITES
 from vcbadges.proofs.jose import enveloped_credential
-from vcbadges.web.auth import reading, require_tenant, writing
+from vcbadges.web.auth import caller_of, reading, tenant_auth, writing
 from vcbadges.web.bodies import one_of, read_object
-from vcbadges.web.keys import KEYSTORE, SETTINGS, STATUS_LISTS
+from vcbadges.web.keys import ISSUER, KEYSTORE, SETTINGS, STATUS_LISTS
 from vcbadges.web.paging import page
 from vcbadges.web.problems import ProblemError
 
-__all__ = ["create_issuer_app"]
+__all__ = ["PREFIX", "create_issuer_app"]
+
+#: Where the root application mounts this one (route patterns below it carry the prefix).
+PREFIX = "/issuer"
 
 Format = Literal["di", "jwt", "vc+jwt"]
 _FORMATS: tuple[Format, ...] = ("di", "jwt", "vc+jwt")
@@ -183,28 +189,25 @@ def _issued(stored: StoredCredential, options: IssueOptions, title: str) -> dict
 
 async def issue_credential(request: web.Request) -> web.Response:
     settings = request.config_dict[SETTINGS]
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     body = await read_object(request, max_depth=settings.max_json_depth)
     options = _issue_options(body.get("options"))
+    service = request.config_dict[ISSUER]
     common: dict[str, Any] = {
-        "keystore": request.config_dict[KEYSTORE], "base_url": settings.base_url,
         "suite": options.cryptosuite, "purposes": options.purposes, "format": options.format}
     if ("credential" in body) == ("award" in body):
         raise _invalid("send either credential (an unsigned credential) or award")
     if "credential" in body:
         credential = _unsigned_credential(body["credential"], body.get("options"))
         title = credential.get("name") if isinstance(credential.get("name"), str) else ""
-        async with writing(request) as session:
-            stored = await issue_for_tenant(session, caller.tenant, credential, **common)
+        stored = await service.issue(caller.tenant, credential, **common)
     else:
         award = body["award"]
         if not isinstance(award, dict) or not isinstance(award.get("achievement"), str):
             raise _invalid("award names an achievement template by its slug, and a recipient")
         recipient = _recipient(award.get("recipient"))
         title = award["achievement"]
-        async with writing(request) as session:
-            stored = await issue_award(session, caller.tenant, award["achievement"], recipient,
-                                       **common)
+        stored = await service.award(caller.tenant, award["achievement"], recipient, **common)
     return web.json_response(_issued(stored, options, str(title)), status=201)
 
 
@@ -239,7 +242,7 @@ def _status_changes(body: Mapping[str, Any]) -> list[tuple[StatusPurpose, bool]]
 
 async def update_status(request: web.Request) -> web.Response:
     settings = request.config_dict[SETTINGS]
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     body = await read_object(request, max_depth=settings.max_json_depth)
     credential_id = body.get("credentialId")
     if not isinstance(credential_id, str) or not 0 < len(credential_id) <= _MAX_ID:
@@ -251,13 +254,9 @@ async def update_status(request: web.Request) -> web.Response:
     if reason is not None and (not isinstance(reason, str) or len(reason) > _MAX_REASON):
         raise _invalid(f"reason is a string of at most {_MAX_REASON} characters")
     changes = _status_changes(body)
-    async with writing(request) as session:
-        done = [await set_status(session, caller.tenant, credential_id, purpose=purpose,
-                                 value=value, actor=caller.actor, reason=reason)
-                for purpose, value in changes]
-    if any(c.changed for c in done):
-        # Committed: the next verification in this process must read the changed list.
-        request.config_dict[STATUS_LISTS].invalidate()
+    # Committed before it returns; the service then tells the status list publisher.
+    done = await request.config_dict[ISSUER].set_statuses(
+        caller.tenant, credential_id, changes, actor=caller.actor, reason=reason)
     return web.json_response({
         "credentialId": credential_id,
         "credentialStatus": [
@@ -281,7 +280,7 @@ async def _summary(request: web.Request, stored: StoredCredential) -> dict[str, 
 
 
 async def credentials(request: web.Request) -> web.Response:
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     limit, offset = page(request)
     async with reading(request) as session:
         found = await list_credentials(session, caller.tenant, limit=limit, offset=offset)
@@ -290,7 +289,7 @@ async def credentials(request: web.Request) -> web.Response:
 
 
 async def credential(request: web.Request) -> web.Response:
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     credential_id = request.match_info["credential_id"]
     if "\x00" in credential_id:
         raise _not_found("credential")  # No credential id holds one; never looked up.
@@ -339,7 +338,7 @@ def _template(template: AchievementTemplate) -> dict[str, Any]:
 
 async def add_achievement(request: web.Request) -> web.Response:
     settings = request.config_dict[SETTINGS]
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     body = await read_object(request, max_depth=settings.max_json_depth)
     if set(body) != {"slug", "achievement"}:
         raise _invalid('send {"slug": "...", "achievement": {...}}')
@@ -350,7 +349,7 @@ async def add_achievement(request: web.Request) -> web.Response:
 
 
 async def achievements(request: web.Request) -> web.Response:
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     limit, offset = page(request)
     async with reading(request) as session:
         found = await list_achievements(session, caller.tenant, limit=limit, offset=offset)
@@ -359,7 +358,7 @@ async def achievements(request: web.Request) -> web.Response:
 
 
 async def achievement(request: web.Request) -> web.Response:
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     async with reading(request) as session:
         template = await get_achievement(session, caller.tenant, request.match_info["slug"])
     if template is None:
@@ -368,7 +367,7 @@ async def achievement(request: web.Request) -> web.Response:
 
 
 async def tenant(request: web.Request) -> web.Response:
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     return web.json_response({"name": caller.tenant.name,
                               "displayName": display_name_of(caller.tenant),
                               "did": caller.tenant.did}, headers={"Cache-Control": "no-store"})
@@ -376,7 +375,9 @@ async def tenant(request: web.Request) -> web.Response:
 
 def create_issuer_app() -> web.Application:
     """The ``/issuer`` sub-application; shared state comes from the root app."""
-    app = web.Application()
+    app = web.Application(middlewares=[tenant_auth(
+        public_paths={f"{PREFIX}/status/{{list_id}}", f"{PREFIX}/offers/{{offer_id}}/qr.svg"},
+        public_prefixes=(f"{PREFIX}/console",))])
     app.router.add_post("/credentials/issue", issue_credential)
     app.router.add_post("/credentials/status", update_status)
     app.router.add_get("/credentials", credentials)

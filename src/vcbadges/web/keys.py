@@ -16,6 +16,7 @@ from vcbadges.dids.resolver import MethodResolver
 from vcbadges.issuer.jobs import BulkJobs
 from vcbadges.issuer.keystore import KeyStore
 from vcbadges.issuer.publish import StatusListPublisher
+from vcbadges.issuer.service import IssuerService
 from vcbadges.net.fetcher import JSONFetcher, SafeFetcher
 from vcbadges.primitives.dates import utcnow
 from vcbadges.storage import DatabaseConfig
@@ -27,7 +28,7 @@ from vcbadges.web.settings import Settings
 
 __all__ = ["SETTINGS", "DB", "KEYSTORE", "FETCHER", "WALLET_FETCHER", "RESOLVER", "STATUS_LISTS",
            "VERIFIED_LISTS", "ISSUER_REGISTRIES", "DOCUMENTS", "Clock", "CLOCK", "PROTOCOL_STORE",
-           "WALLET_STORE", "WALLET_UNLOCKS", "WALLET_SESSION_KEY", "BULK_JOBS"]
+           "WALLET_STORE", "WALLET_UNLOCKS", "WALLET_SESSION_KEY", "BULK_JOBS", "ISSUER"]
 
 
 class Clock:
@@ -78,3 +79,5 @@ WALLET_UNLOCKS = web.AppKey("wallet_unlocks", asyncio.Semaphore)
 WALLET_SESSION_KEY = web.AppKey("wallet_session_key", bytes)
 #: The bulk issuance and revocation jobs this process runs, and the reports of all jobs.
 BULK_JOBS = web.AppKey("bulk_jobs", BulkJobs)
+#: Issuance, status changes and API-key authentication, with their caches and commits.
+ISSUER = web.AppKey("issuer", IssuerService)

@@ -54,15 +54,10 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from vcbadges.errors import ProtocolError
-from vcbadges.issuer.achievements import (
-    AchievementTemplate,
-    Recipient,
-    award_credential,
-    get_achievement,
-    issuer_profile,
-)
-from vcbadges.issuer.issuance import get_credential, issue_for_tenant
-from vcbadges.issuer.tenants import display_name_of, is_tenant_name, tenant_by_name
+from vcbadges.issuer.achievements import AchievementTemplate, get_achievement
+from vcbadges.issuer.issuance import get_credential
+from vcbadges.issuer.service import OfferedAward
+from vcbadges.issuer.tenants import Tenant, display_name_of, is_tenant_name, tenant_by_name
 from vcbadges.oid4vci import (
     DEFAULT_CONFIGURATIONS,
     OPEN_BADGE_JWT_VC_JSON,
@@ -80,11 +75,10 @@ from vcbadges.oid4vci import (
 from vcbadges.oid4vci.offers import offer_progress
 from vcbadges.oid4vci.store import OFFER
 from vcbadges.primitives.dates import format_datetime
-from vcbadges.storage.models import Tenant
-from vcbadges.web.auth import reading, require_tenant, writing
+from vcbadges.web.auth import caller_of, reading
 from vcbadges.web.bodies import one_of, read_form, read_object
 from vcbadges.web.display import display_image, display_text
-from vcbadges.web.keys import CLOCK, KEYSTORE, PROTOCOL_STORE, SETTINGS
+from vcbadges.web.keys import CLOCK, ISSUER, PROTOCOL_STORE, SETTINGS
 from vcbadges.web.problems import ProblemError
 from vcbadges.web.qr import svg_response
 
@@ -211,22 +205,9 @@ async def nonce(request: web.Request) -> web.Response:
     return web.json_response(answer, headers=_NO_STORE)
 
 
-def _evidence_object(item: dict[str, Any]) -> dict[str, Any]:
-    """An Open Badges ``Evidence`` object from an (already checked) evidence item."""
-    out: dict[str, Any] = {}
-    if isinstance(item.get("id"), str):
-        out["id"] = item["id"]
-    out["type"] = ["Evidence"]
-    for key in ("name", "narrative", "description"):
-        if isinstance(item.get(key), str):
-            out[key] = item[key]
-    return out
-
-
 def _issue_function(request: web.Request, tenant: Tenant) -> Any:
-    """The ``issue_fn`` of the credential endpoint: award the offer's template to the holder
-    DID the key proof established, in one transaction, as the tenant."""
-    settings = request.config_dict[SETTINGS]
+    """The ``issue_fn`` of the credential endpoint: the issuer core awards the offer's
+    template to the holder DID the key proof established, as the tenant."""
 
     async def issue(holder: str, configuration: CredentialConfiguration,
                     award: dict[str, Any]) -> dict[str, Any] | str:
@@ -234,30 +215,20 @@ def _issue_function(request: web.Request, tenant: Tenant) -> Any:
             raise ProtocolError("invalid_token", "the access token belongs to another issuer",
                                 status=401)
         fmt: Literal["di", "jwt"] = "di" if configuration.format == "ldp_vc" else "jwt"
-        now = request.config_dict[CLOCK].now()
-        async with writing(request) as session:
-            template = await get_achievement(session, tenant, str(award.get("achievement")))
-            if template is None:
-                # Deleted after the offer was made: the holder gets no credential.
-                raise ProtocolError("credential_request_denied",
-                                    "the offered achievement is no longer available")
-            unsigned = award_credential(template, Recipient(id=holder),
-                                        issuer=issuer_profile(tenant), now=now)
-            credential_id = award.get("credential_id")
-            if isinstance(credential_id, str):
-                unsigned["id"] = credential_id
-            name = award.get("recipient_name")
-            if isinstance(name, str) and name:
-                unsigned["credentialSubject"]["identifier"] = [{
-                    "type": "IdentityObject", "identityHash": name, "identityType": "name",
-                    "hashed": False}]
-            evidence = award.get("evidence")
-            if isinstance(evidence, list) and evidence:
-                unsigned["evidence"] = [_evidence_object(item) for item in evidence
-                                        if isinstance(item, dict)]
-            stored = await issue_for_tenant(
-                session, tenant, unsigned, keystore=request.config_dict[KEYSTORE],
-                base_url=settings.base_url, format=fmt, now=now)
+        credential_id, name = award.get("credential_id"), award.get("recipient_name")
+        evidence = award.get("evidence")
+        offered = OfferedAward(
+            achievement=str(award.get("achievement")),
+            credential_id=credential_id if isinstance(credential_id, str) else None,
+            recipient_name=name if isinstance(name, str) and name else None,
+            evidence=tuple(item for item in evidence if isinstance(item, dict))
+            if isinstance(evidence, list) else ())
+        stored = await request.config_dict[ISSUER].award_offer(
+            tenant, offered, holder, format=fmt, now=request.config_dict[CLOCK].now())
+        if stored is None:
+            # Deleted after the offer was made: the holder gets no credential.
+            raise ProtocolError("credential_request_denied",
+                                "the offered achievement is no longer available")
         return stored.json() if fmt == "di" else stored.document
 
     return issue
@@ -366,7 +337,7 @@ def _offer_display(template: AchievementTemplate) -> list[dict[str, Any]]:
 
 async def create_offer_for_console(request: web.Request) -> web.Response:
     settings = request.config_dict[SETTINGS]
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     body = await read_object(request, max_depth=settings.max_json_depth)
     unknown = sorted(set(body) - {"achievement", "pin", "recipientName", "format",
                                   "evidence"})
@@ -422,7 +393,7 @@ async def offer_qr(request: web.Request) -> web.Response:
 
 
 async def offer_state(request: web.Request) -> web.Response:
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     offer_id = request.match_info["offer_id"]
     progress = await offer_progress(request.config_dict[PROTOCOL_STORE], offer_id,
                                     now=request.config_dict[CLOCK].now())
