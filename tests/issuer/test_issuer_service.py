@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from issuer_support import BASE_URL, badge
 
-from conftest import NewTenant
 from vcbadges.errors import StorageError
 from vcbadges.issuer import MasterKeyStore
 from vcbadges.issuer.achievements import Recipient, create_achievement
@@ -20,6 +20,7 @@ from vcbadges.issuer.status import status_list_url
 from vcbadges.storage import DatabaseConfig, queries
 from vcbadges.storage.models import Credential, StatusAllocation, StatusList
 
+NewTenant = Callable[..., Awaitable[tuple[Any, str]]]
 LIST_SIZE = 64  # Small lists, so that concurrent issuers fill them and open new ones.
 
 
