@@ -2,8 +2,8 @@
 ``python -m aiohttp.web vcbadges.web.app:init_func``.
 
 The root application owns the shared resources, each set up and torn down by one
-``cleanup_ctx`` entry (in order: the key store, the database, the outbound fetcher, the
-issuer registries, the OpenID4VC and wallet stores, the sweeper of expired protocol state and
+``cleanup_ctx`` entry (in order: the key store, the database, the issuing service, the
+outbound fetcher, the issuer registries, the OpenID4VC and wallet stores, the sweeper of expired protocol state and
 sessions, the bulk jobs), the landing page, ``/openapi.json``, the did:web documents of its
 tenants and the OpenID4VCI metadata under ``/.well-known/``. The issuer (with its console),
 verifier (with the employer page), wallet and per-tenant OpenID4VCI APIs are sub-applications
