@@ -3,10 +3,11 @@
 
 The root application owns the shared resources, each set up and torn down by one
 ``cleanup_ctx`` entry (in order: the key store, the database, the issuing service, the
-outbound fetcher, the issuer registries, the OpenID4VC and wallet stores, the sweeper of expired protocol state and
-sessions, the bulk jobs), the landing page, ``/openapi.json``, the did:web documents of its
-tenants and the OpenID4VCI metadata under ``/.well-known/``. The issuer (with its console),
-verifier (with the employer page), wallet and per-tenant OpenID4VCI APIs are sub-applications
+outbound fetcher, the issuer registries, the OpenID4VC and wallet stores, the sweeper of
+expired protocol state and sessions, the bulk jobs), the landing page, ``/openapi.json``,
+the did:web documents of its tenants and the OpenID4VCI metadata under ``/.well-known/``.
+The issuer (with its console), verifier (with the employer page), wallet and per-tenant
+OpenID4VCI APIs are sub-applications
 at ``/issuer``, ``/verifier``, ``/wallet`` and ``/oid4vci``.
 
 On first start with ``settings.demo_tenant``, a demo issuer tenant is created and its API
