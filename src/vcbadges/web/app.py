@@ -7,8 +7,7 @@ outbound fetcher, the issuer registries, the OpenID4VC and wallet stores, the sw
 expired protocol state and sessions, the bulk jobs), the landing page, ``/openapi.json``,
 the did:web documents of its tenants and the OpenID4VCI metadata under ``/.well-known/``.
 The issuer (with its console), verifier (with the employer page), wallet and per-tenant
-OpenID4VCI APIs are sub-applications
-at ``/issuer``, ``/verifier``, ``/wallet`` and ``/oid4vci``.
+OpenID4VCI APIs are sub-applications at ``/issuer``, ``/verifier``, ``/wallet`` and ``/oid4vci``.
 
 On first start with ``settings.demo_tenant``, a demo issuer tenant is created and its API
 key is printed once to standard output (never logged; only its hash is stored).
