@@ -65,6 +65,7 @@ from vcbadges.issuer.tenants import (
     api_key_prefix,
     revoke_api_key,
     signing_key,
+    tenant_by_name,
 )
 from vcbadges.jsonld.loader import DocumentLoader
 from vcbadges.primitives.dates import utcnow
@@ -192,6 +193,11 @@ class IssuerService:
             revoked = await revoke_api_key(session, tenant, prefix)
         self._api_keys.forget(prefix)
         return revoked
+
+    async def tenant_by_name(self, name: str) -> Tenant | None:
+        """The tenant with this name, or None (also for a string that is not a name)."""
+        async with self._db.sessionmaker(write=False)() as session, session.begin():
+            return await tenant_by_name(session, name)
 
     def forget_signing_key(self, tenant_id: uuid.UUID) -> None:
         """Read the tenant's signing key again before its next signature (after a key
