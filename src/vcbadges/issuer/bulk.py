@@ -32,30 +32,22 @@ cores, ``workers=0`` costs less CPU per badge. See ``benchmarks/bench_issuance.p
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import contextlib
 import csv
 import hashlib
 import io
 import json
-import multiprocessing
 import os
 import re
-import signal
-import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time as day_time
-from multiprocessing.connection import wait as wait_for_connections
 from pathlib import Path
 from typing import IO, Any, Final, Literal, TypeAlias
 
-from vcbadges._api import issue
-from vcbadges.errors import CredentialError, StatusError, StorageError, VCBadgesError
+from vcbadges.errors import CredentialError, StatusError, StorageError
 from vcbadges.issuer.achievements import (
     AchievementTemplate,
     Recipient,
@@ -67,10 +59,10 @@ from vcbadges.issuer.allocator import IndexAllocator
 from vcbadges.issuer.issuance import DEFAULT_PURPOSES
 from vcbadges.issuer.keystore import KeyStore
 from vcbadges.issuer.recipients import seal_email
+from vcbadges.issuer.signing import Signer, sign_all
 from vcbadges.issuer.status import DEFAULT_LIST_SIZE, StatusPurpose, revoke
 from vcbadges.issuer.tenants import signing_key, tenant_by_name
 from vcbadges.primitives.dates import format_datetime, parse_datetime, utcnow
-from vcbadges.primitives.keyfile import dump_key, load_key
 from vcbadges.primitives.keys import SigningKey
 from vcbadges.status.bitstring import status_entry
 from vcbadges.storage import queries
@@ -131,7 +123,6 @@ _MAX_JOB_KEY = 200  # The length of bulk_rows.job_key.
 _MAX_TEXT = 10_000  # Names and narratives: generous, but a bounded document.
 _MAX_ATTEMPTS = 8  # Signings of one row before it is reported as failed (index collisions).
 _POOL_THRESHOLD = 300  # Fewer rows than this are signed in process: starting workers costs more.
-_CHUNKS_PER_WORKER = 2  # Pieces a batch is cut into per worker, so no worker idles at the end.
 _IN_FLIGHT = 2  # Batches signed or being signed while the oldest is stored.
 
 _DID = re.compile(r"^did:[a-z0-9]+:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2}|:)*"
@@ -295,154 +286,6 @@ def _valid_until(value: str | None, start: datetime) -> str | None:
     return format_datetime(moment)
 
 
-# --- the signing workers ----------------------------------------------------------------
-
-# State of a worker process of the pool, set once by _init_worker in that process (the
-# parent never touches it): the unwrapped signing key and the worker's event loop.
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(key_file: bytes) -> None:
-    # Ctrl-C goes to the whole process group: let the parent alone handle it, so that the
-    # workers do not each print a traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER["key"] = load_key(key_file, passphrase=None)
-    _WORKER["loop"] = asyncio.new_event_loop()
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        # A worker blocked on the task queue would outlive a parent killed with SIGKILL;
-        # leave as soon as the parent is gone.
-        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
-
-
-def _exit_with(sentinel: int) -> None:
-    wait_for_connections([sentinel])
-    os._exit(1)
-
-
-def _ready() -> bool:
-    """Run in a worker: nothing, so that the caller learns when the worker is up."""
-    return True
-
-
-def _start(pool: ProcessPoolExecutor, workers: int, ready: threading.Event) -> None:
-    """Start the pool's workers; set ``ready`` once one of them answers."""
-    if hasattr(signal, "pthread_sigmask"):
-        # The processes started from this thread (the forkserver, the resource tracker)
-        # inherit its signal mask: with SIGINT blocked, a Ctrl-C during their start (which
-        # reaches the whole process group) cannot interrupt their imports with a traceback.
-        # The workers ignore SIGINT anyway; this process still gets it in its main thread.
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        started = [pool.submit(_ready) for _ in range(workers)]
-        concurrent.futures.wait(started, return_when=concurrent.futures.FIRST_COMPLETED)
-    except Exception:  # A pool shut down or broken meanwhile: sign() will say so.
-        pass
-    ready.set()
-
-
-def _sign_chunk(
-    documents: list[dict[str, Any]], when: datetime, suite: str | None
-) -> list[tuple[bool, str]]:
-    """Run in a worker: sign each document; (True, JSON text) or (False, error message)."""
-    loop: asyncio.AbstractEventLoop = _WORKER["loop"]
-    key: SigningKey = _WORKER["key"]
-    return loop.run_until_complete(_sign_all(documents, key, when, suite))
-
-
-async def _sign_all(
-    documents: Sequence[dict[str, Any]], key: SigningKey, when: datetime, suite: str | None,
-    *, gate: asyncio.Event | None = None,
-) -> list[tuple[bool, str]]:
-    out: list[tuple[bool, str]] = []
-    for document in documents:
-        if gate is not None:
-            # Signing in process waits on nothing, so it would hold the event loop for a
-            # whole batch, and the store running beside it would crawl: each of its steps
-            # waits for the loop, and the SQLite driver's thread waits for the GIL at every
-            # row. Let the loop run between documents, and stand still during stores.
-            await asyncio.sleep(0)
-            await gate.wait()
-        try:
-            signed = await issue(document, key=key, cryptosuite=suite, now=when)
-        except VCBadgesError as exc:
-            out.append((False, f"{exc.code}: {exc.message}"))
-        else:
-            # Serialized once, as issue_for_tenant does: these bytes are what is stored.
-            out.append((True, json.dumps(signed, ensure_ascii=False, separators=(",", ":"))))
-    return out
-
-
-def _worker_context() -> multiprocessing.context.BaseContext:
-    """How worker processes start: forked from a forkserver that has imported this module.
-
-    Never 'fork' from this process, whose threads (the event loop, database drivers) a
-    forked child would inherit in whatever state they are. 'spawn' is safe too, but every
-    worker then imports vcbadges itself: about 1.5 s per worker on a 2-core machine, versus
-    one import in the forkserver and milliseconds per worker (and per later job, since the
-    forkserver stays up). Preloading this module is a setting of the process's one
-    forkserver; it only has an effect before that server starts. Where there is no
-    forkserver (Windows), workers are spawned.
-    """
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
-
-
-class _Signer:
-    """Signs batches in this process (``workers=0``) or in a pool of worker processes."""
-
-    def __init__(self, key: SigningKey, suite: str | None, workers: int) -> None:
-        self._key = key
-        self._suite = suite
-        self._workers = workers
-        self._pool: ProcessPoolExecutor | None = None
-        self._gate = asyncio.Event()
-        self._gate.set()
-        self._ready = threading.Event()
-        if workers > 0:
-            pool = self._pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=_worker_context(), initializer=_init_worker,
-                initargs=(dump_key(key, passphrase=None, unencrypted=True),))
-            # Start the workers in the background: submitting blocks until a worker process
-            # exists, which takes as long as the forkserver's start (imports included).
-            # Until one worker is up, batches are signed in this process.
-            threading.Thread(target=_start, args=(pool, workers, self._ready),
-                             daemon=True).start()
-
-    async def sign(
-        self, documents: list[dict[str, Any]], when: datetime
-    ) -> list[tuple[bool, str]]:
-        if self._pool is None or not self._ready.is_set():
-            return await _sign_all(documents, self._key, when, self._suite, gate=self._gate)
-        pieces = max(1, min(len(documents), self._workers * _CHUNKS_PER_WORKER))
-        size = -(-len(documents) // pieces)
-        loop = asyncio.get_running_loop()
-        parts = await asyncio.gather(*(
-            loop.run_in_executor(self._pool, _sign_chunk, documents[i:i + size], when,
-                                 self._suite)
-            for i in range(0, len(documents), size)))
-        return [item for part in parts for item in part]
-
-    @contextlib.contextmanager
-    def paused(self) -> Iterator[None]:
-        """Hold signing in this process for the duration (worker processes go on)."""
-        self._gate.clear()
-        try:
-            yield
-        finally:
-            self._gate.set()
-
-    def close(self, *, wait: bool = True) -> None:
-        """Stop the workers; ``wait=False`` returns at once, and a worker still signing
-        a piece of an abandoned batch exits when it is done."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=wait, cancel_futures=True)
-            self._pool = None
-
-
 # --- issuance ---------------------------------------------------------------------------
 
 
@@ -501,7 +344,7 @@ class _IssueJob:
         purposes: tuple[StatusPurpose, ...],
         list_size: int,
         batch_size: int,
-        signer: _Signer,
+        signer: Signer,
         total: int,
         on_progress: ProgressCallback | None,
         on_result: Callable[[BulkRowResult], None] | None,
@@ -822,7 +665,7 @@ async def bulk_issue(
     if total is None:
         total = len(rows) if isinstance(rows, Sized) else 0
     started = time.perf_counter()
-    signer = _Signer(key, suite, workers)
+    signer = Signer(key, suite, workers)
     try:
         job_state = _IssueJob(
             db, tenant, job=job, achievement=template, issuer=issuer, keystore=keystore,
@@ -850,7 +693,7 @@ async def _probe(job: _IssueJob, key: SigningKey, suite: str | None) -> None:
     probe = _Pending(row_id="probe", digest="", credential_id=f"urn:uuid:{uuid.uuid4()}",
                      unsigned=unsigned, valid_until=None,
                      claims=[(uuid.UUID(int=0), 0) for _ in job.pools])
-    [(ok, text)] = await _sign_all([job._document(probe, when)], key, when, suite)
+    [(ok, text)] = await sign_all([job._document(probe, when)], key, when, suite)
     if not ok:
         raise CredentialError(f"the achievement template cannot be issued: {text}",
                               code="invalid_template")
