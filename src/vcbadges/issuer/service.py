@@ -44,16 +44,25 @@ from vcbadges.issuer.achievements import (
     AchievementTemplate,
     Recipient,
     award_credential,
+    create_achievement,
     get_achievement,
     issuer_profile,
+    list_achievements,
 )
 from vcbadges.issuer.allocator import IndexAllocator
 from vcbadges.issuer.caches import Expiring
 from vcbadges.issuer.commits import CommitCoalescer
-from vcbadges.issuer.issuance import DEFAULT_PURPOSES, StoredCredential, subject_id
+from vcbadges.issuer.issuance import (
+    DEFAULT_PURPOSES,
+    StoredCredential,
+    get_credential,
+    list_credentials,
+    subject_id,
+)
 from vcbadges.issuer.keystore import KeyStore
 from vcbadges.issuer.publish import StatusListPublisher
 from vcbadges.issuer.recipients import seal_email
+from vcbadges.issuer.records import CredentialRecord, credential_record
 from vcbadges.issuer.status import (
     DEFAULT_LIST_SIZE,
     StatusChange,
@@ -355,6 +364,38 @@ class IssuerService:
         if template is not None:
             self._templates.put((tenant.id, slug), template)
         return template
+
+    async def add_achievement(self, tenant: Tenant, slug: Any,
+                              achievement: Any) -> AchievementTemplate:
+        """Store a new template (see :func:`~vcbadges.issuer.achievements.
+        create_achievement` for the checks and errors); committed."""
+        async with self._db.sessionmaker()() as session, session.begin():
+            return await create_achievement(session, tenant, slug, achievement)
+
+    async def achievements(self, tenant: Tenant, *, limit: int,
+                           offset: int) -> list[AchievementTemplate]:
+        """One page of the tenant's templates."""
+        async with self._db.sessionmaker(write=False)() as session, session.begin():
+            return await list_achievements(session, tenant, limit=limit, offset=offset)
+
+    # --- reading back --------------------------------------------------------------------
+
+    async def credential(self, tenant: Tenant, credential_id: str) -> StoredCredential | None:
+        """The tenant's credential with this id, or None (also for another tenant's)."""
+        async with self._db.sessionmaker(write=False)() as session, session.begin():
+            return await get_credential(session, tenant, credential_id)
+
+    async def credentials(self, tenant: Tenant, *, limit: int,
+                          offset: int) -> list[StoredCredential]:
+        """One page of the tenant's credentials, in issue order."""
+        async with self._db.sessionmaker(write=False)() as session, session.begin():
+            return await list_credentials(session, tenant, limit=limit, offset=offset)
+
+    async def credential_record(self, tenant: Tenant,
+                                credential_id: str) -> CredentialRecord | None:
+        """The tenant's credential with its status and status events, or None."""
+        async with self._db.sessionmaker(write=False)() as session, session.begin():
+            return await credential_record(session, tenant, credential_id)
 
     # --- status ------------------------------------------------------------------------
 

@@ -41,24 +41,17 @@ from typing import Any, Literal, cast
 
 from aiohttp import web
 
-from vcbadges.issuer.achievements import (
-    MAX_RECIPIENT_NAME,
-    AchievementTemplate,
-    Recipient,
-    create_achievement,
-    get_achievement,
-    list_achievements,
-)
+from vcbadges.issuer.achievements import MAX_RECIPIENT_NAME, AchievementTemplate, Recipient
 from vcbadges.issuer.images import bake_badge
-from vcbadges.issuer.issuance import StoredCredential, list_credentials
-from vcbadges.issuer.records import credential_record, recipient_of
+from vcbadges.issuer.issuance import StoredCredential
+from vcbadges.issuer.records import recipient_of
 from vcbadges.issuer.status import StatusPurpose, status_list_url
 from vcbadges.issuer.tenants import display_name_of
 from vcbadges.proofs.di import SUITES
 from vcbadges.proofs.jose import enveloped_credential
-from vcbadges.web.auth import caller_of, reading, tenant_auth, writing
+from vcbadges.web.auth import caller_of, tenant_auth
 from vcbadges.web.bodies import one_of, read_object
-from vcbadges.web.keys import ISSUER, KEYSTORE, SETTINGS, STATUS_LISTS
+from vcbadges.web.keys import DB, ISSUER, KEYSTORE, SETTINGS, STATUS_LISTS
 from vcbadges.web.paging import page
 from vcbadges.web.problems import ProblemError
 
@@ -282,8 +275,8 @@ async def _summary(request: web.Request, stored: StoredCredential) -> dict[str, 
 async def credentials(request: web.Request) -> web.Response:
     caller = caller_of(request)
     limit, offset = page(request)
-    async with reading(request) as session:
-        found = await list_credentials(session, caller.tenant, limit=limit, offset=offset)
+    found = await request.config_dict[ISSUER].credentials(caller.tenant, limit=limit,
+                                                          offset=offset)
     return web.json_response({"credentials": [await _summary(request, c) for c in found],
                               "limit": limit, "offset": offset})
 
@@ -293,8 +286,7 @@ async def credential(request: web.Request) -> web.Response:
     credential_id = request.match_info["credential_id"]
     if "\x00" in credential_id:
         raise _not_found("credential")  # No credential id holds one; never looked up.
-    async with reading(request) as session:
-        record = await credential_record(session, caller.tenant, credential_id)
+    record = await request.config_dict[ISSUER].credential_record(caller.tenant, credential_id)
     if record is None:
         raise _not_found("credential")
     stored = record.credential
@@ -312,8 +304,7 @@ async def status_list(request: web.Request) -> web.Response:
         list_id = uuid.UUID(request.match_info["list_id"])
     except ValueError:
         raise _not_found("status list") from None
-    async with reading(request) as session:
-        signed = await request.config_dict[STATUS_LISTS].get(session, list_id)
+    signed = await request.config_dict[STATUS_LISTS].serve(request.config_dict[DB], list_id)
     if signed is None:
         raise _not_found("status list")
     headers = {
@@ -342,25 +333,24 @@ async def add_achievement(request: web.Request) -> web.Response:
     body = await read_object(request, max_depth=settings.max_json_depth)
     if set(body) != {"slug", "achievement"}:
         raise _invalid('send {"slug": "...", "achievement": {...}}')
-    async with writing(request) as session:
-        template = await create_achievement(session, caller.tenant, body["slug"],
-                                            body["achievement"])
+    template = await request.config_dict[ISSUER].add_achievement(caller.tenant, body["slug"],
+                                                                 body["achievement"])
     return web.json_response(_template(template), status=201)
 
 
 async def achievements(request: web.Request) -> web.Response:
     caller = caller_of(request)
     limit, offset = page(request)
-    async with reading(request) as session:
-        found = await list_achievements(session, caller.tenant, limit=limit, offset=offset)
+    found = await request.config_dict[ISSUER].achievements(caller.tenant, limit=limit,
+                                                           offset=offset)
     return web.json_response({"achievements": [_template(t) for t in found],
                               "limit": limit, "offset": offset})
 
 
 async def achievement(request: web.Request) -> web.Response:
     caller = caller_of(request)
-    async with reading(request) as session:
-        template = await get_achievement(session, caller.tenant, request.match_info["slug"])
+    template = await request.config_dict[ISSUER].achievement(caller.tenant,
+                                                             request.match_info["slug"])
     if template is None:
         raise _not_found("achievement template")
     return web.json_response(_template(template))

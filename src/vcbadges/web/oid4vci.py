@@ -54,10 +54,9 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from vcbadges.errors import ProtocolError
-from vcbadges.issuer.achievements import AchievementTemplate, get_achievement
-from vcbadges.issuer.issuance import get_credential
+from vcbadges.issuer.achievements import AchievementTemplate
 from vcbadges.issuer.service import OfferedAward
-from vcbadges.issuer.tenants import Tenant, display_name_of, is_tenant_name, tenant_by_name
+from vcbadges.issuer.tenants import Tenant, display_name_of, is_tenant_name
 from vcbadges.oid4vci import (
     DEFAULT_CONFIGURATIONS,
     OPEN_BADGE_JWT_VC_JSON,
@@ -75,7 +74,7 @@ from vcbadges.oid4vci import (
 from vcbadges.oid4vci.offers import offer_progress
 from vcbadges.oid4vci.store import OFFER
 from vcbadges.primitives.dates import format_datetime
-from vcbadges.web.auth import caller_of, reading
+from vcbadges.web.auth import caller_of
 from vcbadges.web.bodies import one_of, read_form, read_object
 from vcbadges.web.display import display_image, display_text
 from vcbadges.web.keys import CLOCK, ISSUER, PROTOCOL_STORE, SETTINGS
@@ -145,8 +144,7 @@ async def _tenant(request: web.Request) -> tuple[Tenant, str]:
     if not is_tenant_name(name):
         # Tenant names are slugs; anything else names no issuer and is not looked up.
         raise _unknown_issuer()
-    async with reading(request) as session:
-        tenant = await tenant_by_name(session, name)
+    tenant = await request.config_dict[ISSUER].tenant_by_name(name)
     if tenant is None:
         raise _unknown_issuer()
     return tenant, credential_issuer_id(request.config_dict[SETTINGS].base_url, tenant.name)
@@ -354,8 +352,7 @@ async def create_offer_for_console(request: web.Request) -> web.Response:
         raise _invalid(f"recipientName is a string of 1 to {_MAX_NAME} characters")
     fmt = one_of(fmt, _FORMATS, "format is ldp_vc or jwt_vc_json")
     evidence = _evidence(body.get("evidence"))
-    async with reading(request) as session:
-        template = await get_achievement(session, caller.tenant, slug)
+    template = await request.config_dict[ISSUER].achievement(caller.tenant, slug)
     if template is None:
         raise ProblemError(400, "unknown-achievement", "Request refused",
                            f"there is no achievement template {slug!r}",
@@ -403,8 +400,7 @@ async def offer_state(request: web.Request) -> web.Response:
                               "expiresAt": format_datetime(progress.expires_at)}
     credential_id = progress.award.get("credential_id")
     if progress.state != "pending" and isinstance(credential_id, str):
-        async with reading(request) as session:
-            delivered = await get_credential(session, caller.tenant, credential_id)
+        delivered = await request.config_dict[ISSUER].credential(caller.tenant, credential_id)
         if delivered is not None:
             # Also past the expiry: a wallet may use its access token a little later.
             answer.update(state="delivered", credentialId=credential_id)
