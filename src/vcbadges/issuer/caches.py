@@ -53,9 +53,3 @@ class Expiring(Generic[K, V]):
 
     def forget(self, key: K) -> None:
         self._values.pop(key, None)
-
-    def clear(self) -> None:
-        self._values.clear()
-
-    def __len__(self) -> int:
-        return len(self._values)
