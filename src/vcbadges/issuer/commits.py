@@ -36,6 +36,19 @@ class CommitCoalescer:
         self._max_batch = max_batch
         self._waiting: list[_Waiting] = []
         self._writer: asyncio.Task[None] | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def quiet(self) -> None:
+        """Return once no transaction of this coalescer is under way.
+
+        Signing holds the event loop for milliseconds at a time, and every statement of a
+        transaction needs a turn of the loop to go on (the database driver answers through
+        it), so a commit running beside busy signers takes many times its own length, and
+        every credential of its batch waits for it. Callers about to sign wait here first:
+        the commit then runs in a few quick turns, and signing resumes right after it.
+        """
+        await self._idle.wait()
 
     async def store(self, item: SignedCredential) -> StoreOutcome:
         """Store ``item`` in the next transaction; its outcome once that has committed."""
@@ -46,6 +59,13 @@ class CommitCoalescer:
         return await future
 
     async def _drain(self) -> None:
+        self._idle.clear()
+        try:
+            await self._drain_waiting()
+        finally:
+            self._idle.set()
+
+    async def _drain_waiting(self) -> None:
         while self._waiting:
             batch = self._waiting[:self._max_batch]
             del self._waiting[:self._max_batch]

@@ -272,6 +272,7 @@ class IssuerService:
             if entries:
                 document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
             try:
+                await self._commits.quiet()
                 text = await self._sign(document, key, suite, format, when)
             except BaseException:
                 for allocator, pair in zip(allocators, candidates, strict=True):
