@@ -23,8 +23,10 @@ def free_port() -> int:
 
 def start_server(folder: Path, port: int, workers: int = 1, *,
                  settings: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
-    """Start the service (``settings``: extra ``VCBADGES_*`` variables); return it and
-    the demo tenant's API key it prints once."""
+    """Start the service; return it and the demo tenant's API key it prints once.
+
+    The service sees none of this process's ``VCBADGES_*`` variables, only those of
+    ``settings`` (the database or the number of verify workers, for instance)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VCBADGES_")}
     env.update(settings or {})
     env.update(PYTHONPATH=str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", ""))

@@ -42,7 +42,8 @@ from vcbadges.errors import (
 )
 from vcbadges.issuer.hosting import DEMO_TENANT
 from vcbadges.issuer.keystore import KeyStore
-from vcbadges.issuer.status import StatusChange, StatusPurpose, set_status, status_list_url
+from vcbadges.issuer.service import IssuerService
+from vcbadges.issuer.status import StatusPurpose, status_list_url
 from vcbadges.issuer.tenants import create_tenant, tenant_by_name
 from vcbadges.net.fetcher import FetchPolicy, FetchResponse
 from vcbadges.net.ondemand import OnDemandFetcher
@@ -569,25 +570,34 @@ _STATUS_DONE = {"revoke": "revoked", "suspend": "suspended", "unsuspend": "unsus
 
 
 async def _cmd_status(args: argparse.Namespace) -> int:
+    """Change a credential's status in the service's database.
+
+    A running service (another process) sees the change without being told: its status
+    list endpoint compares each list's ``version`` with the database on every request, and
+    its own verifier confirms a list it holds in memory at most a second old (see
+    :mod:`vcbadges.issuer.publish`).
+    """
     settings = _existing_service(args)
     purpose, value = _STATUS_ACTIONS[args.action]
-    async with _service_storage(settings) as (db, _):
-        async with db.sessionmaker()() as session, session.begin():
-            tenant = await tenant_by_name(session, args.tenant)
-            if tenant is None:
-                _fail(f"there is no tenant named {args.tenant!r} in "
+    async with _service_storage(settings) as (db, keystore):
+        service = IssuerService(db, keystore, base_url=settings.base_url)
+        tenant = await service.tenant_by_name(args.tenant)
+        if tenant is None:
+            _fail(f"there is no tenant named {args.tenant!r} in "
+                  f"{settings.database_location()}")
+        try:
+            [change] = await service.set_statuses(
+                tenant, args.credential_id, [(purpose, value)], actor="cli",
+                reason=args.reason)
+        except (StorageError, StatusError) as exc:
+            if exc.code == "not_found":
+                _fail(f"tenant {args.tenant!r} has no credential {args.credential_id!r} in "
                       f"{settings.database_location()}")
-            try:
-                change: StatusChange = await set_status(
-                    session, tenant, args.credential_id, purpose=purpose, value=value,
-                    actor="cli", reason=args.reason)
-            except (StorageError, StatusError) as exc:
-                if exc.code == "not_found":
-                    _fail(f"tenant {args.tenant!r} has no credential {args.credential_id!r} in "
-                          f"{settings.database_location()}")
-                if exc.code == "no_status_entry":
-                    _fail(exc.message)
-                raise
+            if exc.code == "no_status_entry":
+                _fail(exc.message)
+            raise
+        finally:
+            await service.close()
     where = (f"{status_list_url(settings.base_url, change.status_list.id)} "
              f"index {change.index}")
     if change.changed:

@@ -20,9 +20,9 @@ from vcbadges.issuer.bulk import (
     SKIPPED,
     BulkRow,
     BulkRowResult,
-    _Signer,
     bulk_issue,
 )
+from vcbadges.issuer.signing import Signer
 from vcbadges.primitives.keys import Ed25519SigningKey
 from vcbadges.storage.models import BulkRowRecord, Credential, StatusList
 
@@ -266,7 +266,7 @@ async def test_a_job_with_worker_processes(db, tenant, keystore):
 async def test_worker_processes_sign_as_this_process_does():
     key = Ed25519SigningKey.generate()
     unsigned = sample_badge(issuer=key.controller, subject=LEARNER, valid_from=NOW).to_json()
-    signer = _Signer(key, None, 2)
+    signer = Signer(key, None, 2)
     try:
         assert await asyncio.to_thread(signer._ready.wait, 60)
         results = await signer.sign([unsigned] * 5 + [{**unsigned, "issuer": "did:x:y"}], NOW)

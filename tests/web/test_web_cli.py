@@ -218,3 +218,37 @@ async def test_tenant_create_with_a_p256_key(service_env: Service, client: Clien
 def test_tenant_create_refuses_an_unknown_key_type(capsys: pytest.CaptureFixture[str]):
     assert main(["tenant", "create", "acme", "--key-type", "RSA"]) == 2
     assert "--key-type: invalid choice: 'RSA'" in capsys.readouterr().err
+
+async def test_a_status_change_by_the_cli_reaches_the_running_service(
+        service_env: Service, client: ClientSession, capsys: pytest.CaptureFixture[str]):
+    """The CLI is another process: nobody tells the service's publisher. The service's list
+    endpoint still serves the new version at once (it compares each list's version with
+    the database on every request), and its verifier, which held the list in memory,
+    confirms it against the database within a second (MAX_STALENESS)."""
+    service = service_env
+    assert await _cli("tenant", "create", "registrar") == 0
+    out = capsys.readouterr().out
+    api_key = out.rsplit("API key (shown only this once): ", 1)[1].strip()
+    did = out.split(": ", 1)[1].split("\n", 1)[0]
+    credential = (await issue(client, service, api_key,
+                              {"credential": badge(did)}))["verifiableCredential"]
+    entry = next(e for e in credential["credentialStatus"]
+                 if e["statusPurpose"] == "suspension")
+    # The verifier now holds the suspension list in memory, confirmed just now.
+    assert check((await verify(client, service, credential))[1],
+                 "status_suspension") == ("passed", "not_suspended")
+    async with client.get(entry["statusListCredential"]) as response:
+        before = response.headers["ETag"]
+
+    assert await _cli("status", "suspend", credential["id"], "--tenant", "registrar") == 0
+    async with client.get(entry["statusListCredential"],
+                          headers={"If-None-Match": before}) as response:
+        assert response.status == 200  # Not 304: a new version, served at once.
+        assert response.headers["ETag"] != before
+    outcome = None
+    for _ in range(50):  # The verifier's memory is confirmed at most a second old.
+        outcome = check((await verify(client, service, credential))[1], "status_suspension")
+        if outcome == ("failed", "suspended"):
+            break
+        await asyncio.sleep(0.1)
+    assert outcome == ("failed", "suspended")

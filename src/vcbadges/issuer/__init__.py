@@ -1,7 +1,10 @@
 """The issuing service core: tenants, keys, status lists and issuance, with no web framework.
 
-Every function takes an async session (see :mod:`vcbadges.storage`) and never commits: the
-caller owns the transaction, as the web layer and the CLI do. Tenant data is always read
+:class:`~vcbadges.issuer.service.IssuerService` is the front ends' way in: it owns its
+transactions (issuance signs first, then shares commits with concurrent requests; status
+changes commit, then tell the status list publisher) and returns dataclasses. The
+functions listed below take an async session (see :mod:`vcbadges.storage`) and never
+commit, for callers that compose their own transaction. Tenant data is always read
 through the tenant, so one tenant cannot see, sign as or change another's.
 
 - :mod:`~vcbadges.issuer.keystore`: :class:`KeyStore` and the AES-GCM :class:`MasterKeyStore`.
@@ -10,6 +13,8 @@ through the tenant, so one tenant cannot see, sign as or change another's.
 - :mod:`~vcbadges.issuer.status`: :func:`allocate_index`, :func:`set_status`,
   :func:`revoke`, :func:`suspend`, :func:`unsuspend`.
 - :mod:`~vcbadges.issuer.issuance`: :func:`issue_for_tenant`, :func:`get_credential`.
+- :mod:`~vcbadges.issuer.allocator`: the status-index allocator of the service and of bulk
+  issuance (:mod:`~vcbadges.issuer.bulk`); :mod:`~vcbadges.issuer.commits`: commit batching.
 """
 
 from vcbadges.issuer.issuance import (

@@ -2,7 +2,10 @@
 
 :func:`bulk_issue` issues one Open Badge per :class:`BulkRow` from an achievement template;
 :func:`bulk_issue_csv` reads the rows from a CSV file and writes a result CSV;
-:func:`bulk_revoke` and :func:`bulk_revoke_csv` revoke credentials by id.
+:func:`bulk_revoke` and :func:`bulk_revoke_csv` revoke credentials by id. This module runs
+the jobs; the rows and their checks are :mod:`~vcbadges.issuer.bulkrows`, the CSV files
+:mod:`~vcbadges.issuer.bulkcsv`, the signing workers :mod:`~vcbadges.issuer.signing`, and
+the status indexes come from :mod:`~vcbadges.issuer.allocator`, as for single issuance.
 
 Idempotency. Every issued row is recorded in ``bulk_rows`` under (tenant, job key, row id),
 in the same transaction as its credential and its status indexes. A crash or an interrupt at
@@ -32,31 +35,19 @@ cores, ``workers=0`` costs less CPU per badge. See ``benchmarks/bench_issuance.p
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import contextlib
-import csv
 import hashlib
-import io
 import json
-import multiprocessing
 import os
-import re
-import secrets
-import signal
-import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time as day_time
-from multiprocessing.connection import wait as wait_for_connections
+from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Final, Literal, TypeAlias
+from typing import Any
 
-from vcbadges._api import issue
-from vcbadges.errors import CredentialError, StatusError, StorageError, VCBadgesError
+from vcbadges.errors import CredentialError, StatusError, StorageError
 from vcbadges.issuer.achievements import (
     AchievementTemplate,
     Recipient,
@@ -64,13 +55,54 @@ from vcbadges.issuer.achievements import (
     get_achievement,
     issuer_profile as profile_of,
 )
+from vcbadges.issuer.allocator import IndexAllocator
+from vcbadges.issuer.bulkcsv import (
+    ResultWriter,
+    check_paths,
+    count_csv_rows,
+    default_job_key,
+    parse_issue_csv,
+    parse_revoke_csv,
+    read_issue_csv,
+    read_revoke_csv,
+)
+from vcbadges.issuer.bulkrows import (
+    DID,
+    EMAIL,
+    FAILED,
+    ISSUE_COLUMNS,
+    ISSUED,
+    MAX_JOB_KEY,
+    MAX_ROW_ID,
+    RESULT_COLUMNS,
+    REVOKE_COLUMNS,
+    REVOKE_RESULT_COLUMNS,
+    REVOKED,
+    SKIPPED,
+    SKIPPED_REVOKED,
+    BulkResult,
+    BulkRevokeResult,
+    BulkRow,
+    BulkRowResult,
+    IssueStatus,
+    ProgressCallback,
+    RevokeRow,
+    RevokeRowResult,
+    RowError,
+    checked_text,
+    shown,
+    spreadsheet_safe,
+    storable,
+    unstorable_reason,
+    valid_until_of,
+)
 from vcbadges.issuer.issuance import DEFAULT_PURPOSES
 from vcbadges.issuer.keystore import KeyStore
 from vcbadges.issuer.recipients import seal_email
-from vcbadges.issuer.status import DEFAULT_LIST_SIZE, StatusPurpose, revoke, status_list_url
+from vcbadges.issuer.signing import Signer, sign_all
+from vcbadges.issuer.status import DEFAULT_LIST_SIZE, StatusPurpose, revoke
 from vcbadges.issuer.tenants import signing_key, tenant_by_name
-from vcbadges.primitives.dates import format_datetime, parse_datetime, utcnow
-from vcbadges.primitives.keyfile import dump_key, load_key
+from vcbadges.primitives.dates import format_datetime, utcnow
 from vcbadges.primitives.keys import SigningKey
 from vcbadges.status.bitstring import status_entry
 from vcbadges.storage import queries
@@ -105,439 +137,12 @@ __all__ = [
     "spreadsheet_safe",
 ]
 
-#: Row outcomes of bulk issuance, as written in the result CSV.
-ISSUED: Final = "issued"
-SKIPPED: Final = "skipped-already-issued"
-FAILED: Final = "failed"
-#: Row outcomes of bulk revocation (and :data:`FAILED`).
-REVOKED: Final = "revoked"
-SKIPPED_REVOKED: Final = "skipped-already-revoked"
-
-IssueStatus: TypeAlias = Literal["issued", "skipped-already-issued", "failed"]
-RevokeStatus: TypeAlias = Literal["revoked", "skipped-already-revoked", "failed"]
-
-#: ``(rows done, rows in all)``, called after every batch; ``rows in all`` is 0 when unknown.
-ProgressCallback: TypeAlias = Callable[[int, int], None]
-
-#: Columns of an issuance CSV: ``row_id`` and ``recipient`` are required.
-ISSUE_COLUMNS: Final = ("row_id", "recipient", "name", "narrative", "valid_until")
-_REVOKE_COLUMNS: Final = ("credential_id", "reason")
-#: Columns of the issuance result CSV.
-RESULT_COLUMNS: Final = ("row_id", "credential_id", "status", "error")
-_REVOKE_RESULT_COLUMNS: Final = ("credential_id", "status", "error")
-
-_MAX_ROW_ID = 200  # The length of bulk_rows.row_id.
-_MAX_JOB_KEY = 200  # The length of bulk_rows.job_key.
-_MAX_TEXT = 10_000  # Names and narratives: generous, but a bounded document.
 _MAX_ATTEMPTS = 8  # Signings of one row before it is reported as failed (index collisions).
 _POOL_THRESHOLD = 300  # Fewer rows than this are signed in process: starting workers costs more.
-_CHUNKS_PER_WORKER = 2  # Pieces a batch is cut into per worker, so no worker idles at the end.
 _IN_FLIGHT = 2  # Batches signed or being signed while the oldest is stored.
 
-_DID = re.compile(r"^did:[a-z0-9]+:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2}|:)*"
-                  r"(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})$")
-_EMAIL = re.compile(r"^[^@\s\"<>,;:()\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?"
-                    r"\.[A-Za-z]{2,63}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# What no database column takes: NUL (PostgreSQL text refuses it) and lone surrogates (no
-# UTF-8 encoding exists; a CSV file's bytes that are not UTF-8 are read as such surrogates).
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-_MAX_SHOWN = 1000  # The length of bulk_job_rows.row_id and credential_id.
-# Cells a spreadsheet program reads as a formula (OWASP, "CSV Injection").
-_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
-
-# --- rows and results -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class BulkRow:
-    """One badge to issue.
-
-    ``row_id`` is the row's idempotency key within its job (at most 200 characters).
-    ``recipient`` is a DID (the credential subject's ``id``) or an e-mail address (in the
-    credential as a salted SHA-256 ``IdentityObject``, never in clear; the issuer keeps it
-    sealed with its record). ``name`` (at most 200 characters) is added as an
-    ``identifier`` of type ``name`` (in clear), ``narrative`` as the subject's narrative, and
-    ``valid_until`` (an RFC 3339 date-time with offset, or a date meaning the end of that day
-    in UTC) as the credential's ``validUntil``.
-    """
-
-    row_id: str
-    recipient: str
-    name: str | None = None
-    narrative: str | None = None
-    valid_until: str | None = None
-
-
-@dataclass(frozen=True)
-class BulkRowResult:
-    """What happened to one row: ``credential_id`` is set for issued and skipped rows."""
-
-    row_id: str
-    credential_id: str | None
-    status: IssueStatus
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class BulkResult:
-    """The counts of one run of a bulk issuance job."""
-
-    job: str
-    issued: int
-    skipped: int
-    failed: int
-    seconds: float
-
-    @property
-    def rows(self) -> int:
-        return self.issued + self.skipped + self.failed
-
-
-@dataclass(frozen=True, kw_only=True)
-class RevokeRow:
-    """One credential to revoke, with an optional reason of its own."""
-
-    credential_id: str
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class RevokeRowResult:
-    credential_id: str
-    status: RevokeStatus
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class BulkRevokeResult:
-    revoked: int
-    skipped: int
-    failed: int
-    seconds: float
-
-    @property
-    def rows(self) -> int:
-        return self.revoked + self.skipped + self.failed
-
-
-class _RowError(Exception):
-    """A row that cannot be issued as given; the message goes to the result."""
-
-
-def storable(value: str) -> bool:
-    """Whether the text can be stored and encoded as UTF-8: no NUL, no lone surrogate.
-
-    JSON may escape a lone surrogate (``"\\ud800"``) and a CSV file may hold bytes that are
-    not UTF-8; such a value reaching a query or ``str.encode`` raises there, far from the row
-    it came from, and takes the whole batch (or a job's progress) down with it.
-    """
-    return _UNSTORABLE.search(value) is None
-
-
-def _unstorable(value: str | None, what: str) -> str | None:
-    """Why the field cannot be stored, for the row's outcome; None when it can."""
-    found = None if value is None else _UNSTORABLE.search(value)
-    if found is None:
-        return None
-    if found.group() == "\x00":
-        return f"{what} holds a NUL character"
-    return (f"{what} is not valid text: it holds the lone surrogate U+{ord(found.group()):04X}"
-            " (in a CSV file: bytes that are not UTF-8)")
-
-
-def _shown(value: str) -> str:
-    """A value as a result reports it: storable, and no longer than its column, so that the
-    outcome of a row refused for its id can be recorded and read like any other."""
-    value = _UNSTORABLE.sub("\ufffd", value)
-    return value if len(value) <= _MAX_SHOWN else value[:_MAX_SHOWN - 1] + "\u2026"
-
-
-def spreadsheet_safe(value: str | None) -> str:
-    """A result CSV cell that a spreadsheet program shows as text, never runs as a formula.
-
-    Row ids, names in error messages and credential ids come from whoever wrote the input:
-    a cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading
-    single quote, as OWASP recommends (the CSV writer still quotes the cell as needed). Jobs
-    resume from the rows recorded in the database, never from a result CSV, so the quote
-    changes nothing but what a spreadsheet shows.
-    """
-    if value is None:
-        return ""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def _text(value: str | None, what: str) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if len(value) > _MAX_TEXT:
-        raise _RowError(f"{what} is longer than {_MAX_TEXT} characters")
-    return value or None
-
-
-def _valid_until(value: str | None, start: datetime) -> str | None:
-    text = _text(value, "valid_until")
-    if text is None:
-        return None
-    try:
-        if _DATE.match(text):
-            day = datetime.fromisoformat(text).date()
-            moment = datetime.combine(day, day_time(23, 59, 59), tzinfo=UTC)
-        else:
-            moment = parse_datetime(text)
-    except ValueError:
-        raise _RowError("valid_until must be a date (YYYY-MM-DD) or a date-time with a "
-                        "timezone (2027-06-30T00:00:00Z)") from None
-    if moment <= start:
-        raise _RowError("valid_until is not in the future")
-    return format_datetime(moment)
-
-
-# --- the signing workers ----------------------------------------------------------------
-
-# State of a worker process of the pool, set once by _init_worker in that process (the
-# parent never touches it): the unwrapped signing key and the worker's event loop.
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(key_file: bytes) -> None:
-    # Ctrl-C goes to the whole process group: let the parent alone handle it, so that the
-    # workers do not each print a traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER["key"] = load_key(key_file, passphrase=None)
-    _WORKER["loop"] = asyncio.new_event_loop()
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        # A worker blocked on the task queue would outlive a parent killed with SIGKILL;
-        # leave as soon as the parent is gone.
-        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
-
-
-def _exit_with(sentinel: int) -> None:
-    wait_for_connections([sentinel])
-    os._exit(1)
-
-
-def _ready() -> bool:
-    """Run in a worker: nothing, so that the caller learns when the worker is up."""
-    return True
-
-
-def _start(pool: ProcessPoolExecutor, workers: int, ready: threading.Event) -> None:
-    """Start the pool's workers; set ``ready`` once one of them answers."""
-    if hasattr(signal, "pthread_sigmask"):
-        # The processes started from this thread (the forkserver, the resource tracker)
-        # inherit its signal mask: with SIGINT blocked, a Ctrl-C during their start (which
-        # reaches the whole process group) cannot interrupt their imports with a traceback.
-        # The workers ignore SIGINT anyway; this process still gets it in its main thread.
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        started = [pool.submit(_ready) for _ in range(workers)]
-        concurrent.futures.wait(started, return_when=concurrent.futures.FIRST_COMPLETED)
-    except Exception:  # A pool shut down or broken meanwhile: sign() will say so.
-        pass
-    ready.set()
-
-
-def _sign_chunk(
-    documents: list[dict[str, Any]], when: datetime, suite: str | None
-) -> list[tuple[bool, str]]:
-    """Run in a worker: sign each document; (True, JSON text) or (False, error message)."""
-    loop: asyncio.AbstractEventLoop = _WORKER["loop"]
-    key: SigningKey = _WORKER["key"]
-    return loop.run_until_complete(_sign_all(documents, key, when, suite))
-
-
-async def _sign_all(
-    documents: Sequence[dict[str, Any]], key: SigningKey, when: datetime, suite: str | None,
-    *, gate: asyncio.Event | None = None,
-) -> list[tuple[bool, str]]:
-    out: list[tuple[bool, str]] = []
-    for document in documents:
-        if gate is not None:
-            # Signing in process waits on nothing, so it would hold the event loop for a
-            # whole batch, and the store running beside it would crawl: each of its steps
-            # waits for the loop, and the SQLite driver's thread waits for the GIL at every
-            # row. Let the loop run between documents, and stand still during stores.
-            await asyncio.sleep(0)
-            await gate.wait()
-        try:
-            signed = await issue(document, key=key, cryptosuite=suite, now=when)
-        except VCBadgesError as exc:
-            out.append((False, f"{exc.code}: {exc.message}"))
-        else:
-            # Serialized once, as issue_for_tenant does: these bytes are what is stored.
-            out.append((True, json.dumps(signed, ensure_ascii=False, separators=(",", ":"))))
-    return out
-
-
-def _worker_context() -> multiprocessing.context.BaseContext:
-    """How worker processes start: forked from a forkserver that has imported this module.
-
-    Never 'fork' from this process, whose threads (the event loop, database drivers) a
-    forked child would inherit in whatever state they are. 'spawn' is safe too, but every
-    worker then imports vcbadges itself: about 1.5 s per worker on a 2-core machine, versus
-    one import in the forkserver and milliseconds per worker (and per later job, since the
-    forkserver stays up). Preloading this module is a setting of the process's one
-    forkserver; it only has an effect before that server starts. Where there is no
-    forkserver (Windows), workers are spawned.
-    """
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
-
-
-class _Signer:
-    """Signs batches in this process (``workers=0``) or in a pool of worker processes."""
-
-    def __init__(self, key: SigningKey, suite: str | None, workers: int) -> None:
-        self._key = key
-        self._suite = suite
-        self._workers = workers
-        self._pool: ProcessPoolExecutor | None = None
-        self._gate = asyncio.Event()
-        self._gate.set()
-        self._ready = threading.Event()
-        if workers > 0:
-            pool = self._pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=_worker_context(), initializer=_init_worker,
-                initargs=(dump_key(key, passphrase=None, unencrypted=True),))
-            # Start the workers in the background: submitting blocks until a worker process
-            # exists, which takes as long as the forkserver's start (imports included).
-            # Until one worker is up, batches are signed in this process.
-            threading.Thread(target=_start, args=(pool, workers, self._ready),
-                             daemon=True).start()
-
-    async def sign(
-        self, documents: list[dict[str, Any]], when: datetime
-    ) -> list[tuple[bool, str]]:
-        if self._pool is None or not self._ready.is_set():
-            return await _sign_all(documents, self._key, when, self._suite, gate=self._gate)
-        pieces = max(1, min(len(documents), self._workers * _CHUNKS_PER_WORKER))
-        size = -(-len(documents) // pieces)
-        loop = asyncio.get_running_loop()
-        parts = await asyncio.gather(*(
-            loop.run_in_executor(self._pool, _sign_chunk, documents[i:i + size], when,
-                                 self._suite)
-            for i in range(0, len(documents), size)))
-        return [item for part in parts for item in part]
-
-    @contextlib.contextmanager
-    def paused(self) -> Iterator[None]:
-        """Hold signing in this process for the duration (worker processes go on)."""
-        self._gate.clear()
-        try:
-            yield
-        finally:
-            self._gate.set()
-
-    def close(self, *, wait: bool = True) -> None:
-        """Stop the workers; ``wait=False`` returns at once, and a worker still signing
-        a piece of an abandoned batch exits when it is done."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=wait, cancel_futures=True)
-            self._pool = None
-
-
-# --- status indexes ---------------------------------------------------------------------
-
-
-class _IndexPool:
-    """Random candidate indexes in the tenant's current list of one purpose.
-
-    Candidates are drawn without replacement from the indexes that were free when the list
-    was last read, minus those this job has drawn and not yet settled; they become the
-    row's only when the store claims them. Collisions (another process claimed an index
-    first) make the pool re-read the list; a list with nothing left is marked full and the
-    next one opened, as :func:`~vcbadges.issuer.status.allocate_index` does.
-    """
-
-    def __init__(self, db: DatabaseConfig, tenant: Tenant, purpose: StatusPurpose,
-                 size: int, base_url: str) -> None:
-        self._db = db
-        self._tenant = tenant
-        self.purpose: StatusPurpose = purpose
-        self._size = size
-        self._base_url = base_url
-        self._list_id: uuid.UUID | None = None
-        self._free: list[int] = []
-        self._drawn: dict[uuid.UUID, set[int]] = {}
-        self._claimed = 0
-        self._collided = 0
-
-    def url(self, list_id: uuid.UUID) -> str:
-        return status_list_url(self._base_url, list_id)
-
-    async def draw(self, count: int, when: datetime) -> list[tuple[uuid.UUID, int]]:
-        out: list[tuple[uuid.UUID, int]] = []
-        for _ in range(count + 16):  # A bound against a broken database, as in allocate_index.
-            if len(out) == count:
-                return out
-            if self._list_id is None or not self._free:
-                await self._refresh(when)
-                if not self._free:
-                    await self._roll_over(when)
-                    continue
-            assert self._list_id is not None
-            drawn = self._drawn.setdefault(self._list_id, set())
-            free = self._free
-            for _ in range(min(count - len(out), len(free))):
-                # Swap a random element to the end and pop it: uniform, O(1) per draw.
-                j = secrets.randbelow(len(free))
-                free[j], free[-1] = free[-1], free[j]
-                index = free.pop()
-                drawn.add(index)
-                out.append((self._list_id, index))
-        raise StorageError("could not allocate status list indexes", code="allocation_failed")
-
-    def settle(self, pairs: Iterable[tuple[uuid.UUID, int]], *, collided: int = 0,
-               claimed: int = 0) -> None:
-        """Forget drawn candidates (claimed, lost or unused); note how many collided."""
-        for list_id, index in pairs:
-            drawn = self._drawn.get(list_id)
-            if drawn is not None:
-                drawn.discard(index)
-                if not drawn:
-                    del self._drawn[list_id]
-        self._claimed += claimed
-        self._collided += collided
-        # Another process is allocating from the same list: read it again rather than keep
-        # drawing indexes it took (each collision costs a signature).
-        if self._collided >= 3 and self._collided * 50 > self._claimed + self._collided:
-            self._free = []
-
-    async def _refresh(self, when: datetime) -> None:
-        tenant_id = self._tenant.id
-        async with self._db.sessionmaker(write=False)() as session:
-            current = await queries.current_status_list(session, tenant_id, self.purpose)
-        if current is None:
-            async with self._db.sessionmaker()() as session, session.begin():
-                await queries.open_status_list(session, tenant_id, self.purpose, self._size,
-                                               when)
-                current = await queries.current_status_list(session, tenant_id, self.purpose)
-            if current is None:
-                raise StorageError("could not open a status list", code="allocation_failed")
-        async with self._db.sessionmaker(write=False)() as session:
-            taken = await queries.allocated_indexes(session, current.id)
-        taken |= self._drawn.get(current.id, set())
-        self._list_id = current.id
-        self._free = [i for i in range(current.size) if i not in taken]
-        self._claimed = self._collided = 0
-
-    async def _roll_over(self, when: datetime) -> None:
-        assert self._list_id is not None
-        async with self._db.sessionmaker()() as session, session.begin():
-            await queries.mark_full(session, self._list_id, when)
-            await queries.open_status_list(session, self._tenant.id, self.purpose,
-                                           self._size, when)
-        self._list_id = None
-
-
-# --- issuance ---------------------------------------------------------------------------
+# --- issuance --------------------------------------------------------------------------
 
 
 @dataclass(eq=False)
@@ -595,7 +200,7 @@ class _IssueJob:
         purposes: tuple[StatusPurpose, ...],
         list_size: int,
         batch_size: int,
-        signer: _Signer,
+        signer: Signer,
         total: int,
         on_progress: ProgressCallback | None,
         on_result: Callable[[BulkRowResult], None] | None,
@@ -609,7 +214,8 @@ class _IssueJob:
         self.achievement_id: str = achievement["id"]
         self.issuer = issuer
         self.keystore = keystore
-        self.pools = [_IndexPool(db, tenant, p, list_size, base_url) for p in purposes]
+        self.pools = [IndexAllocator(db, tenant.id, p, list_size, base_url)
+                      for p in purposes]
         self.batch_size = batch_size
         self.signer = signer
         self.total = total
@@ -625,8 +231,8 @@ class _IssueJob:
                 error: str | None = None) -> None:
         self.counts[status] += 1
         if self.on_result is not None:
-            self.on_result(BulkRowResult(_shown(row_id), credential_id, status,
-                                         None if error is None else _shown(error)))
+            self.on_result(BulkRowResult(shown(row_id), credential_id, status,
+                                         None if error is None else shown(error)))
 
     def _progress(self) -> None:
         if self.on_progress is not None:
@@ -663,13 +269,13 @@ class _IssueJob:
         checked: list[tuple[BulkRow, _Pending]] = []
         for row in chunk:
             row_id = row.row_id.strip() if isinstance(row.row_id, str) else ""
-            problem = _unstorable(row_id, "row_id")
+            problem = unstorable_reason(row_id, "row_id")
             if problem is not None:
                 self._finish(row_id, FAILED, error=problem)
                 continue
-            if not row_id or len(row_id) > _MAX_ROW_ID:
+            if not row_id or len(row_id) > MAX_ROW_ID:
                 self._finish(row_id, FAILED,
-                             error=f"row_id must be 1 to {_MAX_ROW_ID} characters")
+                             error=f"row_id must be 1 to {MAX_ROW_ID} characters")
                 continue
             if row_id in self.seen:
                 self._finish(row_id, FAILED, error="row_id appears more than once in the job")
@@ -677,7 +283,7 @@ class _IssueJob:
             self.seen.add(row_id)
             try:
                 pending = self._pending(row, row_id, start)
-            except _RowError as exc:
+            except RowError as exc:
                 self._finish(row_id, FAILED, error=str(exc))
                 continue
             checked.append((row, pending))
@@ -695,29 +301,29 @@ class _IssueJob:
 
     def _pending(self, row: BulkRow, row_id: str, start: datetime) -> _Pending:
         """The row's badge as :func:`~vcbadges.issuer.achievements.award_credential` builds
-        an award, with the row's name and narrative; ``_RowError`` for a bad row."""
+        an award, with the row's name and narrative; ``RowError`` for a bad row."""
         for value, what in ((row.recipient, "recipient"), (row.name, "name"),
                             (row.narrative, "narrative"), (row.valid_until, "valid_until")):
-            problem = _unstorable(value, what)
+            problem = unstorable_reason(value, what)
             if problem is not None:
-                raise _RowError(problem)
+                raise RowError(problem)
         recipient = (row.recipient or "").strip()
         try:
-            if _DID.match(recipient):
+            if DID.match(recipient):
                 who = Recipient(id=recipient)
-            elif len(recipient) <= 254 and _EMAIL.match(recipient):
+            elif len(recipient) <= 254 and EMAIL.match(recipient):
                 who = Recipient(email=recipient)
             else:
-                raise _RowError("recipient must be a DID or an e-mail address")
+                raise RowError("recipient must be a DID or an e-mail address")
         except CredentialError:
-            raise _RowError("recipient must be a DID or an e-mail address") from None
+            raise RowError("recipient must be a DID or an e-mail address") from None
         try:
-            who = replace(who, name=_text(row.name, "name"))
+            who = replace(who, name=checked_text(row.name, "name"))
         except CredentialError as exc:
-            raise _RowError(exc.message) from None
-        valid_until = _valid_until(row.valid_until, start)
+            raise RowError(exc.message) from None
+        valid_until = valid_until_of(row.valid_until, start)
         unsigned = award_credential(self.template, who, issuer=self.issuer, now=start)
-        narrative = _text(row.narrative, "narrative")
+        narrative = checked_text(row.narrative, "narrative")
         if narrative is not None:
             unsigned["credentialSubject"]["narrative"] = narrative
         return _Pending(row_id=row_id, digest=_row_digest(self.achievement_id, row),
@@ -896,8 +502,8 @@ async def bulk_issue(
     ``StorageError`` when the tenant has no usable key, and lets database errors through:
     whatever was committed stays, and a rerun resumes.
     """
-    if not job or len(job) > _MAX_JOB_KEY:
-        raise ValueError(f"the job key must be 1 to {_MAX_JOB_KEY} characters")
+    if not job or len(job) > MAX_JOB_KEY:
+        raise ValueError(f"the job key must be 1 to {MAX_JOB_KEY} characters")
     if batch_size < 1 or workers < 0:
         raise ValueError("batch_size must be positive and workers not negative")
     chosen = tuple(DEFAULT_PURPOSES if purposes is None else purposes)
@@ -916,7 +522,7 @@ async def bulk_issue(
     if total is None:
         total = len(rows) if isinstance(rows, Sized) else 0
     started = time.perf_counter()
-    signer = _Signer(key, suite, workers)
+    signer = Signer(key, suite, workers)
     try:
         job_state = _IssueJob(
             db, tenant, job=job, achievement=template, issuer=issuer, keystore=keystore,
@@ -944,142 +550,13 @@ async def _probe(job: _IssueJob, key: SigningKey, suite: str | None) -> None:
     probe = _Pending(row_id="probe", digest="", credential_id=f"urn:uuid:{uuid.uuid4()}",
                      unsigned=unsigned, valid_until=None,
                      claims=[(uuid.UUID(int=0), 0) for _ in job.pools])
-    [(ok, text)] = await _sign_all([job._document(probe, when)], key, when, suite)
+    [(ok, text)] = await sign_all([job._document(probe, when)], key, when, suite)
     if not ok:
         raise CredentialError(f"the achievement template cannot be issued: {text}",
                               code="invalid_template")
 
 
-# --- CSV front ends ---------------------------------------------------------------------
-
-
-def _open_csv(path: Path) -> IO[str]:
-    # utf-8-sig: spreadsheet programs put a byte order mark before the header. Bytes that are
-    # not UTF-8 are read as lone surrogates, which fail their row, not the whole file.
-    return path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="")
-
-
-def _header(reader: csv.DictReader[str], name: str | Path, allowed: Sequence[str],
-            required: Sequence[str]) -> None:
-    names = reader.fieldnames
-    if not names:
-        raise ValueError(f"{name} is empty: it needs a header line")
-    stripped = [n.strip() for n in names]
-    unknown = [n for n in stripped if n not in allowed]
-    if unknown:
-        raise ValueError(f"{name}: unknown column {unknown[0]!r} (columns: "
-                         f"{', '.join(allowed)})")
-    missing = [n for n in required if n not in stripped]
-    if missing:
-        raise ValueError(f"{name}: the column {missing[0]!r} is missing")
-    if len(set(stripped)) != len(stripped):
-        raise ValueError(f"{name}: a column appears twice")
-    reader.fieldnames = stripped
-
-
-def _check_paths(source: Path, result: str | Path | None) -> None:
-    if result is not None and Path(result).resolve() == source.resolve():
-        raise ValueError(f"the result CSV would overwrite the input {source}")
-
-
-def _check_csv(path: Path, allowed: Sequence[str], required: Sequence[str]) -> int:
-    """Check the header of a CSV file; return the number of records after it."""
-    with _open_csv(path) as handle:
-        _header(csv.DictReader(handle), path, allowed, required)
-    with _open_csv(path) as handle:
-        return max(0, sum(1 for _ in csv.reader(handle)) - 1)
-
-
-def _issue_rows(reader: csv.DictReader[str]) -> Iterator[BulkRow]:
-    for record in reader:
-        yield BulkRow(row_id=record.get("row_id") or "", recipient=record.get("recipient") or "",
-                      name=record.get("name"), narrative=record.get("narrative"),
-                      valid_until=record.get("valid_until"))
-
-
-def _revoke_rows(reader: csv.DictReader[str]) -> Iterator[RevokeRow]:
-    for record in reader:
-        yield RevokeRow(credential_id=(record.get("credential_id") or "").strip(),
-                        reason=(record.get("reason") or "").strip() or None)
-
-
-def read_issue_csv(path: str | Path) -> Iterator[BulkRow]:
-    """The rows of an issuance CSV file (columns :data:`ISSUE_COLUMNS`, header first).
-
-    Raises ``ValueError`` for a missing or unknown column (a misspelt ``valid_until`` must
-    not silently issue badges that never expire) and ``OSError`` if the file cannot be read.
-    """
-    file = Path(path)
-    with _open_csv(file) as handle:
-        reader = csv.DictReader(handle)
-        _header(reader, file, ISSUE_COLUMNS, ("row_id", "recipient"))
-        yield from _issue_rows(reader)
-
-
-def read_revoke_csv(path: str | Path) -> Iterator[RevokeRow]:
-    """The rows of a revocation CSV: a ``credential_id`` column and an optional ``reason``."""
-    file = Path(path)
-    with _open_csv(file) as handle:
-        reader = csv.DictReader(handle)
-        _header(reader, file, _REVOKE_COLUMNS, ("credential_id",))
-        yield from _revoke_rows(reader)
-
-
-def parse_issue_csv(text: str, *, name: str = "the CSV") -> list[BulkRow]:
-    """The rows of issuance CSV text (an upload, say), checked as :func:`read_issue_csv`
-    checks a file; ``ValueError`` (also for malformed CSV) before any row is returned."""
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    try:
-        _header(reader, name, ISSUE_COLUMNS, ("row_id", "recipient"))
-        return list(_issue_rows(reader))
-    except csv.Error as exc:
-        raise ValueError(f"{name} is not valid CSV: {exc}") from None
-
-
-def parse_revoke_csv(text: str, *, name: str = "the CSV") -> list[RevokeRow]:
-    """The rows of revocation CSV text, as :func:`parse_issue_csv`."""
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    try:
-        _header(reader, name, _REVOKE_COLUMNS, ("credential_id",))
-        return list(_revoke_rows(reader))
-    except csv.Error as exc:
-        raise ValueError(f"{name} is not valid CSV: {exc}") from None
-
-
-def default_job_key(achievement: str, csv_path: str | Path) -> str:
-    """The job key of a CSV run: the achievement (slug or id) and the file's name.
-
-    Rerunning the same file for the same achievement resumes the job; a file with another
-    name is another job (pass an explicit key to resume after renaming a file).
-    """
-    key = f"{achievement}:{Path(csv_path).name}"
-    if len(key) > _MAX_JOB_KEY:
-        key = f"{key[:_MAX_JOB_KEY - 17]}~{hashlib.sha256(key.encode()).hexdigest()[:16]}"
-    return key
-
-
-class _ResultWriter:
-    """A result CSV, flushed after every batch so an interrupted run leaves its results."""
-
-    def __init__(self, path: Path | None, columns: Sequence[str]) -> None:
-        self._handle: IO[str] | None = None
-        if path is not None:
-            self._handle = path.open("w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._handle)
-            self._writer.writerow(columns)
-
-    def write(self, values: Sequence[str | None]) -> None:
-        if self._handle is not None:
-            self._writer.writerow([spreadsheet_safe(v) for v in values])
-
-    def flush(self) -> None:
-        if self._handle is not None:
-            self._handle.flush()
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
+# --- CSV front ends --------------------------------------------------------------------
 
 
 def _config(db: str | DatabaseConfig) -> tuple[DatabaseConfig, bool]:
@@ -1127,10 +604,10 @@ async def bulk_issue_csv(
     without the required columns, besides what :func:`bulk_issue` raises.
     """
     source = Path(csv_path)
-    _check_paths(source, result_csv_path)
-    total = _check_csv(source, ISSUE_COLUMNS, ("row_id", "recipient"))
+    check_paths(source, result_csv_path)
+    total = count_csv_rows(source, ISSUE_COLUMNS, ("row_id", "recipient"))
     config, owned = _config(db)
-    writer: _ResultWriter | None = None
+    writer: ResultWriter | None = None
     try:
         tenant = await _tenant(config, tenant_name)
         if isinstance(achievement, str):
@@ -1148,7 +625,7 @@ async def bulk_issue_csv(
             label = str(achievement.get("id", ""))
         if workers is None:
             workers = 0 if total < _POOL_THRESHOLD else (os.cpu_count() or 1)
-        writer = _ResultWriter(None if result_csv_path is None else Path(result_csv_path),
+        writer = ResultWriter(None if result_csv_path is None else Path(result_csv_path),
                                RESULT_COLUMNS)
         out = writer
 
@@ -1221,19 +698,20 @@ async def _revoke_one(session: Session, tenant: Tenant, row: RevokeRow, *, actor
     credential_id = row.credential_id.strip()
     if not credential_id:
         return RevokeRowResult(credential_id, FAILED, "credential_id is empty")
-    problem = _unstorable(credential_id, "credential_id") or _unstorable(row.reason, "reason")
+    problem = (unstorable_reason(credential_id, "credential_id")
+               or unstorable_reason(row.reason, "reason"))
     if problem is not None:
-        return RevokeRowResult(_shown(credential_id), FAILED, problem)
+        return RevokeRowResult(shown(credential_id), FAILED, problem)
     try:
         change = await revoke(session, tenant, credential_id, actor=actor, reason=reason,
                               now=now)
     except StatusError as exc:
-        return RevokeRowResult(_shown(credential_id), FAILED, f"{exc.code}: {exc.message}")
+        return RevokeRowResult(shown(credential_id), FAILED, f"{exc.code}: {exc.message}")
     except StorageError as exc:
         # Only "not found" leaves the transaction usable (it is raised before any write).
         if exc.code != "not_found":
             raise
-        return RevokeRowResult(_shown(credential_id), FAILED, f"{exc.code}: {exc.message}")
+        return RevokeRowResult(shown(credential_id), FAILED, f"{exc.code}: {exc.message}")
     return RevokeRowResult(credential_id, REVOKED if change.changed else SKIPPED_REVOKED)
 
 
@@ -1267,14 +745,14 @@ async def bulk_revoke_csv(
     ``skipped-already-revoked`` or ``failed``) and ``error``.
     """
     source = Path(csv_path)
-    _check_paths(source, result_csv_path)
-    total = _check_csv(source, _REVOKE_COLUMNS, ("credential_id",))
+    check_paths(source, result_csv_path)
+    total = count_csv_rows(source, REVOKE_COLUMNS, ("credential_id",))
     config, owned = _config(db)
-    writer: _ResultWriter | None = None
+    writer: ResultWriter | None = None
     try:
         tenant = await _tenant(config, tenant_name)
-        writer = _ResultWriter(None if result_csv_path is None else Path(result_csv_path),
-                               _REVOKE_RESULT_COLUMNS)
+        writer = ResultWriter(None if result_csv_path is None else Path(result_csv_path),
+                               REVOKE_RESULT_COLUMNS)
         out = writer
 
         def progress(done: int, all_rows: int) -> None:

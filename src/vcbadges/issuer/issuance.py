@@ -49,6 +49,7 @@ __all__ = [
     "issue_for_tenant",
     "get_credential",
     "list_credentials",
+    "subject_id",
 ]
 
 _MAX_PAGE = 1000
@@ -91,7 +92,8 @@ class StoredCredential:
 DEFAULT_PURPOSES: tuple[StatusPurpose, ...] = ("revocation",)
 
 
-def _subject_id(credential: Mapping[str, Any]) -> str | None:
+def subject_id(credential: Mapping[str, Any]) -> str | None:
+    """The id of the credential's (first) subject, as stored beside the credential."""
     subject = credential.get("credentialSubject")
     if isinstance(subject, list) and subject:
         subject = subject[0]
@@ -194,7 +196,7 @@ async def issue_for_tenant(
         raise
     sealed = (None if recipient_email is None
               else await seal_email(keystore, tenant.id, credential_id, recipient_email))
-    row = Credential(tenant_id=tenant.id, id=credential_id, subject=_subject_id(document),
+    row = Credential(tenant_id=tenant.id, id=credential_id, subject=subject_id(document),
                      format="di" if format == "di" else "jwt", document=text, issued_at=when,
                      recipient_email_sealed=sealed)
     session.add(row)

@@ -166,6 +166,12 @@ class StatusListPublisher:
                 self._cache.popitem(last=False)
         return published
 
+    async def serve(self, db: DatabaseConfig, list_id: uuid.UUID) -> SignedStatusList | None:
+        """:meth:`get` in a read-only session of ``db``: the list as the database holds it
+        now (its version is read on every call), for the list's HTTP endpoint."""
+        async with db.sessionmaker(write=False)() as session, session.begin():
+            return await self.get(session, list_id)
+
     async def current(self, db: DatabaseConfig, list_id: uuid.UUID) -> SignedStatusList | None:
         """The signed credential of list ``list_id`` as the database held it less than
         ``max_staleness`` seconds ago (see the module docstring), or None if there is no

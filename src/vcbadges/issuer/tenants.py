@@ -39,6 +39,7 @@ from vcbadges.storage.db import Session
 from vcbadges.storage.models import ApiKey, SigningKeyRecord, Tenant
 
 __all__ = [
+    "Tenant",
     "API_KEY_MARKER",
     "MAX_DISPLAY_NAME",
     "is_tenant_name",
@@ -48,6 +49,7 @@ __all__ = [
     "revoke_api_key",
     "authenticate",
     "api_key_prefix",
+    "api_key_digest",
     "tenant_by_name",
     "signing_key",
     "did_web",
@@ -94,7 +96,7 @@ def _display_name(value: str | None) -> str | None:
     return text
 
 
-def _hash_api_key(api_key: str) -> bytes:
+def api_key_digest(api_key: str) -> bytes:
     """SHA-256 of the whole key.
 
     A fast hash is enough here, unlike for passwords: the key holds 256 random bits (at
@@ -108,7 +110,7 @@ def _hash_api_key(api_key: str) -> bytes:
 def _new_api_key() -> tuple[str, str, bytes]:
     secret = base64.urlsafe_b64encode(secrets.token_bytes(_SECRET_BYTES)).rstrip(b"=")
     api_key = API_KEY_MARKER + secret.decode("ascii")
-    return api_key, api_key[:_PREFIX_LENGTH], _hash_api_key(api_key)
+    return api_key, api_key[:_PREFIX_LENGTH], api_key_digest(api_key)
 
 
 def api_key_prefix(api_key: str) -> str | None:
@@ -231,7 +233,7 @@ async def authenticate(session: Session, api_key: str) -> Tenant | None:
     if prefix is None:
         return None
     record = await queries.api_key_by_prefix(session, prefix)
-    digest = _hash_api_key(api_key)
+    digest = api_key_digest(api_key)
     expected = record.hash if record is not None else bytes(len(digest))
     if not hmac.compare_digest(expected, digest):
         return None

@@ -46,6 +46,7 @@ _BULK_JOB_ROWS = Base.metadata.tables["bulk_job_rows"]
 _CHALLENGES = Base.metadata.tables["challenges"]
 
 __all__ = [
+    "dialect_insert",
     "flush",
     "get_tenant",
     "tenant_by_name",
@@ -96,9 +97,10 @@ __all__ = [
 ]
 
 
-def _insert(session: Session) -> Any:
+def dialect_insert(session: Session) -> Any:
     """The dialect's INSERT construct, which knows ``ON CONFLICT DO NOTHING``."""
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
 
 
 async def flush(session: Session, *, conflict: str = "the record already exists") -> None:
@@ -187,7 +189,7 @@ async def open_status_list(
     wait for it; read the current list again afterwards.
     """
     statement = (
-        _insert(session)(_STATUS_LISTS)
+        dialect_insert(session)(_STATUS_LISTS)
         .values(id=uuid.uuid4(), tenant_id=tenant_id, purpose=purpose, size=size,
                 bits=bytes(size // 8), version=1, full=False, created_at=now, updated_at=now)
         .on_conflict_do_nothing()
@@ -241,7 +243,7 @@ async def claim_index(
     for that transaction, then report the index as taken if it committed.
     """
     statement = (
-        _insert(session)(_ALLOCATIONS)
+        dialect_insert(session)(_ALLOCATIONS)
         .values(status_list_id=list_id, status_index=index, tenant_id=tenant_id,
                 credential_id=credential_id, allocated_at=now)
         .on_conflict_do_nothing(index_elements=["status_list_id", "status_index"])
@@ -392,7 +394,7 @@ async def add_challenge(
     session: Session, challenge: str, now: datetime, expires_at: datetime
 ) -> None:
     await session.execute(
-        _insert(session)(_CHALLENGES)
+        dialect_insert(session)(_CHALLENGES)
         .values(challenge=challenge, created_at=now, expires_at=expires_at, used_at=None)
     )
 
@@ -439,7 +441,7 @@ async def claim_indexes(
         return set()
     ordered = sorted(claims, key=lambda claim: (str(claim[0]), claim[1]))
     statement = (
-        _insert(session)(_ALLOCATIONS)
+        dialect_insert(session)(_ALLOCATIONS)
         .on_conflict_do_nothing(index_elements=["status_list_id", "status_index"])
         .returning(_ALLOCATIONS.c.status_list_id, _ALLOCATIONS.c.status_index)
     )
@@ -478,7 +480,7 @@ async def record_bulk_rows(
     if not rows:
         return set()
     statement = (
-        _insert(session)(_BULK_ROWS)
+        dialect_insert(session)(_BULK_ROWS)
         .on_conflict_do_nothing(index_elements=["tenant_id", "job_key", "row_id"])
         .returning(_BULK_ROWS.c.row_id)
     )
@@ -623,7 +625,7 @@ async def save_protocol_state(
     transaction stays usable on PostgreSQL.
     """
     result = await session.execute(
-        _insert(session)(_PROTOCOL_STATE)
+        dialect_insert(session)(_PROTOCOL_STATE)
         .values(kind=kind, key=key, payload=payload, expires_at=expires_at, used_at=None)
         .on_conflict_do_nothing(index_elements=["kind", "key"])
         .returning(_PROTOCOL_STATE.c.key)
@@ -666,7 +668,7 @@ async def take_protocol_slot(
     database decides, so of concurrent takers of one free entry, in any process, exactly
     one gets it (PostgreSQL locks the row it finds, SQLite has one writer at a time)."""
     table = _PROTOCOL_STATE.c
-    statement = _insert(session)(_PROTOCOL_STATE).values(
+    statement = dialect_insert(session)(_PROTOCOL_STATE).values(
         kind=kind, key=key, payload={}, expires_at=expires_at, used_at=None)
     result = await session.execute(
         statement.on_conflict_do_update(

@@ -2,12 +2,12 @@
 ``python -m aiohttp.web vcbadges.web.app:init_func``.
 
 The root application owns the shared resources, each set up and torn down by one
-``cleanup_ctx`` entry (in order: the key store, the database, the outbound fetcher, the
-issuer registries, the OpenID4VC and wallet stores, the sweeper of expired protocol state and
-sessions, the bulk jobs), the landing page, ``/openapi.json``, the did:web documents of its
-tenants and the OpenID4VCI metadata under ``/.well-known/``. The issuer (with its console),
-verifier (with the employer page), wallet and per-tenant OpenID4VCI APIs are sub-applications
-at ``/issuer``, ``/verifier``, ``/wallet`` and ``/oid4vci``.
+``cleanup_ctx`` entry (in order: the key store, the database, the issuing service, the
+outbound fetcher, the issuer registries, the OpenID4VC and wallet stores, the sweeper of
+expired protocol state and sessions, the bulk jobs), the landing page, ``/openapi.json``,
+the did:web documents of its tenants and the OpenID4VCI metadata under ``/.well-known/``.
+The issuer (with its console), verifier (with the employer page), wallet and per-tenant
+OpenID4VCI APIs are sub-applications at ``/issuer``, ``/verifier``, ``/wallet`` and ``/oid4vci``.
 
 On first start with ``settings.demo_tenant``, a demo issuer tenant is created and its API
 key is printed once to standard output (never logged; only its hash is stored).
@@ -37,6 +37,7 @@ from vcbadges.issuer.hosting import (
 )
 from vcbadges.issuer.keystore import MasterKeyStore, load_or_create_master_key
 from vcbadges.issuer.publish import MAX_STALENESS, StatusListPublisher
+from vcbadges.issuer.service import IssuerService
 from vcbadges.issuer.tenants import is_tenant_name
 from vcbadges.net.fetcher import FetchPolicy, SafeFetcher
 from vcbadges.primitives.dates import utcnow
@@ -56,7 +57,7 @@ from vcbadges.web.exchanges import (
     wallet_trust_anchors,
 )
 from vcbadges.web.holder import create_holder_app
-from vcbadges.web.issuer import create_issuer_app
+from vcbadges.web.issuer import PREFIX as ISSUER_PREFIX, create_issuer_app
 from vcbadges.web.keys import (
     BULK_JOBS,
     CERTIFICATE_SIGNER,
@@ -64,6 +65,7 @@ from vcbadges.web.keys import (
     DB,
     DOCUMENTS,
     FETCHER,
+    ISSUER,
     ISSUER_REGISTRIES,
     KEYSTORE,
     PROTOCOL_STORE,
@@ -180,6 +182,16 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await db.dispose()
+
+
+async def issuer_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The issuing service, which tells the status list publisher of each status change it
+    commits; its commits under way end before the database closes."""
+    service = IssuerService(app[DB], app[KEYSTORE], base_url=app[SETTINGS].base_url,
+                            publisher=app[STATUS_LISTS])
+    app[ISSUER] = service
+    yield
+    await service.close()
 
 
 async def fetcher_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -358,8 +370,8 @@ def create_app(settings: Settings) -> web.Application:
     if signer is not None:
         app[CERTIFICATE_SIGNER] = signer
     app[WALLET_TRUST_ANCHORS] = wallet_trust_anchors(settings)
-    app.cleanup_ctx.extend([keystore_ctx, database_ctx, fetcher_ctx, registries_ctx, wallet_ctx,
-                            sweeper_ctx, bulk_jobs_ctx, verify_pool_ctx])
+    app.cleanup_ctx.extend([keystore_ctx, database_ctx, issuer_ctx, fetcher_ctx, registries_ctx,
+                            wallet_ctx, sweeper_ctx, bulk_jobs_ctx, verify_pool_ctx])
     app.router.add_get("/", landing)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/.well-known/did.json", well_known_did)
@@ -370,7 +382,7 @@ def create_app(settings: Settings) -> web.Application:
     add_bulk_routes(issuer)
     add_issuer_exchange_routes(issuer)
     static_page(issuer, "/console", ("web", "static", "console"))
-    app.add_subapp("/issuer", issuer)
+    app.add_subapp(ISSUER_PREFIX, issuer)
     verifier = create_verifier_app()
     add_oid4vp_routes(verifier)
     add_verifier_vpqr_routes(verifier)

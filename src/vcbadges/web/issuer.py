@@ -1,9 +1,13 @@
 """The issuer sub-application (mounted at ``/issuer``): W3C VC-API issuance and status.
 
-Every route but the status lists needs a tenant's API key (``Authorization: Bearer``), and
-every read or change goes through that tenant, so a credential of another tenant is
-``404 not-found``, exactly like one that was never issued. Handlers parse and check the
-request, make one call into :mod:`vcbadges.issuer`, and answer with JSON.
+Every route but the status lists (and the offer QR codes and the console's page added by
+:mod:`vcbadges.web.oid4vci` and the app) needs a tenant's API key (``Authorization:
+Bearer``), checked by the sub-application's middleware (:func:`vcbadges.web.auth.
+tenant_auth`), and every read or change goes through that tenant, so a credential of
+another tenant is ``404 not-found``, exactly like one that was never issued. Handlers parse
+and check the request, make one call into :mod:`vcbadges.issuer` (issuance and status
+changes through the :class:`~vcbadges.issuer.service.IssuerService`, which owns their
+transactions), and answer with JSON.
 
 - ``POST /credentials/issue``: ``{"credential": {...}, "options": {...}}`` (an unsigned
   credential) or ``{"award": {"achievement": slug, "recipient": {"id"|"email": ...,
@@ -39,29 +43,24 @@ from typing import Any, Literal, cast
 
 from aiohttp import web
 
-from vcbadges.issuer.achievements import (
-    MAX_RECIPIENT_NAME,
-    AchievementTemplate,
-    Recipient,
-    create_achievement,
-    get_achievement,
-    issue_award,
-    list_achievements,
-)
+from vcbadges.issuer.achievements import MAX_RECIPIENT_NAME, AchievementTemplate, Recipient
 from vcbadges.issuer.images import bake_badge
-from vcbadges.issuer.issuance import StoredCredential, issue_for_tenant, list_credentials
-from vcbadges.issuer.records import credential_record, recipient_of
-from vcbadges.issuer.status import StatusPurpose, set_status, status_list_url
+from vcbadges.issuer.issuance import StoredCredential
+from vcbadges.issuer.records import recipient_of
+from vcbadges.issuer.status import StatusPurpose, status_list_url
 from vcbadges.issuer.tenants import display_name_of
 from vcbadges.proofs.di import SUITES
 from vcbadges.proofs.jose import enveloped_credential
-from vcbadges.web.auth import reading, require_tenant, writing
+from vcbadges.web.auth import caller_of, tenant_auth
 from vcbadges.web.bodies import one_of, read_object
-from vcbadges.web.keys import KEYSTORE, SETTINGS, STATUS_LISTS
+from vcbadges.web.keys import DB, ISSUER, KEYSTORE, SETTINGS, STATUS_LISTS
 from vcbadges.web.paging import page
 from vcbadges.web.problems import ProblemError
 
-__all__ = ["create_issuer_app"]
+__all__ = ["PREFIX", "create_issuer_app"]
+
+#: Where the root application mounts this one (route patterns below it carry the prefix).
+PREFIX = "/issuer"
 
 Format = Literal["di", "jwt", "vc+jwt"]
 _FORMATS: tuple[Format, ...] = ("di", "jwt", "vc+jwt")
@@ -187,28 +186,25 @@ def _issued(stored: StoredCredential, options: IssueOptions, title: str) -> dict
 
 async def issue_credential(request: web.Request) -> web.Response:
     settings = request.config_dict[SETTINGS]
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     body = await read_object(request, max_depth=settings.max_json_depth)
     options = _issue_options(body.get("options"))
+    service = request.config_dict[ISSUER]
     common: dict[str, Any] = {
-        "keystore": request.config_dict[KEYSTORE], "base_url": settings.base_url,
         "suite": options.cryptosuite, "purposes": options.purposes, "format": options.format}
     if ("credential" in body) == ("award" in body):
         raise _invalid("send either credential (an unsigned credential) or award")
     if "credential" in body:
         credential = _unsigned_credential(body["credential"], body.get("options"))
         title = credential.get("name") if isinstance(credential.get("name"), str) else ""
-        async with writing(request) as session:
-            stored = await issue_for_tenant(session, caller.tenant, credential, **common)
+        stored = await service.issue(caller.tenant, credential, **common)
     else:
         award = body["award"]
         if not isinstance(award, dict) or not isinstance(award.get("achievement"), str):
             raise _invalid("award names an achievement template by its slug, and a recipient")
         recipient = _recipient(award.get("recipient"))
         title = award["achievement"]
-        async with writing(request) as session:
-            stored = await issue_award(session, caller.tenant, award["achievement"], recipient,
-                                       **common)
+        stored = await service.award(caller.tenant, award["achievement"], recipient, **common)
     return web.json_response(_issued(stored, options, str(title)), status=201)
 
 
@@ -263,7 +259,7 @@ def _status_changes(body: Mapping[str, Any]) -> list[tuple[StatusPurpose, bool]]
 
 async def update_status(request: web.Request) -> web.Response:
     settings = request.config_dict[SETTINGS]
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     body = await read_object(request, max_depth=settings.max_json_depth)
     credential_id = body.get("credentialId")
     if not isinstance(credential_id, str) or not 0 < len(credential_id) <= _MAX_ID:
@@ -275,13 +271,9 @@ async def update_status(request: web.Request) -> web.Response:
     if reason is not None and (not isinstance(reason, str) or len(reason) > _MAX_REASON):
         raise _invalid(f"reason is a string of at most {_MAX_REASON} characters")
     changes = _status_changes(body)
-    async with writing(request) as session:
-        done = [await set_status(session, caller.tenant, credential_id, purpose=purpose,
-                                 value=value, actor=caller.actor, reason=reason)
-                for purpose, value in changes]
-    if any(c.changed for c in done):
-        # Committed: the next verification in this process must read the changed list.
-        request.config_dict[STATUS_LISTS].invalidate()
+    # Committed before it returns; the service then tells the status list publisher.
+    done = await request.config_dict[ISSUER].set_statuses(
+        caller.tenant, credential_id, changes, actor=caller.actor, reason=reason)
     return web.json_response({
         "credentialId": credential_id,
         "credentialStatus": [
@@ -305,21 +297,20 @@ async def _summary(request: web.Request, stored: StoredCredential) -> dict[str, 
 
 
 async def credentials(request: web.Request) -> web.Response:
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     limit, offset = page(request)
-    async with reading(request) as session:
-        found = await list_credentials(session, caller.tenant, limit=limit, offset=offset)
+    found = await request.config_dict[ISSUER].credentials(caller.tenant, limit=limit,
+                                                          offset=offset)
     return web.json_response({"credentials": [await _summary(request, c) for c in found],
                               "limit": limit, "offset": offset})
 
 
 async def credential(request: web.Request) -> web.Response:
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     credential_id = request.match_info["credential_id"]
     if "\x00" in credential_id:
         raise _not_found("credential")  # No credential id holds one; never looked up.
-    async with reading(request) as session:
-        record = await credential_record(session, caller.tenant, credential_id)
+    record = await request.config_dict[ISSUER].credential_record(caller.tenant, credential_id)
     if record is None:
         raise _not_found("credential")
     stored = record.credential
@@ -337,8 +328,7 @@ async def status_list(request: web.Request) -> web.Response:
         list_id = uuid.UUID(request.match_info["list_id"])
     except ValueError:
         raise _not_found("status list") from None
-    async with reading(request) as session:
-        signed = await request.config_dict[STATUS_LISTS].get(session, list_id)
+    signed = await request.config_dict[STATUS_LISTS].serve(request.config_dict[DB], list_id)
     if signed is None:
         raise _not_found("status list")
     headers = {
@@ -363,38 +353,37 @@ def _template(template: AchievementTemplate) -> dict[str, Any]:
 
 async def add_achievement(request: web.Request) -> web.Response:
     settings = request.config_dict[SETTINGS]
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     body = await read_object(request, max_depth=settings.max_json_depth)
     if not {"slug", "achievement"} <= set(body) <= {"slug", "achievement", "statusPurposes"}:
         raise _invalid('send {"slug": "...", "achievement": {...}}, and optionally '
                        '"statusPurposes": ["revocation", "suspension"]')
-    async with writing(request) as session:
-        template = await create_achievement(session, caller.tenant, body["slug"],
-                                            body["achievement"],
-                                            status_purposes=body.get("statusPurposes"))
+    template = await request.config_dict[ISSUER].add_achievement(
+        caller.tenant, body["slug"], body["achievement"],
+        status_purposes=body.get("statusPurposes"))
     return web.json_response(_template(template), status=201)
 
 
 async def achievements(request: web.Request) -> web.Response:
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     limit, offset = page(request)
-    async with reading(request) as session:
-        found = await list_achievements(session, caller.tenant, limit=limit, offset=offset)
+    found = await request.config_dict[ISSUER].achievements(caller.tenant, limit=limit,
+                                                           offset=offset)
     return web.json_response({"achievements": [_template(t) for t in found],
                               "limit": limit, "offset": offset})
 
 
 async def achievement(request: web.Request) -> web.Response:
-    caller = await require_tenant(request)
-    async with reading(request) as session:
-        template = await get_achievement(session, caller.tenant, request.match_info["slug"])
+    caller = caller_of(request)
+    template = await request.config_dict[ISSUER].achievement(caller.tenant,
+                                                             request.match_info["slug"])
     if template is None:
         raise _not_found("achievement template")
     return web.json_response(_template(template))
 
 
 async def tenant(request: web.Request) -> web.Response:
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     return web.json_response({"name": caller.tenant.name,
                               "displayName": display_name_of(caller.tenant),
                               "did": caller.tenant.did}, headers={"Cache-Control": "no-store"})
@@ -402,7 +391,9 @@ async def tenant(request: web.Request) -> web.Response:
 
 def create_issuer_app() -> web.Application:
     """The ``/issuer`` sub-application; shared state comes from the root app."""
-    app = web.Application()
+    app = web.Application(middlewares=[tenant_auth(
+        public_paths={f"{PREFIX}/status/{{list_id}}", f"{PREFIX}/offers/{{offer_id}}/qr.svg"},
+        public_prefixes=(f"{PREFIX}/console",))])
     app.router.add_post("/credentials/issue", issue_credential)
     app.router.add_post("/credentials/status", update_status)
     app.router.add_get("/credentials", credentials)

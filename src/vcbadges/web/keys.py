@@ -17,6 +17,7 @@ from vcbadges.dids.resolver import MethodResolver
 from vcbadges.issuer.jobs import BulkJobs
 from vcbadges.issuer.keystore import KeyStore
 from vcbadges.issuer.publish import StatusListPublisher
+from vcbadges.issuer.service import IssuerService
 from vcbadges.net.fetcher import JSONFetcher, SafeFetcher
 from vcbadges.oid4vp.request import RequestSigner
 from vcbadges.primitives.dates import utcnow
@@ -33,7 +34,7 @@ __all__ = ["SETTINGS", "DB", "KEYSTORE", "FETCHER", "WALLET_FETCHER", "RESOLVER"
            "WALLET_RESOLVER", "WALLET_TRUST_ANCHORS", "STATUS_LISTS",
            "VERIFIED_LISTS", "ISSUER_REGISTRIES", "DOCUMENTS", "Clock", "CLOCK", "PROTOCOL_STORE",
            "WALLET_STORE", "WALLET_UNLOCKS", "WALLET_SESSIONS", "WALLET_SESSION_KEY", "BULK_JOBS",
-           "VERIFY_POOL"]
+           "VERIFY_POOL", "ISSUER"]
 
 
 class Clock:
@@ -98,3 +99,5 @@ WALLET_SESSION_KEY = web.AppKey("wallet_session_key", bytes)
 BULK_JOBS = web.AppKey("bulk_jobs", BulkJobs)
 #: The worker processes verification runs in (None: in this process).
 VERIFY_POOL: web.AppKey[WorkerPool | None] = web.AppKey("verify_pool")
+#: Issuance, status changes and API-key authentication, with their caches and commits.
+ISSUER = web.AppKey("issuer", IssuerService)

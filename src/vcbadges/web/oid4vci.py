@@ -54,15 +54,9 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from vcbadges.errors import ProtocolError
-from vcbadges.issuer.achievements import (
-    AchievementTemplate,
-    Recipient,
-    award_credential,
-    get_achievement,
-    issuer_profile,
-)
-from vcbadges.issuer.issuance import get_credential, issue_for_tenant
-from vcbadges.issuer.tenants import display_name_of, is_tenant_name, tenant_by_name
+from vcbadges.issuer.achievements import AchievementTemplate
+from vcbadges.issuer.service import OfferedAward
+from vcbadges.issuer.tenants import Tenant, display_name_of, is_tenant_name
 from vcbadges.oauth.common import safe_text
 from vcbadges.oid4vci import (
     DEFAULT_CONFIGURATIONS,
@@ -81,11 +75,10 @@ from vcbadges.oid4vci import (
 from vcbadges.oid4vci.offers import offer_progress
 from vcbadges.oid4vci.store import OFFER
 from vcbadges.primitives.dates import format_datetime
-from vcbadges.storage.models import Tenant
-from vcbadges.web.auth import reading, require_tenant, writing
+from vcbadges.web.auth import caller_of
 from vcbadges.web.bodies import one_of, read_form, read_object
 from vcbadges.web.display import display_image, display_text
-from vcbadges.web.keys import CLOCK, KEYSTORE, PROTOCOL_STORE, SETTINGS
+from vcbadges.web.keys import CLOCK, ISSUER, PROTOCOL_STORE, SETTINGS
 from vcbadges.web.problems import ProblemError
 from vcbadges.web.qr import svg_response
 
@@ -154,8 +147,7 @@ async def _tenant(request: web.Request) -> tuple[Tenant, str]:
     if not is_tenant_name(name):
         # Tenant names are slugs; anything else names no issuer and is not looked up.
         raise _unknown_issuer()
-    async with reading(request) as session:
-        tenant = await tenant_by_name(session, name)
+    tenant = await request.config_dict[ISSUER].tenant_by_name(name)
     if tenant is None:
         raise _unknown_issuer()
     return tenant, credential_issuer_id(request.config_dict[SETTINGS].base_url, tenant.name)
@@ -215,22 +207,9 @@ async def nonce(request: web.Request) -> web.Response:
     return web.json_response(answer, headers=_NO_STORE)
 
 
-def _evidence_object(item: dict[str, Any]) -> dict[str, Any]:
-    """An Open Badges ``Evidence`` object from an (already checked) evidence item."""
-    out: dict[str, Any] = {}
-    if isinstance(item.get("id"), str):
-        out["id"] = item["id"]
-    out["type"] = ["Evidence"]
-    for key in ("name", "narrative", "description"):
-        if isinstance(item.get(key), str):
-            out[key] = item[key]
-    return out
-
-
 def _issue_function(request: web.Request, tenant: Tenant) -> Any:
-    """The ``issue_fn`` of the credential endpoint: award the offer's template to the holder
-    DID the key proof established, in one transaction, as the tenant."""
-    settings = request.config_dict[SETTINGS]
+    """The ``issue_fn`` of the credential endpoint: the issuer core awards the offer's
+    template to the holder DID the key proof established, as the tenant."""
 
     async def issue(holder: str, configuration: CredentialConfiguration,
                     award: dict[str, Any]) -> dict[str, Any] | str:
@@ -238,31 +217,20 @@ def _issue_function(request: web.Request, tenant: Tenant) -> Any:
             raise ProtocolError("invalid_token", "the access token belongs to another issuer",
                                 status=401)
         fmt: Literal["di", "jwt"] = "di" if configuration.format == "ldp_vc" else "jwt"
-        now = request.config_dict[CLOCK].now()
-        async with writing(request) as session:
-            template = await get_achievement(session, tenant, str(award.get("achievement")))
-            if template is None:
-                # Deleted after the offer was made: the holder gets no credential.
-                raise ProtocolError("credential_request_denied",
-                                    "the offered achievement is no longer available")
-            unsigned = award_credential(template, Recipient(id=holder),
-                                        issuer=issuer_profile(tenant), now=now)
-            credential_id = award.get("credential_id")
-            if isinstance(credential_id, str):
-                unsigned["id"] = credential_id
-            name = award.get("recipient_name")
-            if isinstance(name, str) and name:
-                unsigned["credentialSubject"]["identifier"] = [{
-                    "type": "IdentityObject", "identityHash": name, "identityType": "name",
-                    "hashed": False}]
-            evidence = award.get("evidence")
-            if isinstance(evidence, list) and evidence:
-                unsigned["evidence"] = [_evidence_object(item) for item in evidence
-                                        if isinstance(item, dict)]
-            stored = await issue_for_tenant(
-                session, tenant, unsigned, keystore=request.config_dict[KEYSTORE],
-                base_url=settings.base_url, format=fmt, now=now,
-                purposes=template.status_purposes)
+        credential_id, name = award.get("credential_id"), award.get("recipient_name")
+        evidence = award.get("evidence")
+        offered = OfferedAward(
+            achievement=str(award.get("achievement")),
+            credential_id=credential_id if isinstance(credential_id, str) else None,
+            recipient_name=name if isinstance(name, str) and name else None,
+            evidence=tuple(item for item in evidence if isinstance(item, dict))
+            if isinstance(evidence, list) else ())
+        stored = await request.config_dict[ISSUER].award_offer(
+            tenant, offered, holder, format=fmt, now=request.config_dict[CLOCK].now())
+        if stored is None:
+            # Deleted after the offer was made: the holder gets no credential.
+            raise ProtocolError("credential_request_denied",
+                                "the offered achievement is no longer available")
         return stored.json() if fmt == "di" else stored.document
 
     return issue
@@ -371,7 +339,7 @@ def _offer_display(template: AchievementTemplate) -> list[dict[str, Any]]:
 
 async def create_offer_for_console(request: web.Request) -> web.Response:
     settings = request.config_dict[SETTINGS]
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     body = await read_object(request, max_depth=settings.max_json_depth)
     unknown = sorted(set(body) - {"achievement", "pin", "recipientName", "format",
                                   "evidence"})
@@ -388,8 +356,7 @@ async def create_offer_for_console(request: web.Request) -> web.Response:
         raise _invalid(f"recipientName is a string of 1 to {_MAX_NAME} characters")
     fmt = one_of(fmt, _FORMATS, "format is ldp_vc or jwt_vc_json")
     evidence = _evidence(body.get("evidence"))
-    async with reading(request) as session:
-        template = await get_achievement(session, caller.tenant, slug)
+    template = await request.config_dict[ISSUER].achievement(caller.tenant, slug)
     if template is None:
         raise ProblemError(400, "unknown-achievement", "Request refused",
                            f"there is no achievement template {slug!r}",
@@ -427,7 +394,7 @@ async def offer_qr(request: web.Request) -> web.Response:
 
 
 async def offer_state(request: web.Request) -> web.Response:
-    caller = await require_tenant(request)
+    caller = caller_of(request)
     offer_id = request.match_info["offer_id"]
     progress = await offer_progress(request.config_dict[PROTOCOL_STORE], offer_id,
                                     now=request.config_dict[CLOCK].now())
@@ -437,8 +404,7 @@ async def offer_state(request: web.Request) -> web.Response:
                               "expiresAt": format_datetime(progress.expires_at)}
     credential_id = progress.award.get("credential_id")
     if progress.state != "pending" and isinstance(credential_id, str):
-        async with reading(request) as session:
-            delivered = await get_credential(session, caller.tenant, credential_id)
+        delivered = await request.config_dict[ISSUER].credential(caller.tenant, credential_id)
         if delivered is not None:
             # Also past the expiry: a wallet may use its access token a little later.
             answer.update(state="delivered", credentialId=credential_id)
