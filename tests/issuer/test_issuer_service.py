@@ -28,6 +28,10 @@ def service(db: DatabaseConfig, keystore: MasterKeyStore, **options: Any) -> Iss
     return IssuerService(db, keystore, base_url=BASE_URL, list_size=LIST_SIZE, **options)
 
 
+#: Both status purposes, so that each credential claims an index in two lists.
+BOTH = ("revocation", "suspension")
+
+
 async def _everything(db: DatabaseConfig) -> tuple[list[Credential], list[StatusAllocation],
                                                     list[StatusList]]:
     from sqlalchemy import select
@@ -54,7 +58,8 @@ async def test_two_issuers_at_once_lose_and_duplicate_nothing(
     tenant, _ = await new_tenant("acme")
     first, second = service(db, keystore), service(db, keystore)
     issued = await asyncio.gather(*(
-        (first if i % 2 else second).issue(tenant, badge(tenant)) for i in range(80)))
+        (first if i % 2 else second).issue(tenant, badge(tenant), purposes=BOTH)
+        for i in range(80)))
     await first.close()
     await second.close()
     credentials, allocations, lists = await _everything(db)
@@ -87,8 +92,9 @@ async def test_a_duplicate_id_fails_alone(
         return {**badge(tenant), "id": "urn:example:one"}
 
     results = await asyncio.gather(
-        *(issuer.issue(tenant, named()) for _ in range(10)),
-        *(issuer.issue(tenant, badge(tenant)) for _ in range(10)), return_exceptions=True)
+        *(issuer.issue(tenant, named(), purposes=BOTH) for _ in range(10)),
+        *(issuer.issue(tenant, badge(tenant), purposes=BOTH) for _ in range(10)),
+        return_exceptions=True)
     await issuer.close()
     named_results, others = results[:10], results[10:]
     assert sum(not isinstance(r, BaseException) for r in named_results) == 1
@@ -104,7 +110,7 @@ async def test_an_id_issued_earlier_is_a_conflict(
 ) -> None:
     tenant, _ = await new_tenant("acme")
     issuer = service(db, keystore)
-    await issuer.issue(tenant, {**badge(tenant), "id": "urn:example:one"})
+    await issuer.issue(tenant, {**badge(tenant), "id": "urn:example:one"}, purposes=BOTH)
     with pytest.raises(StorageError) as caught:
         await issuer.issue(tenant, {**badge(tenant), "id": "urn:example:one"})
     assert caught.value.code == "conflict"
@@ -125,7 +131,7 @@ async def test_status_change_commits_then_tells_the_publisher(
             told.append(True)
 
     issuer = service(db, keystore, publisher=Publisher())  # type: ignore[arg-type]
-    stored = await issuer.issue(tenant, badge(tenant))
+    stored = await issuer.issue(tenant, badge(tenant), purposes=BOTH)
     done = await issuer.set_statuses(tenant, stored.id, [("suspension", True)], actor="cli")
     assert done[0].changed and told == [True]
     again = await issuer.set_statuses(tenant, stored.id, [("suspension", True)], actor="cli")

@@ -230,8 +230,8 @@ async def test_a_status_change_by_the_cli_reaches_the_running_service(
     out = capsys.readouterr().out
     api_key = out.rsplit("API key (shown only this once): ", 1)[1].strip()
     did = out.split(": ", 1)[1].split("\n", 1)[0]
-    credential = (await issue(client, service, api_key,
-                              {"credential": badge(did)}))["verifiableCredential"]
+    credential = (await issue(client, service, api_key, {
+        "credential": badge(did), "options": SUSPENDABLE}))["verifiableCredential"]
     entry = next(e for e in credential["credentialStatus"]
                  if e["statusPurpose"] == "suspension")
     # The verifier now holds the suspension list in memory, confirmed just now.

@@ -318,7 +318,8 @@ class IssuerService:
         now: datetime | None = None,
     ) -> StoredCredential:
         """Award the tenant's achievement ``slug`` to ``recipient`` (see
-        :func:`~vcbadges.issuer.achievements.issue_award`); committed."""
+        :func:`~vcbadges.issuer.achievements.issue_award`), with the template's status
+        purposes unless ``purposes`` chooses; committed."""
         when = now or utcnow()
         template = await self.achievement(tenant, slug)
         if template is None:
@@ -326,7 +327,8 @@ class IssuerService:
                                   code=UNKNOWN_ACHIEVEMENT)
         unsigned = award_credential(template, recipient, issuer=issuer_profile(tenant),
                                     now=when)
-        return await self.issue(tenant, unsigned, suite=suite, purposes=purposes,
+        chosen = template.status_purposes if purposes is None else purposes
+        return await self.issue(tenant, unsigned, suite=suite, purposes=chosen,
                                 format=format, recipient_email=recipient.email, now=when)
 
     async def award_offer(
