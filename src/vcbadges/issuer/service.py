@@ -38,6 +38,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from vcbadges._api import issue, issue_jwt
+from vcbadges.credentials import vcdm
+from vcbadges.credentials.disclosure import default_mandatory_pointers
 from vcbadges.credentials.issuable import check_issuable
 from vcbadges.errors import CredentialError, StorageError, UnsupportedCryptosuite
 from vcbadges.issuer.achievements import (
@@ -80,6 +82,7 @@ from vcbadges.issuer.tenants import (
 from vcbadges.jsonld.loader import DocumentLoader
 from vcbadges.primitives.dates import utcnow
 from vcbadges.primitives.keys import SigningKey
+from vcbadges.proofs.cryptosuites import ecdsa_sd_2023
 from vcbadges.proofs.di import SUITES
 from vcbadges.status.bitstring import status_entry, with_status_context
 from vcbadges.storage import DatabaseConfig, queries
@@ -225,18 +228,25 @@ class IssuerService:
         purposes: Sequence[StatusPurpose] | None = None,
         format: Format = "di",
         recipient_email: str | None = None,
+        mandatory_pointers: Sequence[str] | None = None,
         now: datetime | None = None,
     ) -> StoredCredential:
         """Sign ``credential`` as the tenant, with status entries, and store it (committed).
 
         The options and errors are those of :func:`~vcbadges.issuer.issue_for_tenant`; a
         ``conflict`` is raised for an id the tenant already issued, whenever found.
+        ``mandatory_pointers`` (ecdsa-sd-2023 only, else ``ValueError``) are JSON pointers
+        every disclosure must show besides the defaults of
+        :mod:`vcbadges.credentials.disclosure`, which stay mandatory so that no holder can
+        withhold a badge's issuer, validity or status.
         """
         if "credentialStatus" in credential:
             raise CredentialError("the issuer adds credentialStatus; leave it out",
                                   code="credential_status_not_allowed")
         if format != "di" and suite is not None:
             raise ValueError("a cryptosuite applies to Data Integrity proofs, not to JWTs")
+        if mandatory_pointers is not None and suite != ecdsa_sd_2023.NAME:
+            raise ValueError(f"mandatory pointers apply to {ecdsa_sd_2023.NAME} only")
         chosen = tuple(DEFAULT_PURPOSES if purposes is None else purposes)
         if len(set(chosen)) != len(chosen):
             raise ValueError("each status purpose may appear once")
@@ -276,7 +286,9 @@ class IssuerService:
                 document = with_status_context(document)
             try:
                 await self._commits.quiet()
-                text = await self._sign(document, key, suite, format, when)
+                pointers = (None if mandatory_pointers is None
+                            else _mandatory(document, mandatory_pointers))
+                text = await self._sign(document, key, suite, format, when, pointers)
             except BaseException:
                 for allocator, pair in zip(allocators, candidates, strict=True):
                     allocator.settle([pair])
@@ -315,11 +327,13 @@ class IssuerService:
         suite: str | None = None,
         purposes: Sequence[StatusPurpose] | None = None,
         format: Format = "di",
+        mandatory_pointers: Sequence[str] | None = None,
         now: datetime | None = None,
     ) -> StoredCredential:
         """Award the tenant's achievement ``slug`` to ``recipient`` (see
         :func:`~vcbadges.issuer.achievements.issue_award`), with the template's status
-        purposes unless ``purposes`` chooses; committed."""
+        purposes unless ``purposes`` chooses; committed. ``mandatory_pointers`` as for
+        :meth:`issue`."""
         when = now or utcnow()
         template = await self.achievement(tenant, slug)
         if template is None:
@@ -329,7 +343,8 @@ class IssuerService:
                                     now=when)
         chosen = template.status_purposes if purposes is None else purposes
         return await self.issue(tenant, unsigned, suite=suite, purposes=chosen,
-                                format=format, recipient_email=recipient.email, now=when)
+                                format=format, recipient_email=recipient.email,
+                                mandatory_pointers=mandatory_pointers, now=when)
 
     async def award_offer(
         self,
@@ -454,14 +469,23 @@ class IssuerService:
             return await queries.get_credential(session, tenant.id, credential_id) is not None
 
     async def _sign(self, document: dict[str, Any], key: SigningKey, suite: str | None,
-                    format: Format, when: datetime) -> str:
+                    format: Format, when: datetime,
+                    mandatory_pointers: Sequence[str] | None = None) -> str:
         if format == "di":
             signed = await issue(document, key=key, loader=self._loader, cryptosuite=suite,
-                                 now=when)
+                                 mandatory_pointers=mandatory_pointers, now=when)
             # Serialized once: these bytes are what is stored and returned.
             return json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
         return await issue_jwt(document, key=key, loader=self._loader, format=format,
                                now=when)
+
+
+def _mandatory(document: dict[str, Any], extra: Sequence[str]) -> list[str]:
+    """The defaults for ``document`` as it will be signed (signing fills the start of its
+    validity when absent), then the caller's ``extra`` pointers, each once."""
+    start = "validFrom" if vcdm.version_of(document) == "2.0" else "issuanceDate"
+    defaults = default_mandatory_pointers({start: None, **document})
+    return list(dict.fromkeys([*defaults, *extra]))
 
 
 def _conflict(credential_id: str) -> StorageError:

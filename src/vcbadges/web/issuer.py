@@ -12,7 +12,12 @@ transactions), and answer with JSON.
 - ``POST /credentials/issue``: ``{"credential": {...}, "options": {...}}`` (an unsigned
   credential) or ``{"award": {"achievement": slug, "recipient": {"id"|"email": ...,
   "name"?: ...}}, "options": {...}}``; options ``format`` (``di``, ``jwt``, ``vc+jwt``),
-  ``cryptosuite``, ``statusPurposes`` and ``bake`` (``png``, ``svg``). Answers ``201
+  ``cryptosuite``, ``statusPurposes``, ``bake`` (``png``, ``svg``) and, with
+  ``cryptosuite`` ``ecdsa-sd-2023``, ``mandatoryPointers`` (JSON pointers of what every
+  disclosure must show, beside the issuer, validity, status and achievement, which always
+  are; ``400 invalid-options`` with code ``mandatory_pointers_need_sd`` for another suite,
+  ``invalid_pointer`` for one that is not an RFC 6901 pointer; one the credential does not
+  have is ``400 invalid-credential``, ``pointer_mismatch``). Answers ``201
   {"verifiableCredential": ...}`` (and ``bakedImage``, a data URL). The recipient's name
   goes into the badge in clear (an ``IdentityObject`` of type ``name``), the e-mail
   address only hashed.
@@ -49,6 +54,9 @@ from vcbadges.issuer.issuance import StoredCredential
 from vcbadges.issuer.records import recipient_of
 from vcbadges.issuer.status import StatusPurpose, status_list_url
 from vcbadges.issuer.tenants import display_name_of
+from vcbadges.jsonld.pointers import parse_pointer
+from vcbadges.errors import JSONLDError
+from vcbadges.proofs.cryptosuites import ecdsa_sd_2023
 from vcbadges.proofs.di import SUITES
 from vcbadges.proofs.jose import enveloped_credential
 from vcbadges.web.auth import caller_of, tenant_auth
@@ -66,7 +74,8 @@ Format = Literal["di", "jwt", "vc+jwt"]
 _FORMATS: tuple[Format, ...] = ("di", "jwt", "vc+jwt")
 _BAKES = ("png", "svg")
 _PURPOSES: tuple[StatusPurpose, ...] = ("revocation", "suspension")
-_OPTIONS = frozenset({"format", "cryptosuite", "bake", "statusPurposes", "credentialId"})
+_OPTIONS = frozenset({"format", "cryptosuite", "bake", "statusPurposes", "credentialId",
+                      "mandatoryPointers"})
 _ENTRY_TYPES = frozenset({"BitstringStatusListEntry", "BitstringStatusList"})
 # In the list form, DCC's status service names the list's credential type instead.
 _LIST_ENTRY_TYPES = _ENTRY_TYPES | {"BitstringStatusListCredential"}
@@ -78,6 +87,9 @@ _CHANGES: dict[str, tuple[StatusPurpose, bool]] = {
 }
 _MAX_ID = 1000
 _MAX_REASON = 1000
+# Far above what a badge has claims for; each pointer is matched against the credential.
+_MAX_POINTERS = 100
+_MAX_POINTER = 1000
 
 
 def _invalid(detail: str) -> ProblemError:
@@ -101,6 +113,28 @@ class IssueOptions:
     cryptosuite: str | None = None
     bake: Literal["png", "svg"] | None = None
     purposes: tuple[StatusPurpose, ...] | None = None
+    mandatory_pointers: tuple[str, ...] | None = None
+
+
+def _mandatory_pointers(value: Any, suite: str | None) -> tuple[str, ...]:
+    """``options.mandatoryPointers``: only for ecdsa-sd-2023, whose base proof is the only
+    one that lets a holder leave claims out; a bounded list of RFC 6901 pointers."""
+    if suite != ecdsa_sd_2023.NAME:
+        raise ProblemError(400, "invalid-options", "The options are not valid",
+                           f"mandatoryPointers needs cryptosuite {ecdsa_sd_2023.NAME}: no other "
+                           "suite lets a holder leave claims out",
+                           code="mandatory_pointers_need_sd")
+    if (not isinstance(value, list) or len(value) > _MAX_POINTERS
+            or not all(isinstance(p, str) and 0 < len(p) <= _MAX_POINTER for p in value)):
+        raise _invalid_options(f"mandatoryPointers is an array of at most {_MAX_POINTERS} "
+                               f"JSON pointers of 1 to {_MAX_POINTER} characters")
+    for pointer in value:
+        try:
+            parse_pointer(pointer)
+        except JSONLDError as exc:
+            raise ProblemError(400, "invalid-options", "The options are not valid",
+                               f"mandatoryPointers: {exc.message}", code=exc.code) from exc
+    return tuple(value)
 
 
 def _issue_options(value: Any) -> IssueOptions:
@@ -133,8 +167,11 @@ def _issue_options(value: Any) -> IssueOptions:
     if credential_id is not None and (not isinstance(credential_id, str)
                                       or not 0 < len(credential_id) <= _MAX_ID):
         raise _invalid_options(f"credentialId is a string of 1 to {_MAX_ID} characters")
+    pointers = (None if "mandatoryPointers" not in value
+                else _mandatory_pointers(value["mandatoryPointers"], suite))
     return IssueOptions(format=cast(Format, fmt), cryptosuite=suite,
-                        bake=cast(Literal["png", "svg"] | None, bake), purposes=purposes)
+                        bake=cast(Literal["png", "svg"] | None, bake), purposes=purposes,
+                        mandatory_pointers=pointers)
 
 
 def _unsigned_credential(value: Any, options: Any) -> dict[str, Any]:
@@ -191,7 +228,8 @@ async def issue_credential(request: web.Request) -> web.Response:
     options = _issue_options(body.get("options"))
     service = request.config_dict[ISSUER]
     common: dict[str, Any] = {
-        "suite": options.cryptosuite, "purposes": options.purposes, "format": options.format}
+        "suite": options.cryptosuite, "purposes": options.purposes, "format": options.format,
+        "mandatory_pointers": options.mandatory_pointers}
     if ("credential" in body) == ("award" in body):
         raise _invalid("send either credential (an unsigned credential) or award")
     if "credential" in body:

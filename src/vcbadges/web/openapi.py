@@ -206,6 +206,13 @@ _SCHEMAS: dict[str, Any] = {
             "credentialId": {**_CREDENTIAL_ID, "type": ["string", "null"],
                              "description": "the id of a credential sent without one; null "
                                             "is as absent"},
+            "mandatoryPointers": {
+                "type": "array", "maxItems": 100,
+                "items": {"type": "string", "minLength": 1, "maxLength": 1000},
+                "description": "with cryptosuite ecdsa-sd-2023 only: JSON pointers (RFC 6901) "
+                               "of claims every derived proof must disclose, besides the "
+                               "issuer, validity, status, schema and achievement, which "
+                               "always are"},
         },
     },
     "IssueCredentialRequest": {
