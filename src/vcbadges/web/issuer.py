@@ -48,6 +48,7 @@ from typing import Any, Literal, cast
 
 from aiohttp import web
 
+from vcbadges.errors import JSONLDError
 from vcbadges.issuer.achievements import MAX_RECIPIENT_NAME, AchievementTemplate, Recipient
 from vcbadges.issuer.images import bake_badge
 from vcbadges.issuer.issuance import StoredCredential
@@ -55,7 +56,6 @@ from vcbadges.issuer.records import recipient_of
 from vcbadges.issuer.status import StatusPurpose, status_list_url
 from vcbadges.issuer.tenants import display_name_of
 from vcbadges.jsonld.pointers import parse_pointer
-from vcbadges.errors import JSONLDError
 from vcbadges.proofs.cryptosuites import ecdsa_sd_2023
 from vcbadges.proofs.di import SUITES
 from vcbadges.proofs.jose import enveloped_credential
