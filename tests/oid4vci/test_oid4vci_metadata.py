@@ -11,10 +11,12 @@ from oid4vci_support import BASE, FakeIssuer
 from protocol_support import json_response
 from vcbadges.errors import ProtocolError
 from vcbadges.oid4vci import (
+    DEFAULT_CONFIGURATIONS,
     OPEN_BADGE_LDP_VC,
     PRE_AUTHORIZED_GRANT,
     authorization_server_metadata,
     authorization_server_metadata_url,
+    configurations_for,
     create_offer,
     credential_issuer_metadata,
     credential_issuer_metadata_url,
@@ -152,3 +154,13 @@ async def test_offer_without_pre_authorized_grant_is_refused(issuer):
     with pytest.raises(ProtocolError) as caught:
         await resolve_offer(uri, fetch=issuer.fetch)
     assert "pre-authorized" in caught.value.message
+
+
+def test_configurations_for_each_key_algorithm():
+    ed = {c.format: c.signing_algs for c in configurations_for("Ed25519")}
+    p256 = {c.format: c.signing_algs for c in configurations_for("P-256")}
+    assert ed == {"ldp_vc": ("eddsa-rdfc-2022",), "jwt_vc_json": ("EdDSA",)}
+    assert p256 == {"ldp_vc": ("ecdsa-rdfc-2019",), "jwt_vc_json": ("ES256",)}
+    assert [c.id for c in configurations_for("P-256")] == [c.id for c in DEFAULT_CONFIGURATIONS]
+    with pytest.raises(ValueError, match="unsupported key algorithm"):
+        configurations_for("RSA")

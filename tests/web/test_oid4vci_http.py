@@ -301,3 +301,37 @@ async def test_consume_is_single_use_across_connection_pools(service: Service):
                                  for store in (ours, theirs) * 4))
     assert [g for g in got if g is not None] == [{"n": 1}]
     assert await theirs.purge(now=now + timedelta(minutes=2)) >= 1
+
+
+@pytest.mark.parametrize(("algorithm", "suite", "jws"), [
+    ("Ed25519", "eddsa-rdfc-2022", "EdDSA"), ("P-256", "ecdsa-rdfc-2019", "ES256")])
+async def test_metadata_advertises_what_the_tenant_signs_with(
+        service: Service, client: ClientSession, algorithm: str, suite: str, jws: str):
+    name = "edschool" if algorithm == "Ed25519" else "pschool"
+    _, api_key = await issuer_with_template(service, client, name, algorithm=algorithm)
+    async with client.get(
+            f"{service.url}/.well-known/openid-credential-issuer/oid4vci/{name}") as response:
+        configs = (await response.json())["credential_configurations_supported"]
+    assert configs["OpenBadgeCredential_ldp_vc"]["credential_signing_alg_values_supported"] \
+        == [suite]
+    assert configs["OpenBadgeCredential_jwt_vc_json"][
+        "credential_signing_alg_values_supported"] == [jws]
+
+    # And a credential issued through the protocol is signed with what was advertised.
+    offer = await make_offer(service, client, api_key)
+    offer_url = parse_qs(urlsplit(offer["offerUri"]).query)["credential_offer_uri"][0]
+    async with client.get(offer_url) as response:
+        code = (await response.json())["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+    base = f"{service.url}/oid4vci/{name}"
+    async with client.post(base + "/token", data={
+            "grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": code}) as response:
+        token = (await response.json())["access_token"]
+    async with client.post(base + "/nonce") as response:
+        nonce = (await response.json())["c_nonce"]
+    proof = build_key_proof(key=generate_key("Ed25519"), audience=base, nonce=nonce)
+    async with client.post(base + "/credential", headers={"Authorization": f"Bearer {token}"},
+                           json={"credential_configuration_id": "OpenBadgeCredential_ldp_vc",
+                                 "proofs": {"jwt": [proof]}}) as response:
+        assert response.status == 200, await response.text()
+        issued = (await response.json())["credentials"][0]["credential"]
+    assert issued["proof"]["cryptosuite"] == suite

@@ -212,6 +212,19 @@ class IssuerService:
         async with self._db.sessionmaker(write=False)() as session, session.begin():
             return await tenant_by_name(session, name)
 
+    async def signing_algorithm(self, tenant: Tenant) -> str:
+        """The algorithm of the tenant's current signing key (``Ed25519`` or ``P-256``),
+        read without unwrapping the key; ``StorageError`` if it has none."""
+        held = self._keys.get(tenant.id)
+        if held is not None:
+            return held.algorithm
+        async with self._db.sessionmaker(write=False)() as session, session.begin():
+            records = await queries.signing_keys(session, tenant.id)
+        if not records:
+            raise StorageError(f"tenant {tenant.name!r} has no signing key",
+                               code="no_signing_key")
+        return records[0].algorithm
+
     def forget_signing_key(self, tenant_id: uuid.UUID) -> None:
         """Read the tenant's signing key again before its next signature (after a key
         rotation in this process)."""

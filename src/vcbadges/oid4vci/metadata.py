@@ -27,7 +27,7 @@ application, which owns ``/.well-known/``, serves them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -39,6 +39,7 @@ __all__ = [
     "OPEN_BADGE_LDP_VC",
     "OPEN_BADGE_JWT_VC_JSON",
     "DEFAULT_CONFIGURATIONS",
+    "configurations_for",
     "issuer_identifier",
     "token_endpoint",
     "nonce_endpoint",
@@ -135,6 +136,27 @@ OPEN_BADGE_JWT_VC_JSON = CredentialConfiguration(
 """An Open Badges 3.0 VC-JWT (``jwt_vc_json``): OB 3.0's JSON Web Token proof format."""
 
 DEFAULT_CONFIGURATIONS = (OPEN_BADGE_LDP_VC, OPEN_BADGE_JWT_VC_JSON)
+
+# What an issuer with a key of each algorithm signs: the Data Integrity cryptosuite of an
+# ldp_vc (the default suite for the key) and the JWS algorithm of a VC-JWT.
+_SIGNED_WITH: dict[str, dict[Format, tuple[str, ...]]] = {
+    "Ed25519": {"ldp_vc": ("eddsa-rdfc-2022",), "jwt_vc_json": ("EdDSA",)},
+    "P-256": {"ldp_vc": ("ecdsa-rdfc-2019",), "jwt_vc_json": ("ES256",)},
+}
+
+
+def configurations_for(
+    key_algorithm: str,
+    configurations: Sequence[CredentialConfiguration] = DEFAULT_CONFIGURATIONS,
+) -> tuple[CredentialConfiguration, ...]:
+    """``configurations`` advertising what an issuer whose key is ``key_algorithm``
+    (``Ed25519`` or ``P-256``) signs with, so that a wallet that can only check some
+    algorithms knows before it asks; ``ValueError`` for another algorithm."""
+    signed = _SIGNED_WITH.get(key_algorithm)
+    if signed is None:
+        raise ValueError(f"unsupported key algorithm {key_algorithm!r}")
+    return tuple(replace(config, signing_algs=signed[config.format])
+                 for config in configurations)
 
 
 def issuer_identifier(base_url: str) -> str:

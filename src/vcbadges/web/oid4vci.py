@@ -64,6 +64,7 @@ from vcbadges.oid4vci import (
     OPEN_BADGE_LDP_VC,
     CredentialConfiguration,
     authorization_server_metadata,
+    configurations_for,
     create_nonce,
     create_offer,
     credential_issuer_metadata,
@@ -160,8 +161,11 @@ async def _tenant(request: web.Request) -> tuple[Tenant, str]:
 async def issuer_metadata(request: web.Request) -> web.Response:
     tenant, identifier = await _tenant(request)
     return web.json_response(
-        credential_issuer_metadata(identifier, DEFAULT_CONFIGURATIONS,
-                                   display_name=display_name_of(tenant)),
+        credential_issuer_metadata(
+            identifier,
+            configurations_for(await request.config_dict[ISSUER].signing_algorithm(tenant),
+                               DEFAULT_CONFIGURATIONS),
+            display_name=display_name_of(tenant)),
         headers=_METADATA_CACHE)
 
 
