@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import copy
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import ClientSession
-from test_wallet_http import issuer_with_template, make_offer
-from web_support import Service, bearer, problem_of
+from test_wallet_http import ACHIEVEMENT, issuer_with_template, make_offer
+from web_support import Service, bearer, problem_of, running_service
 
 from vcbadges import generate_key, present
 from vcbadges.jsonld.loader import StaticLoader
@@ -374,3 +375,54 @@ async def test_a_verify_exchange_records_what_fails(service: Service, client: Cl
     async with client.post(service.url + "/verifier/exchanges",
                            json={"achievement": "not an iri"}) as response:
         await problem_of(response, 400, "invalid-request")
+
+
+async def test_an_exchange_issued_badge_has_its_templates_status_purposes(
+        service: Service, client: ClientSession):
+    tenant, api_key = await service.tenant("bothlists")
+    async with client.post(service.url + "/issuer/achievements", headers=bearer(api_key),
+                           json={"slug": "explorer", "achievement": ACHIEVEMENT,
+                                 "statusPurposes": ["revocation", "suspension"]}) as response:
+        assert response.status == 201, await response.text()
+    learner = generate_key()
+    badge = await _badge_for(service, client, api_key, learner)
+    entries = badge["credentialStatus"]
+    assert sorted(e["statusPurpose"] for e in entries) == ["revocation", "suspension"]
+    assert await verified(client, service, badge)
+    # Both lists are the tenant's, and a suspension shows at the next verification.
+    async with client.post(service.url + "/issuer/credentials/status", headers=bearer(api_key),
+                           json={"credentialId": badge["id"], "credentialStatus": [
+                               {"type": "BitstringStatusListCredential",
+                                "status": "suspended"}]}) as response:
+        assert response.status == 200, await response.text()
+    assert not await verified(client, service, badge)
+    # A template with the default purposes: revocation only.
+    _, other_key = await issuer_with_template(service, client, "onelist")
+    plain = await _badge_for(service, client, other_key, learner)
+    assert plain["credentialStatus"]["statusPurpose"] == "revocation"
+
+
+async def test_exchange_verification_that_does_not_run_in_time(tmp_path: Path,
+                                                               client: ClientSession):
+    """A deadline no verification in a worker can meet: a DID Authentication is answered
+    422 and its exchange stays open; a verify exchange, used up, records a failed result
+    that says why."""
+    async with running_service(tmp_path, verify_timeout=0.001) as service:
+        _, api_key = await issuer_with_template(service, client)
+        made = await issue_exchange(service, client, api_key)
+        status, body = await vcapi_answer(client, made["interactionUrl"], generate_key())
+        assert (status, body["type"].rsplit("/", 1)[-1]) == (422, "verification-too-costly")
+        assert (await state_of(service, client, api_key, made["exchangeId"]))["state"] \
+            == "pending"
+
+        made = await verify_exchange(service, client)
+        status, body = await vcapi_answer(client, made["interactionUrl"], generate_key())
+        assert (status, body["code"]) == (400, "verification_too_costly"), body
+        done = await result_of(service, client, made)
+        assert done["status"] == "done"
+        result = done["result"]
+        assert result["verified"] is False and result["presentation"] is None
+        (problem,) = result["problems"]
+        assert problem["code"] == "verification_too_costly" and "0.001 s" in problem["message"]
+        async with client.get(made["interactionUrl"], headers=JSON) as response:
+            assert response.status == 410  # Used up by the presentation.

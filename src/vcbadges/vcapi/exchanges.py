@@ -46,8 +46,15 @@ from typing import Any, Literal, Protocol
 from urllib.parse import urlencode
 
 from vcbadges.credentials import vcdm
-from vcbadges.errors import ProtocolError
-from vcbadges.oauth.common import current, digest, from_timestamp, new_secret, timestamp
+from vcbadges.errors import ProtocolError, VCBadgesError
+from vcbadges.oauth.common import (
+    current,
+    digest,
+    from_timestamp,
+    new_secret,
+    safe_text,
+    timestamp,
+)
 from vcbadges.oauth.store import ProtocolStore
 from vcbadges.report import ISSUER, PROOF, Outcome, PresentationReport, Problem
 
@@ -414,8 +421,10 @@ async def receive_for_verification(
     (challenge, domain, holder bound to every credential's subject, each credential in full)
     and must hold an Open Badge matching the query; the result is stored for the verifier
     page either way. Answers ``{}`` when all holds; raises ``ExchangeError`` 400
-    (``presentation_not_verified`` with the report, ``credential_query_not_satisfied``)
-    otherwise, 410 ``exchange_used`` when another presentation came first.
+    (``presentation_not_verified`` with the report, ``credential_query_not_satisfied``, or
+    the code of the ``VCBadgesError`` a ``verify`` raised when it could not verify at all,
+    whose result then has no report) otherwise, 410 ``exchange_used`` when another
+    presentation came first.
     """
     if message.presentation is None:
         return {"verifiablePresentationRequest": presentation_request(exchange, url=url)}
@@ -424,7 +433,19 @@ async def receive_for_verification(
     if claimed is None:
         raise ExchangeError("exchange_used", "this exchange was used already", status=410)
     presentation = message.presentation
-    report = await verify(presentation, challenge=exchange.challenge, domain=exchange.domain)
+    try:
+        report = await verify(presentation, challenge=exchange.challenge,
+                              domain=exchange.domain)
+    except VCBadgesError as exc:
+        # The verification did not run (its worker took too long or died). The exchange is
+        # used, so the verifier page gets a failed result saying why, never a pending one.
+        problem = Problem(exc.code, safe_text(exc.message))
+        await store.save(EXCHANGE_RESULT, str(claimed["transaction"]), {
+            "verified": False, "exchangeId": exchange.exchange_id,
+            "receivedAt": when.isoformat().replace("+00:00", "Z"),
+            "problems": [problem.to_json()], "presentation": None},
+            expires_at=when + RECORD_RETENTION)
+        raise ExchangeError(problem.code, problem.message) from None
     embedded = presentation.get("verifiableCredential", [])
     embedded = embedded if isinstance(embedded, list) else [embedded]
     problems: list[Problem] = []

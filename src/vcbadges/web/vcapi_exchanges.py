@@ -33,9 +33,15 @@ the exchange consumes the offer (its QR code stops working), so ``GET /issuer/of
 then says ``delivered``; an offer a wallet already opened can no longer be delivered here.
 An offer with a PIN gets no exchange: these wallets have no way to enter it.
 
-Issuing builds the badge from the tenant's achievement template for the holder DID the DID
-Authentication proved, and signs it with :func:`~vcbadges.issuer.issuance.issue_for_tenant`
-(a Data Integrity credential, which these wallets read).
+Issuing awards the tenant's achievement template to the holder DID the DID Authentication
+proved through the :class:`~vcbadges.issuer.service.IssuerService`, as OpenID4VCI does (a
+Data Integrity credential, which these wallets read, with the template's status purposes).
+
+Presentations are verified in the service's verification workers
+(:func:`~vcbadges.web.verifying.verify_in_workers`). A DID Authentication whose
+verification did not run is answered ``422 verification-too-costly`` or ``503
+verification-unavailable``, and its exchange stays open; a verify exchange, consumed by
+then, records a failed result with that code as its problem.
 """
 
 from __future__ import annotations
@@ -49,16 +55,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from vcbadges._api import verify_presentation_document
 from vcbadges.errors import StorageError
-from vcbadges.issuer.achievements import (
-    Recipient,
-    award_credential,
-    get_achievement,
-    issuer_profile,
-)
-from vcbadges.issuer.issuance import get_credential, issue_for_tenant
-from vcbadges.issuer.tenants import tenant_by_name
+from vcbadges.issuer.achievements import issuer_profile
+from vcbadges.issuer.service import OfferedAward
 from vcbadges.oid4vci.offers import offer_progress, offer_uri
 from vcbadges.oid4vci.store import OFFER
 from vcbadges.primitives.dates import format_datetime
@@ -82,22 +81,14 @@ from vcbadges.vcapi import (
     receive_for_issue,
     receive_for_verification,
 )
-from vcbadges.web.auth import caller_of, reading, writing
+from vcbadges.web.auth import caller_of
 from vcbadges.web.bodies import one_of, read_object
 from vcbadges.web.display import describe_credential
-from vcbadges.web.keys import (
-    CLOCK,
-    DOCUMENTS,
-    ISSUER_REGISTRIES,
-    KEYSTORE,
-    PROTOCOL_STORE,
-    RESOLVER,
-    SETTINGS,
-    VERIFIED_LISTS,
-)
+from vcbadges.web.keys import CLOCK, ISSUER, PROTOCOL_STORE, SETTINGS
 from vcbadges.web.oid4vp import ABSOLUTE_IRI_PATTERN
 from vcbadges.web.problems import ProblemError
 from vcbadges.web.qr import svg_response
+from vcbadges.web.verifying import VerificationNotRun, verify_in_workers
 
 __all__ = ["EXCHANGES_PREFIX", "MAX_DID_AUTH_BYTES", "create_exchanges_app",
            "add_issuer_exchange_routes", "add_verifier_exchange_routes"]
@@ -136,31 +127,28 @@ def _qr_path(exchange_id: str) -> str:
 
 
 def _verifier(request: web.Request) -> PresentationVerifier:
-    """Verification with the service's documents, resolver and registries, at its clock."""
+    """The service's verification (:func:`~vcbadges.web.verifying.verify_in_workers`: its
+    documents, resolver, registries and status list memory, in a worker), at its clock.
+    It raises :class:`~vcbadges.web.verifying.VerificationNotRun` when the worker took too
+    long or died."""
     config = request.config_dict
 
     async def verify(document: dict[str, Any], *, challenge: str,
                      domain: str | None) -> PresentationReport:
-        return await verify_presentation_document(
-            document, challenge=challenge, domain=domain, fetcher=config[DOCUMENTS],
-            resolver=config[RESOLVER], verified_lists=config[VERIFIED_LISTS],
-            registries=config[ISSUER_REGISTRIES], now=config[CLOCK].now())
+        report = await verify_in_workers(request, document, kind="presentation",
+                                         now=config[CLOCK].now(), challenge=challenge,
+                                         domain=domain)
+        assert isinstance(report, PresentationReport)
+        return report
 
     return verify
 
 
-def _evidence_object(item: dict[str, Any]) -> dict[str, Any]:
-    """An Open Badges ``Evidence`` object from an evidence item the offer API checked."""
-    out: dict[str, Any] = {"id": item["id"]} if isinstance(item.get("id"), str) else {}
-    out["type"] = ["Evidence"]
-    out.update({k: item[k] for k in ("name", "narrative", "description")
-                if isinstance(item.get(k), str)})
-    return out
-
-
 def _issue_function(request: web.Request) -> Any:
     """Issue the exchange's award to ``holder``: consume its OpenID4VCI offer first when it
-    has one (so that only one channel delivers), then sign and store, in one transaction."""
+    has one (so that only one channel delivers), then award it through the issuer service,
+    as OpenID4VCI does (the template's status purposes, the tenant's shared index
+    allocation and commits)."""
     config = request.config_dict
 
     async def issue(holder: str, exchange: Exchange) -> dict[str, Any]:
@@ -170,31 +158,26 @@ def _issue_function(request: web.Request) -> Any:
                 OFFER, offer_id, now=now) is None:
             raise ExchangeError("offer_taken", "the badge was claimed through its OpenID4VCI "
                                 "offer", status=409)
-        async with writing(request) as session:
-            tenant = await tenant_by_name(session, str(award.get("tenant")))
-            template = None if tenant is None or str(tenant.id) != award.get("tenant_id") \
-                else await get_achievement(session, tenant, str(award.get("achievement")))
-            if tenant is None or template is None:
-                raise ExchangeError("achievement_unavailable",
-                                    "the offered achievement is no longer available", status=409)
-            name = award.get("recipient_name")
-            unsigned = award_credential(
-                template, Recipient(id=holder, name=name if isinstance(name, str) else None),
-                issuer=issuer_profile(tenant), now=now)
-            unsigned["id"] = str(award["credential_id"])
-            evidence = award.get("evidence")
-            if isinstance(evidence, list) and evidence:
-                unsigned["evidence"] = [_evidence_object(e) for e in evidence
-                                        if isinstance(e, dict)]
-            try:
-                stored = await issue_for_tenant(
-                    session, tenant, unsigned, keystore=config[KEYSTORE],
-                    base_url=config[SETTINGS].base_url, format="di", now=now)
-            except StorageError as exc:
-                if exc.code != "conflict":
-                    raise
-                raise ExchangeError("already_issued", "this badge was delivered already",
-                                    status=409) from None
+        service = config[ISSUER]
+        tenant = await service.tenant_by_name(str(award.get("tenant")))
+        name, evidence = award.get("recipient_name"), award.get("evidence")
+        offered = OfferedAward(
+            achievement=str(award.get("achievement")),
+            credential_id=str(award["credential_id"]),
+            recipient_name=name if isinstance(name, str) and name else None,
+            evidence=tuple(item for item in evidence if isinstance(item, dict))
+            if isinstance(evidence, list) else ())
+        try:
+            stored = None if tenant is None or str(tenant.id) != award.get("tenant_id") \
+                else await service.award_offer(tenant, offered, holder, format="di", now=now)
+        except StorageError as exc:
+            if exc.code != "conflict":
+                raise
+            raise ExchangeError("already_issued", "this badge was delivered already",
+                                status=409) from None
+        if stored is None:
+            raise ExchangeError("achievement_unavailable",
+                                "the offered achievement is no longer available", status=409)
         return stored.json()
 
     return issue
@@ -221,9 +204,15 @@ async def participate(request: web.Request) -> web.Response:
                                f"a DID Authentication is at most {MAX_DID_AUTH_BYTES} bytes")
         message = read_message(body)
         if exchange.purpose == "issue":
-            answer = await receive_for_issue(store, exchange, message, url=url,
-                                             verify=_verifier(request),
-                                             issue_fn=_issue_function(request), now=now)
+            try:
+                answer = await receive_for_issue(store, exchange, message, url=url,
+                                                 verify=_verifier(request),
+                                                 issue_fn=_issue_function(request), now=now)
+            except VerificationNotRun as exc:
+                # Verified before the exchange is consumed: it stays open for another try.
+                refused = exc.problem()
+                refused.headers.update(_NO_STORE)
+                raise refused from None
         else:
             answer = await receive_for_verification(store, exchange, message, url=url,
                                                     verify=_verifier(request),
@@ -337,8 +326,7 @@ async def create_issue_exchange(request: web.Request) -> web.Response:
         if name is not None and (not isinstance(name, str) or not name.isprintable()
                                  or not 0 < len(name.strip()) <= _MAX_NAME):
             raise _invalid(f"recipientName is a string of 1 to {_MAX_NAME} characters")
-        async with reading(request) as session:
-            template = await get_achievement(session, tenant, slug)
+        template = await config[ISSUER].achievement(tenant, slug)
         if template is None:
             raise ProblemError(400, "unknown-achievement", "Request refused",
                                f"there is no achievement template {slug!r}",
@@ -382,8 +370,7 @@ async def issue_exchange_state(request: web.Request) -> web.Response:
                               "expiresAt": format_datetime(exchange.expires_at)}
     credential_id = str(exchange.award.get("credential_id"))
     if progress.state != "pending":
-        async with reading(request) as session:
-            delivered = await get_credential(session, caller.tenant, credential_id)
+        delivered = await request.config_dict[ISSUER].credential(caller.tenant, credential_id)
         if delivered is not None:
             answer.update(state="delivered", credentialId=credential_id)
     return web.json_response(answer, headers=_NO_STORE)
