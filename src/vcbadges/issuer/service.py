@@ -252,15 +252,21 @@ class IssuerService:
         every disclosure must show besides the defaults of
         :mod:`vcbadges.credentials.disclosure`, which stay mandatory so that no holder can
         withhold a badge's issuer, validity or status.
+
+        A credential that brings its own ``credentialStatus`` is signed with it as given and
+        gets no entry of this service's lists: its issuer keeps that status elsewhere (a
+        status service of its own, as VC-API callers may run), and this service's status
+        endpoint has nothing to change for it. ``purposes`` cannot be asked for as well.
         """
-        if "credentialStatus" in credential:
-            raise CredentialError("the issuer adds credentialStatus; leave it out",
-                                  code="credential_status_not_allowed")
+        own_status = "credentialStatus" in credential
+        if own_status and purposes is not None:
+            raise CredentialError("choose statusPurposes or bring a credentialStatus of your "
+                                  "own, not both", code="credential_status_conflict")
         if format != "di" and suite is not None:
             raise ValueError("a cryptosuite applies to Data Integrity proofs, not to JWTs")
         if mandatory_pointers is not None and suite != ecdsa_sd_2023.NAME:
             raise ValueError(f"mandatory pointers apply to {ecdsa_sd_2023.NAME} only")
-        chosen = tuple(DEFAULT_PURPOSES if purposes is None else purposes)
+        chosen = () if own_status else tuple(DEFAULT_PURPOSES if purposes is None else purposes)
         if len(set(chosen)) != len(chosen):
             raise ValueError("each status purpose may appear once")
         check_issuable(credential)  # Signing checks again; this refuses before drawing indexes.
