@@ -94,7 +94,8 @@ async def test_every_page_fits_every_width_and_passes_axe(
         async with http.get(base + "/issuer/tenant", headers=bearer(api_key)) as response:
             issuer_did = (await response.json())["did"]
         await post(http, base + "/issuer/achievements", api_key, {
-            "slug": "data-literacy", "achievement": {
+            "slug": "data-literacy", "statusPurposes": ["revocation", "suspension"],
+            "achievement": {
                 "name": BADGE, "description": "Reads, questions and explains data.",
                 "criteria": {"narrative": "Passed the final assessment."}}})
 
