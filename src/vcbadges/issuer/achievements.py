@@ -38,13 +38,13 @@ from vcbadges.errors import CredentialError, StorageError, VCBadgesError
 from vcbadges.issuer.issuance import DEFAULT_PURPOSES, StoredCredential, issue_for_tenant
 from vcbadges.issuer.keystore import KeyStore
 from vcbadges.issuer.status import StatusPurpose
-from vcbadges.issuer.tenants import display_name_of
+from vcbadges.issuer.tenants import Tenant, display_name_of
 from vcbadges.jsonld.expansion import to_quads_async
 from vcbadges.jsonld.loader import DocumentLoader, StaticLoader
 from vcbadges.primitives.dates import format_datetime, utcnow
 from vcbadges.storage import queries
 from vcbadges.storage.db import Session
-from vcbadges.storage.models import Achievement, Tenant
+from vcbadges.storage.models import Achievement
 
 __all__ = [
     "AchievementTemplate",

@@ -101,13 +101,12 @@ from vcbadges.issuer.keystore import KeyStore
 from vcbadges.issuer.recipients import seal_email
 from vcbadges.issuer.signing import Signer, sign_all
 from vcbadges.issuer.status import DEFAULT_LIST_SIZE, StatusPurpose, revoke
-from vcbadges.issuer.tenants import signing_key, tenant_by_name
+from vcbadges.issuer.tenants import Tenant, signing_key, tenant_by_name
 from vcbadges.primitives.dates import format_datetime, utcnow
 from vcbadges.primitives.keys import SigningKey
 from vcbadges.status.bitstring import status_entry
 from vcbadges.storage import queries
 from vcbadges.storage.db import DatabaseConfig, Session, database_config
-from vcbadges.storage.models import Tenant
 
 __all__ = [
     "ISSUED",

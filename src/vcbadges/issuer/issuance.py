@@ -34,14 +34,14 @@ from vcbadges.issuer.status import (
     allocate_index,
     status_list_url,
 )
-from vcbadges.issuer.tenants import signing_key
+from vcbadges.issuer.tenants import Tenant, signing_key
 from vcbadges.jsonld.loader import DocumentLoader
 from vcbadges.primitives.dates import utcnow
 from vcbadges.proofs.di import SUITES
 from vcbadges.status.bitstring import status_entry, with_status_context
 from vcbadges.storage import queries
 from vcbadges.storage.db import Session
-from vcbadges.storage.models import Credential, Tenant
+from vcbadges.storage.models import Credential
 
 __all__ = [
     "StoredCredential",

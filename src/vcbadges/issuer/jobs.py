@@ -52,10 +52,11 @@ from vcbadges.issuer.bulk import (
 )
 from vcbadges.issuer.keystore import KeyStore
 from vcbadges.issuer.publish import StatusListPublisher
+from vcbadges.issuer.tenants import Tenant
 from vcbadges.primitives.dates import format_datetime
 from vcbadges.storage import queries
 from vcbadges.storage.db import DatabaseConfig
-from vcbadges.storage.models import BulkJob, Tenant
+from vcbadges.storage.models import BulkJob
 
 __all__ = ["JobKind", "JobRefused", "JobView", "BulkJobs", "JOB_RETENTION", "job_key_of"]
 

@@ -12,10 +12,10 @@ from vcbadges.issuer.issuance import StoredCredential, get_credential
 from vcbadges.issuer.keystore import KeyStore
 from vcbadges.issuer.recipients import open_email, subject_name
 from vcbadges.issuer.status import StatusPurpose, credential_status, status_events
+from vcbadges.issuer.tenants import Tenant
 from vcbadges.primitives.dates import format_datetime
 from vcbadges.proofs.jose import read_jwt_credential
 from vcbadges.storage.db import Session
-from vcbadges.storage.models import Tenant
 
 __all__ = ["StatusEventRecord", "CredentialRecord", "RecipientRecord", "credential_record",
            "recipient_of"]

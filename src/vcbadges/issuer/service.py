@@ -73,6 +73,7 @@ from vcbadges.issuer.status import (
     set_status,
 )
 from vcbadges.issuer.tenants import (
+    Tenant,
     api_key_digest,
     api_key_prefix,
     revoke_api_key,
@@ -87,7 +88,6 @@ from vcbadges.proofs.di import SUITES
 from vcbadges.status.bitstring import status_entry, with_status_context
 from vcbadges.storage import DatabaseConfig, queries
 from vcbadges.storage.issued import SignedCredential
-from vcbadges.storage.models import Tenant
 
 __all__ = ["Caller", "IssuerService", "OfferedAward"]
 

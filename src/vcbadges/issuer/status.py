@@ -34,11 +34,12 @@ from datetime import datetime
 from typing import Literal
 
 from vcbadges.errors import StatusError, StorageError
+from vcbadges.issuer.tenants import Tenant
 from vcbadges.primitives.dates import utcnow
 from vcbadges.status import bitstring
 from vcbadges.storage import queries
 from vcbadges.storage.db import Session
-from vcbadges.storage.models import PURPOSES, StatusEvent, StatusList, Tenant
+from vcbadges.storage.models import PURPOSES, StatusEvent, StatusList
 
 __all__ = [
     "DEFAULT_LIST_SIZE",

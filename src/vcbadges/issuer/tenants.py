@@ -36,7 +36,7 @@ from vcbadges.primitives.dates import utcnow
 from vcbadges.primitives.keys import Algorithm, SigningKey, generate_key
 from vcbadges.storage import queries
 from vcbadges.storage.db import Session
-from vcbadges.storage.models import ApiKey, SigningKeyRecord, Tenant
+from vcbadges.storage.records import StoredSigningKey, TenantRecord as Tenant
 
 __all__ = [
     "Tenant",
@@ -180,20 +180,16 @@ async def create_tenant(
         did = key.controller
     tenant = Tenant(id=tenant_id, name=name, display_name=shown, did=did, did_web_host=host,
                     created_at=when)
-    session.add(tenant)
-    # The models have no relationship(), so the unit of work would not order the inserts by
-    # foreign key: write the tenant before the rows that point at it.
-    await queries.flush(session, conflict=f"a tenant named {name!r} already exists")
-    session.add(await _signing_key_record(key, tenant_id, keystore, when))
-    api_key = _add_api_key(session, tenant_id, when)
-    await queries.flush(session, conflict=f"a tenant named {name!r} already exists")
+    await queries.add_tenant(session, tenant)
+    await queries.add_signing_key(session, await _stored_key(key, tenant_id, keystore, when))
+    api_key = await _add_api_key(session, tenant_id, when)
     return tenant, api_key
 
 
-async def _signing_key_record(
+async def _stored_key(
     key: SigningKey, tenant_id: uuid.UUID, keystore: KeyStore, when: datetime
-) -> SigningKeyRecord:
-    return SigningKeyRecord(
+) -> StoredSigningKey:
+    return StoredSigningKey(
         tenant_id=tenant_id,
         verification_method=key.verification_method,
         algorithm=key.algorithm,
@@ -203,17 +199,15 @@ async def _signing_key_record(
     )
 
 
-def _add_api_key(session: Session, tenant_id: uuid.UUID, when: datetime) -> str:
+async def _add_api_key(session: Session, tenant_id: uuid.UUID, when: datetime) -> str:
     api_key, prefix, digest = _new_api_key()
-    session.add(ApiKey(tenant_id=tenant_id, prefix=prefix, hash=digest, created_at=when))
+    await queries.add_api_key(session, tenant_id, prefix, digest, when)
     return api_key
 
 
 async def create_api_key(session: Session, tenant: Tenant, *, now: datetime | None = None) -> str:
     """Add another API key to the tenant (for rotation) and return it in clear, once."""
-    api_key = _add_api_key(session, tenant.id, now or utcnow())
-    await queries.flush(session, conflict="API key prefix collision; try again")
-    return api_key
+    return await _add_api_key(session, tenant.id, now or utcnow())
 
 
 async def revoke_api_key(

@@ -32,6 +32,7 @@ from vcbadges.storage.models import (
     StatusList,
     Tenant,
 )
+from vcbadges.storage.records import ApiKeyRecord, StoredSigningKey, TenantRecord
 
 # Writes on the hot path of issuance go through the tables (Core), not the ORM classes: an
 # ORM-enabled INSERT or UPDATE … RETURNING costs several times more Python per statement,
@@ -48,11 +49,14 @@ _CHALLENGES = Base.metadata.tables["challenges"]
 __all__ = [
     "dialect_insert",
     "flush",
+    "add_tenant",
     "get_tenant",
     "tenant_by_name",
     "tenant_by_did",
+    "add_api_key",
     "api_key_by_prefix",
     "revoke_api_key",
+    "add_signing_key",
     "signing_keys",
     "current_status_list",
     "open_status_list",
@@ -118,24 +122,55 @@ async def flush(session: Session, *, conflict: str = "the record already exists"
 # --- tenants and keys -------------------------------------------------------------------
 
 
-async def get_tenant(session: Session, tenant_id: uuid.UUID) -> Tenant | None:
-    return await session.get(Tenant, tenant_id)
+def _tenant(row: Tenant) -> TenantRecord:
+    return TenantRecord(id=row.id, name=row.name, display_name=row.display_name, did=row.did,
+                        did_web_host=row.did_web_host, created_at=row.created_at)
 
 
-async def tenant_by_name(session: Session, name: str) -> Tenant | None:
+async def add_tenant(session: Session, tenant: TenantRecord) -> None:
+    """Insert the tenant; flush it before the rows that point at it (the models have no
+    relationship(), so the unit of work would not order the inserts by foreign key).
+    ``StorageError`` (``conflict``) when its name or DID is taken."""
+    session.add(Tenant(id=tenant.id, name=tenant.name, display_name=tenant.display_name,
+                       did=tenant.did, did_web_host=tenant.did_web_host,
+                       created_at=tenant.created_at))
+    await flush(session, conflict=f"a tenant named {tenant.name!r} already exists")
+
+
+async def get_tenant(session: Session, tenant_id: uuid.UUID) -> TenantRecord | None:
+    row = await session.get(Tenant, tenant_id)
+    return None if row is None else _tenant(row)
+
+
+async def tenant_by_name(session: Session, name: str) -> TenantRecord | None:
     result = await session.execute(select(Tenant).where(Tenant.name == name))
-    return result.scalar_one_or_none()
+    row = result.scalar_one_or_none()
+    return None if row is None else _tenant(row)
 
 
-async def tenant_by_did(session: Session, did: str) -> Tenant | None:
+async def tenant_by_did(session: Session, did: str) -> TenantRecord | None:
     result = await session.execute(select(Tenant).where(Tenant.did == did))
-    return result.scalar_one_or_none()
+    row = result.scalar_one_or_none()
+    return None if row is None else _tenant(row)
 
 
-async def api_key_by_prefix(session: Session, prefix: str) -> ApiKey | None:
+async def add_api_key(
+    session: Session, tenant_id: uuid.UUID, prefix: str, digest: bytes, now: datetime
+) -> None:
+    """Store a new API key's prefix and hash; ``StorageError`` (``conflict``) when the
+    prefix is taken."""
+    session.add(ApiKey(tenant_id=tenant_id, prefix=prefix, hash=digest, created_at=now))
+    await flush(session, conflict="API key prefix collision; try again")
+
+
+async def api_key_by_prefix(session: Session, prefix: str) -> ApiKeyRecord | None:
     """The key with this public prefix, revoked or not (the caller checks both)."""
     result = await session.execute(select(ApiKey).where(ApiKey.prefix == prefix))
-    return result.scalar_one_or_none()
+    row = result.scalar_one_or_none()
+    if row is None:
+        return None
+    return ApiKeyRecord(id=row.id, tenant_id=row.tenant_id, prefix=row.prefix, hash=row.hash,
+                        revoked_at=row.revoked_at)
 
 
 async def revoke_api_key(
@@ -152,14 +187,27 @@ async def revoke_api_key(
     return result.scalar_one_or_none() is not None
 
 
-async def signing_keys(session: Session, tenant_id: uuid.UUID) -> list[SigningKeyRecord]:
+async def add_signing_key(session: Session, key: StoredSigningKey) -> None:
+    """Store a tenant's (wrapped) signing key."""
+    session.add(SigningKeyRecord(
+        tenant_id=key.tenant_id, verification_method=key.verification_method,
+        algorithm=key.algorithm, public_key_multibase=key.public_key_multibase,
+        encrypted_private_key=key.encrypted_private_key, created_at=key.created_at))
+    await flush(session, conflict="the verification method is already in use")
+
+
+async def signing_keys(session: Session, tenant_id: uuid.UUID) -> list[StoredSigningKey]:
     """The tenant's signing keys, newest first."""
     result = await session.execute(
         select(SigningKeyRecord)
         .where(SigningKeyRecord.tenant_id == tenant_id)
         .order_by(SigningKeyRecord.created_at.desc(), SigningKeyRecord.id)
     )
-    return list(result.scalars())
+    return [StoredSigningKey(tenant_id=r.tenant_id, verification_method=r.verification_method,
+                             algorithm=r.algorithm, public_key_multibase=r.public_key_multibase,
+                             encrypted_private_key=r.encrypted_private_key,
+                             created_at=r.created_at)
+            for r in result.scalars()]
 
 
 # --- status lists -----------------------------------------------------------------------
@@ -372,11 +420,11 @@ async def list_achievements(
 # --- the service's catalog (public by design: who issues here, and which badges) ----------
 
 
-async def catalog_tenants(session: Session, *, limit: int) -> Sequence[Tenant]:
+async def catalog_tenants(session: Session, *, limit: int) -> list[TenantRecord]:
     """Every tenant, oldest first, at most ``limit``: the verifier's catalog names them."""
     result = await session.execute(select(Tenant).order_by(Tenant.created_at, Tenant.id)
                                    .limit(limit))
-    return result.scalars().all()
+    return [_tenant(row) for row in result.scalars()]
 
 
 async def catalog_achievements(session: Session, *, limit: int) -> Sequence[Achievement]:

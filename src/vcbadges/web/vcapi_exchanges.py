@@ -58,11 +58,11 @@ from aiohttp import web
 from vcbadges.errors import StorageError
 from vcbadges.issuer.achievements import issuer_profile
 from vcbadges.issuer.service import OfferedAward
+from vcbadges.issuer.tenants import Tenant
 from vcbadges.oid4vci.offers import offer_progress, offer_uri
 from vcbadges.oid4vci.store import OFFER
 from vcbadges.primitives.dates import format_datetime
 from vcbadges.report import PresentationReport
-from vcbadges.storage.models import Tenant
 from vcbadges.vcapi import (
     DEFAULT_LIFETIME,
     Exchange,

@@ -1,0 +1,53 @@
+"""Frozen values that storage hands out instead of its ORM rows.
+
+ORM rows carry their session with them (lazy loads, the identity map, changes flushed on
+commit), so a row that leaves :mod:`vcbadges.storage` ties its holder to a transaction it
+does not own. The query functions return these plain values instead; what reads them
+cannot write through them, and they stay valid after the session closes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+__all__ = ["TenantRecord", "ApiKeyRecord", "StoredSigningKey"]
+
+
+@dataclass(frozen=True, slots=True)
+class TenantRecord:
+    """An issuing organisation: its name (a slug, also in did:web paths), its DID, the
+    host of its did:web (None for a did:key tenant) and the display name people see."""
+
+    id: uuid.UUID
+    name: str
+    display_name: str | None
+    did: str
+    did_web_host: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    """One API key as stored: its id (which names it in audit records), its public prefix,
+    the SHA-256 of the whole key, and when it was revoked (None while it is live)."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    prefix: str
+    hash: bytes
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSigningKey:
+    """A tenant's signing key as stored: the private key wrapped by the key store, beside
+    the public key it must match once unwrapped."""
+
+    tenant_id: uuid.UUID
+    verification_method: str
+    algorithm: str
+    public_key_multibase: str
+    encrypted_private_key: bytes
+    created_at: datetime
