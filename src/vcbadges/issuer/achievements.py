@@ -44,7 +44,7 @@ from vcbadges.jsonld.loader import DocumentLoader, StaticLoader
 from vcbadges.primitives.dates import format_datetime, utcnow
 from vcbadges.storage import queries
 from vcbadges.storage.db import Session
-from vcbadges.storage.models import Achievement
+from vcbadges.storage.records import AchievementRecord
 
 __all__ = [
     "AchievementTemplate",
@@ -97,7 +97,7 @@ class AchievementTemplate:
                 "statusPurposes": list(self.status_purposes or DEFAULT_PURPOSES)}
 
     @classmethod
-    def _of(cls, row: Achievement) -> AchievementTemplate:
+    def _of(cls, row: AchievementRecord) -> AchievementTemplate:
         document = copy.deepcopy(dict(row.document))
         purposes = document.pop(_PURPOSES_MEMBER, None)
         return cls(slug=row.slug, achievement=document, created_at=row.created_at,
@@ -258,10 +258,9 @@ async def create_achievement(
     if await queries.get_achievement(session, tenant.id, slug) is not None:
         raise StorageError(f"an achievement with slug {slug!r} already exists", code="conflict")
     stored = document if purposes is None else {**document, _PURPOSES_MEMBER: list(purposes)}
-    row = Achievement(id=row_id, tenant_id=tenant.id, slug=slug, document=stored,
-                      created_at=when, updated_at=when)
-    session.add(row)
-    await queries.flush(session, conflict=f"an achievement with slug {slug!r} already exists")
+    row = AchievementRecord(id=row_id, tenant_id=tenant.id, slug=slug, document=stored,
+                            created_at=when, updated_at=when)
+    await queries.add_achievement(session, row)
     return AchievementTemplate._of(row)
 
 

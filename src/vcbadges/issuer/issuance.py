@@ -41,7 +41,7 @@ from vcbadges.proofs.di import SUITES
 from vcbadges.status.bitstring import status_entry, with_status_context
 from vcbadges.storage import queries
 from vcbadges.storage.db import Session
-from vcbadges.storage.models import Credential
+from vcbadges.storage.records import CredentialRecord
 
 __all__ = [
     "StoredCredential",
@@ -77,7 +77,7 @@ class StoredCredential:
         return value
 
     @classmethod
-    def _of(cls, row: Credential) -> StoredCredential:
+    def _of(cls, row: CredentialRecord) -> StoredCredential:
         return cls(id=row.id, tenant_id=row.tenant_id,
                    format="jwt" if row.format == "jwt" else "di", document=row.document,
                    subject=row.subject, issued_at=row.issued_at,
@@ -196,12 +196,10 @@ async def issue_for_tenant(
         raise
     sealed = (None if recipient_email is None
               else await seal_email(keystore, tenant.id, credential_id, recipient_email))
-    row = Credential(tenant_id=tenant.id, id=credential_id, subject=subject_id(document),
-                     format="di" if format == "di" else "jwt", document=text, issued_at=when,
-                     recipient_email_sealed=sealed)
-    session.add(row)
-    await queries.flush(session, conflict=f"a credential with id {credential_id} was already "
-                                          "issued")
+    row = CredentialRecord(tenant_id=tenant.id, id=credential_id, subject=subject_id(document),
+                           format="di" if format == "di" else "jwt", document=text,
+                           issued_at=when, recipient_email_sealed=sealed)
+    await queries.add_credential(session, row)
     return StoredCredential._of(row)
 
 

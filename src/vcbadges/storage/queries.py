@@ -32,7 +32,13 @@ from vcbadges.storage.models import (
     StatusList,
     Tenant,
 )
-from vcbadges.storage.records import ApiKeyRecord, StoredSigningKey, TenantRecord
+from vcbadges.storage.records import (
+    AchievementRecord,
+    ApiKeyRecord,
+    CredentialRecord,
+    StoredSigningKey,
+    TenantRecord,
+)
 
 # Writes on the hot path of issuance go through the tables (Core), not the ORM classes: an
 # ORM-enabled INSERT or UPDATE … RETURNING costs several times more Python per statement,
@@ -68,6 +74,7 @@ __all__ = [
     "mark_full",
     "release_indexes",
     "allocations_of",
+    "add_credential",
     "get_credential",
     "list_credentials",
     "status_events",
@@ -84,6 +91,7 @@ __all__ = [
     "add_bulk_job_rows",
     "bulk_job_rows",
     "purge_bulk_jobs",
+    "add_achievement",
     "get_achievement",
     "list_achievements",
     "catalog_tenants",
@@ -361,15 +369,33 @@ async def allocations_of(
 # --- credentials and events -------------------------------------------------------------
 
 
+def _credential(row: Credential) -> CredentialRecord:
+    return CredentialRecord(tenant_id=row.tenant_id, id=row.id, subject=row.subject,
+                            format=row.format, document=row.document, issued_at=row.issued_at,
+                            recipient_email_sealed=row.recipient_email_sealed)
+
+
+async def add_credential(session: Session, credential: CredentialRecord) -> None:
+    """Store an issued credential; ``StorageError`` (``conflict``) when the tenant has
+    already issued one with its id."""
+    session.add(Credential(
+        tenant_id=credential.tenant_id, id=credential.id, subject=credential.subject,
+        format=credential.format, document=credential.document,
+        issued_at=credential.issued_at,
+        recipient_email_sealed=credential.recipient_email_sealed))
+    await flush(session, conflict=f"a credential with id {credential.id} was already issued")
+
+
 async def get_credential(
     session: Session, tenant_id: uuid.UUID, credential_id: str
-) -> Credential | None:
-    return await session.get(Credential, (tenant_id, credential_id))
+) -> CredentialRecord | None:
+    row = await session.get(Credential, (tenant_id, credential_id))
+    return None if row is None else _credential(row)
 
 
 async def list_credentials(
     session: Session, tenant_id: uuid.UUID, *, limit: int, offset: int
-) -> Sequence[Credential]:
+) -> list[CredentialRecord]:
     result = await session.execute(
         select(Credential)
         .where(Credential.tenant_id == tenant_id)
@@ -377,7 +403,7 @@ async def list_credentials(
         .limit(limit)
         .offset(offset)
     )
-    return result.scalars().all()
+    return [_credential(row) for row in result.scalars()]
 
 
 async def status_events(
@@ -395,18 +421,35 @@ async def status_events(
 # --- achievement templates --------------------------------------------------------------
 
 
+def _achievement(row: Achievement) -> AchievementRecord:
+    return AchievementRecord(id=row.id, tenant_id=row.tenant_id, slug=row.slug,
+                             document=row.document, created_at=row.created_at,
+                             updated_at=row.updated_at)
+
+
+async def add_achievement(session: Session, achievement: AchievementRecord) -> None:
+    """Insert the template; ``StorageError`` (``conflict``) when the tenant has its slug."""
+    session.add(Achievement(id=achievement.id, tenant_id=achievement.tenant_id,
+                            slug=achievement.slug, document=achievement.document,
+                            created_at=achievement.created_at,
+                            updated_at=achievement.updated_at))
+    await flush(session,
+                conflict=f"an achievement with slug {achievement.slug!r} already exists")
+
+
 async def get_achievement(
     session: Session, tenant_id: uuid.UUID, slug: str
-) -> Achievement | None:
+) -> AchievementRecord | None:
     result = await session.execute(
         select(Achievement).where(Achievement.tenant_id == tenant_id, Achievement.slug == slug)
     )
-    return result.scalar_one_or_none()
+    row = result.scalar_one_or_none()
+    return None if row is None else _achievement(row)
 
 
 async def list_achievements(
     session: Session, tenant_id: uuid.UUID, *, limit: int, offset: int
-) -> Sequence[Achievement]:
+) -> list[AchievementRecord]:
     result = await session.execute(
         select(Achievement)
         .where(Achievement.tenant_id == tenant_id)
@@ -414,7 +457,7 @@ async def list_achievements(
         .limit(limit)
         .offset(offset)
     )
-    return result.scalars().all()
+    return [_achievement(row) for row in result.scalars()]
 
 
 # --- the service's catalog (public by design: who issues here, and which badges) ----------
@@ -427,12 +470,12 @@ async def catalog_tenants(session: Session, *, limit: int) -> list[TenantRecord]
     return [_tenant(row) for row in result.scalars()]
 
 
-async def catalog_achievements(session: Session, *, limit: int) -> Sequence[Achievement]:
+async def catalog_achievements(session: Session, *, limit: int) -> list[AchievementRecord]:
     """Every tenant's achievement templates, oldest first, at most ``limit``."""
     result = await session.execute(select(Achievement)
                                    .order_by(Achievement.created_at, Achievement.id)
                                    .limit(limit))
-    return result.scalars().all()
+    return [_achievement(row) for row in result.scalars()]
 
 
 # --- verifier challenges (not tenant data: any verifier client may ask for one) ---------

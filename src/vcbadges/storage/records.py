@@ -11,8 +11,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-__all__ = ["TenantRecord", "ApiKeyRecord", "StoredSigningKey"]
+__all__ = ["TenantRecord", "ApiKeyRecord", "StoredSigningKey", "AchievementRecord",
+           "CredentialRecord"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +53,30 @@ class StoredSigningKey:
     public_key_multibase: str
     encrypted_private_key: bytes
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AchievementRecord:
+    """A tenant's achievement template as stored: its slug and its JSON document (which the
+    issuer core reads; storage does not interpret it)."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    slug: str
+    document: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialRecord:
+    """An issued credential as stored: ``document`` the exact text issued, ``format``
+    ``di`` or ``jwt``, and the recipient's e-mail address sealed, if the award had one."""
+
+    tenant_id: uuid.UUID
+    id: str
+    subject: str | None
+    format: str
+    document: str
+    issued_at: datetime
+    recipient_email_sealed: bytes | None
