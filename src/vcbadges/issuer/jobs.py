@@ -56,7 +56,7 @@ from vcbadges.issuer.tenants import Tenant
 from vcbadges.primitives.dates import format_datetime
 from vcbadges.storage import queries
 from vcbadges.storage.db import DatabaseConfig
-from vcbadges.storage.models import BulkJob
+from vcbadges.storage.records import BulkJobRecord
 
 __all__ = ["JobKind", "JobRefused", "JobView", "BulkJobs", "JOB_RETENTION", "job_key_of"]
 
@@ -177,7 +177,7 @@ class BulkJobs:
 
     # --- reading ---------------------------------------------------------------------
 
-    def _view(self, job: BulkJob, now: datetime) -> JobView:
+    def _view(self, job: BulkJobRecord, now: datetime) -> JobView:
         state = job.state
         if state == "running" and job.heartbeat_at < now - self._stale_after:
             state = "interrupted"
@@ -289,11 +289,12 @@ class BulkJobs:
             if len(running) >= self._max_running:
                 raise JobRefused(f"at most {self._max_running} bulk jobs run at once; wait "
                                  "for one to finish", code="too_many_jobs")
-            job = BulkJob(id=uuid.uuid4(), tenant_id=tenant.id, kind=kind, job_key=job_key,
-                          achievement=achievement, actor=actor, state="running", total=total,
-                          done=0, succeeded=0, skipped=0, failed=0, cancel_requested=False,
-                          created_at=now, heartbeat_at=now)
-            session.add(job)
+            job = BulkJobRecord(
+                id=uuid.uuid4(), tenant_id=tenant.id, kind=kind, job_key=job_key,
+                achievement=achievement, actor=actor, state="running", total=total, done=0,
+                succeeded=0, skipped=0, failed=0, error=None, cancel_requested=False,
+                created_at=now, heartbeat_at=now, finished_at=None)
+            await queries.add_bulk_job(session, job)
         view = self._view(job, now)
         poke = self._pokes[job.id] = asyncio.Event()
         task = self._tasks[job.id] = asyncio.create_task(self._run(job.id, kind, work, poke))

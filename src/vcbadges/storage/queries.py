@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +36,7 @@ from vcbadges.storage.models import (
 from vcbadges.storage.records import (
     AchievementRecord,
     ApiKeyRecord,
+    BulkJobRecord,
     CredentialRecord,
     StoredSigningKey,
     TenantRecord,
@@ -82,6 +84,7 @@ __all__ = [
     "bulk_rows_done",
     "record_bulk_rows",
     "insert_credentials",
+    "add_bulk_job",
     "get_bulk_job",
     "list_bulk_jobs",
     "lock_bulk_jobs",
@@ -607,19 +610,31 @@ async def insert_credentials(
 # --- bulk jobs submitted over HTTP --------------------------------------------------------
 
 
-async def get_bulk_job(session: Session, tenant_id: uuid.UUID, job_id: uuid.UUID) -> BulkJob | None:
+def _bulk_job(row: BulkJob) -> BulkJobRecord:
+    return BulkJobRecord(**{f.name: getattr(row, f.name) for f in fields(BulkJobRecord)})
+
+
+async def add_bulk_job(session: Session, job: BulkJobRecord) -> None:
+    """Insert a new job."""
+    session.add(BulkJob(**{f.name: getattr(job, f.name) for f in fields(BulkJobRecord)}))
+    await flush(session, conflict="the bulk job already exists")
+
+
+async def get_bulk_job(
+    session: Session, tenant_id: uuid.UUID, job_id: uuid.UUID
+) -> BulkJobRecord | None:
     job = await session.get(BulkJob, job_id)
-    return job if job is not None and job.tenant_id == tenant_id else None
+    return _bulk_job(job) if job is not None and job.tenant_id == tenant_id else None
 
 
 async def list_bulk_jobs(
     session: Session, tenant_id: uuid.UUID, *, limit: int, offset: int
-) -> list[BulkJob]:
+) -> list[BulkJobRecord]:
     """The tenant's jobs, newest first."""
     result = await session.execute(
         select(BulkJob).where(BulkJob.tenant_id == tenant_id)
         .order_by(BulkJob.created_at.desc(), BulkJob.id).limit(limit).offset(offset))
-    return list(result.scalars())
+    return [_bulk_job(row) for row in result.scalars()]
 
 
 async def lock_bulk_jobs(session: Session, tenant_id: uuid.UUID) -> None:
@@ -636,14 +651,14 @@ async def lock_bulk_jobs(session: Session, tenant_id: uuid.UUID) -> None:
 
 async def running_bulk_jobs(
     session: Session, tenant_id: uuid.UUID, *, alive_since: datetime, job_key: str | None = None
-) -> list[BulkJob]:
+) -> list[BulkJobRecord]:
     """The tenant's running jobs whose heartbeat is not older than ``alive_since`` (of one
     job key, if given)."""
     query = select(BulkJob).where(BulkJob.tenant_id == tenant_id, BulkJob.state == "running",
                                   BulkJob.heartbeat_at >= alive_since)
     if job_key is not None:
         query = query.where(BulkJob.job_key == job_key)
-    return list((await session.execute(query)).scalars())
+    return [_bulk_job(row) for row in (await session.execute(query)).scalars()]
 
 
 async def update_bulk_job(session: Session, job_id: uuid.UUID, **values: Any) -> bool:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 __all__ = ["TenantRecord", "ApiKeyRecord", "StoredSigningKey", "AchievementRecord",
-           "CredentialRecord"]
+           "CredentialRecord", "BulkJobRecord"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +80,28 @@ class CredentialRecord:
     document: str
     issued_at: datetime
     recipient_email_sealed: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class BulkJobRecord:
+    """A bulk job as stored: what it runs (``kind``, ``job_key``, the achievement of an
+    award job), who asked, its state and counts, and its heartbeat (a running job whose
+    heartbeat stopped was interrupted)."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    kind: str
+    job_key: str
+    achievement: str | None
+    actor: str
+    state: str
+    total: int
+    done: int
+    succeeded: int
+    skipped: int
+    failed: int
+    error: str | None
+    cancel_requested: bool
+    created_at: datetime
+    heartbeat_at: datetime
+    finished_at: datetime | None
