@@ -105,7 +105,8 @@ async def test_concurrent_writers_queue_instead_of_failing_or_losing_updates(db)
             status_list = await queries.lock_status_list(session, tenant_id, list_id)
             assert status_list is not None
             await asyncio.sleep(0)  # Let the other writers try to get in meanwhile.
-            status_list.version = status_list.version + 1
+            await queries.write_status_bits(session, list_id, status_list.bits,
+                                            status_list.version + 1, NOW)
 
     await asyncio.gather(*(bump() for _ in range(40)))
     async with sessions() as session:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -39,7 +39,7 @@ from vcbadges.primitives.dates import utcnow
 from vcbadges.status import bitstring
 from vcbadges.storage import queries
 from vcbadges.storage.db import Session
-from vcbadges.storage.models import PURPOSES, StatusEvent, StatusList
+from vcbadges.storage.records import StatusEventRecord, StatusListRecord
 
 __all__ = [
     "DEFAULT_LIST_SIZE",
@@ -85,7 +85,7 @@ class StatusChange:
 
     credential_id: str
     purpose: StatusPurpose
-    status_list: StatusList
+    status_list: StatusListRecord
     index: int
     value: bool
     changed: bool
@@ -96,7 +96,7 @@ def _check_purpose(purpose: str) -> StatusPurpose:
         return "revocation"
     if purpose == "suspension":
         return "suspension"
-    raise ValueError(f"status purpose must be one of {', '.join(PURPOSES)}, not {purpose!r}")
+    raise ValueError(f"status purpose must be revocation or suspension, not {purpose!r}")
 
 
 async def allocate_index(
@@ -107,7 +107,7 @@ async def allocate_index(
     credential_id: str | None = None,
     size: int = DEFAULT_LIST_SIZE,
     now: datetime | None = None,
-) -> tuple[StatusList, int]:
+) -> tuple[StatusListRecord, int]:
     """Claim a free random index in the tenant's current list of ``purpose``.
 
     ``credential_id`` names the credential the index is for; it may be one this transaction
@@ -195,13 +195,14 @@ async def set_status(
     if bool(bitstring.get_status(bits, index)) == value:
         return StatusChange(credential_id, purpose, status_list, index, value, changed=False)
     bitstring.set_status(bits, index, int(value))
-    status_list.bits = bytes(bits)
-    status_list.version = status_list.version + 1
-    status_list.updated_at = when
+    status_list = replace(status_list, bits=bytes(bits), version=status_list.version + 1,
+                          updated_at=when)
+    await queries.write_status_bits(session, status_list.id, status_list.bits,
+                                    status_list.version, when)
     action = "unsuspend" if not value else ("revoke" if purpose == "revocation" else "suspend")
-    session.add(StatusEvent(tenant_id=tenant.id, credential_id=credential_id, purpose=purpose,
-                            action=action, actor=actor, reason=reason, at=when))
-    await session.flush()
+    await queries.add_status_event(session, StatusEventRecord(
+        tenant_id=tenant.id, credential_id=credential_id, purpose=purpose, action=action,
+        actor=actor, reason=reason, at=when))
     return StatusChange(credential_id, purpose, status_list, index, value, changed=True)
 
 
@@ -232,7 +233,7 @@ async def unsuspend(
                             actor=actor, reason=reason, now=now)
 
 
-async def get_status_list(session: Session, list_id: uuid.UUID) -> StatusList | None:
+async def get_status_list(session: Session, list_id: uuid.UUID) -> StatusListRecord | None:
     """A status list by id, for serving its credential.
 
     Not filtered by tenant, on purpose: status lists are public documents that verifiers
@@ -255,6 +256,6 @@ async def credential_status(
 
 async def status_events(
     session: Session, tenant: Tenant, credential_id: str
-) -> list[StatusEvent]:
+) -> list[StatusEventRecord]:
     """The tenant's recorded status changes of one credential, oldest first."""
     return await queries.status_events(session, tenant.id, credential_id)

@@ -35,9 +35,12 @@ from vcbadges.storage.models import (
 )
 from vcbadges.storage.records import (
     AchievementRecord,
+    AllocationRecord,
     ApiKeyRecord,
     BulkJobRecord,
     CredentialRecord,
+    StatusEventRecord,
+    StatusListRecord,
     StoredSigningKey,
     TenantRecord,
 )
@@ -70,6 +73,7 @@ __all__ = [
     "open_status_list",
     "get_status_list",
     "lock_status_list",
+    "write_status_bits",
     "claim_index",
     "allocated_indexes",
     "count_allocated",
@@ -79,6 +83,7 @@ __all__ = [
     "add_credential",
     "get_credential",
     "list_credentials",
+    "add_status_event",
     "status_events",
     "claim_indexes",
     "bulk_rows_done",
@@ -224,9 +229,13 @@ async def signing_keys(session: Session, tenant_id: uuid.UUID) -> list[StoredSig
 # --- status lists -----------------------------------------------------------------------
 
 
+def _status_list(row: StatusList) -> StatusListRecord:
+    return StatusListRecord(**{f.name: getattr(row, f.name) for f in fields(StatusListRecord)})
+
+
 async def current_status_list(
     session: Session, tenant_id: uuid.UUID, purpose: str
-) -> StatusList | None:
+) -> StatusListRecord | None:
     """The oldest list of this purpose that is not full: every process picks the same one."""
     result = await session.execute(
         select(StatusList)
@@ -235,7 +244,8 @@ async def current_status_list(
         .order_by(StatusList.created_at, StatusList.id)
         .limit(1)
     )
-    return result.scalar_one_or_none()
+    row = result.scalar_one_or_none()
+    return None if row is None else _status_list(row)
 
 
 async def open_status_list(
@@ -258,14 +268,15 @@ async def open_status_list(
     return result.scalar_one_or_none() is not None
 
 
-async def get_status_list(session: Session, list_id: uuid.UUID) -> StatusList | None:
+async def get_status_list(session: Session, list_id: uuid.UUID) -> StatusListRecord | None:
     """A status list by id, whoever owns it: status lists are public documents."""
-    return await session.get(StatusList, list_id)
+    row = await session.get(StatusList, list_id, populate_existing=True)
+    return None if row is None else _status_list(row)
 
 
 async def lock_status_list(
     session: Session, tenant_id: uuid.UUID, list_id: uuid.UUID
-) -> StatusList | None:
+) -> StatusListRecord | None:
     """Read the tenant's list for update: ``SELECT … FOR UPDATE`` on PostgreSQL.
 
     The row lock makes concurrent status changes on one list apply one after another, each
@@ -278,7 +289,19 @@ async def lock_status_list(
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    return result.scalar_one_or_none()
+    row = result.scalar_one_or_none()
+    return None if row is None else _status_list(row)
+
+
+async def write_status_bits(
+    session: Session, list_id: uuid.UUID, bits: bytes, version: int, now: datetime
+) -> None:
+    """Store the list's new bits and version (read with :func:`lock_status_list` in this
+    transaction, so that no other change comes in between)."""
+    await session.execute(
+        update(_STATUS_LISTS).where(_STATUS_LISTS.c.id == list_id)
+        .values(bits=bits, version=version, updated_at=now)
+    )
 
 
 async def claim_index(
@@ -354,7 +377,7 @@ async def release_indexes(
 
 async def allocations_of(
     session: Session, tenant_id: uuid.UUID, credential_id: str
-) -> list[tuple[StatusAllocation, StatusList]]:
+) -> list[tuple[AllocationRecord, StatusListRecord]]:
     """The credential's allocations with their lists, in purpose order."""
     result = await session.execute(
         select(StatusAllocation, StatusList)
@@ -366,7 +389,10 @@ async def allocations_of(
         # Fresh bits even if this session loaded the list before another one changed it.
         .execution_options(populate_existing=True)
     )
-    return [(row[0], row[1]) for row in result.all()]
+    return [(AllocationRecord(status_list_id=row[0].status_list_id,
+                              status_index=row[0].status_index,
+                              credential_id=row[0].credential_id), _status_list(row[1]))
+            for row in result.all()]
 
 
 # --- credentials and events -------------------------------------------------------------
@@ -409,16 +435,25 @@ async def list_credentials(
     return [_credential(row) for row in result.scalars()]
 
 
+async def add_status_event(session: Session, event: StatusEventRecord) -> None:
+    """Record a status change."""
+    session.add(StatusEvent(**{f.name: getattr(event, f.name)
+                               for f in fields(StatusEventRecord)}))
+    await session.flush()
+
+
 async def status_events(
     session: Session, tenant_id: uuid.UUID, credential_id: str
-) -> list[StatusEvent]:
+) -> list[StatusEventRecord]:
     """The credential's status events, oldest first."""
     result = await session.execute(
         select(StatusEvent)
         .where(StatusEvent.tenant_id == tenant_id, StatusEvent.credential_id == credential_id)
         .order_by(StatusEvent.id)
     )
-    return list(result.scalars())
+    return [StatusEventRecord(**{f.name: getattr(row, f.name)
+                                 for f in fields(StatusEventRecord)})
+            for row in result.scalars()]
 
 
 # --- achievement templates --------------------------------------------------------------

@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any
 
 __all__ = ["TenantRecord", "ApiKeyRecord", "StoredSigningKey", "AchievementRecord",
-           "CredentialRecord", "BulkJobRecord"]
+           "CredentialRecord", "BulkJobRecord",
+           "StatusListRecord", "AllocationRecord", "StatusEventRecord"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +106,42 @@ class BulkJobRecord:
     created_at: datetime
     heartbeat_at: datetime
     finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusListRecord:
+    """A status list as read: its bits (bit 0 the most significant bit of byte 0), its
+    ``version`` (bumped on every change; the ETag of its signed credential) and whether it
+    is full (no new allocations)."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    purpose: str
+    size: int
+    bits: bytes
+    version: int
+    full: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationRecord:
+    """One status index allocated to a credential."""
+
+    status_list_id: uuid.UUID
+    status_index: int
+    credential_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEventRecord:
+    """A recorded status change: which credential, what was done, by whom, why, when."""
+
+    tenant_id: uuid.UUID
+    credential_id: str
+    purpose: str
+    action: str
+    actor: str
+    reason: str | None
+    at: datetime
