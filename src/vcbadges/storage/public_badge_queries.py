@@ -14,30 +14,44 @@ from sqlalchemy import delete, select
 from vcbadges.storage.db import Session
 from vcbadges.storage.public_badge_models import PublicBadge
 from vcbadges.storage.queries import flush
+from vcbadges.storage.records import PublicBadgeRecord
 
 __all__ = ["publication_by_slug", "publication_of", "put_publication", "delete_publication"]
 
 
-async def publication_by_slug(session: Session, slug: str) -> PublicBadge | None:
-    return await session.get(PublicBadge, slug)
+def _record(row: PublicBadge) -> PublicBadgeRecord:
+    return PublicBadgeRecord(slug=row.slug, account_id=row.account_id, record_id=row.record_id,
+                             document=row.document, show_name=row.show_name,
+                             offer_download=row.offer_download, published_at=row.published_at)
 
 
-async def publication_of(session: Session, account_id: uuid.UUID,
-                         record_id: uuid.UUID) -> PublicBadge | None:
-    """The publication of this account's record, or None."""
+async def publication_by_slug(session: Session, slug: str) -> PublicBadgeRecord | None:
+    row = await session.get(PublicBadge, slug)
+    return None if row is None else _record(row)
+
+
+async def _row_of(session: Session, account_id: uuid.UUID,
+                  record_id: uuid.UUID) -> PublicBadge | None:
     result = await session.execute(select(PublicBadge).where(
         PublicBadge.account_id == account_id, PublicBadge.record_id == record_id))
     return result.scalar_one_or_none()
 
 
+async def publication_of(session: Session, account_id: uuid.UUID,
+                         record_id: uuid.UUID) -> PublicBadgeRecord | None:
+    """The publication of this account's record, or None."""
+    row = await _row_of(session, account_id, record_id)
+    return None if row is None else _record(row)
+
+
 async def put_publication(
     session: Session, *, slug: str, account_id: uuid.UUID, record_id: uuid.UUID,
     document: str, show_name: bool, offer_download: bool, published_at: datetime,
-) -> PublicBadge:
+) -> PublicBadgeRecord:
     """Publish the record under ``slug``, or, when it is published already, replace its
     document and choices under the slug it has (a link already shared keeps working).
-    Returns the row. ``StorageError`` ``conflict`` when the record is gone."""
-    existing = await publication_of(session, account_id, record_id)
+    Returns the publication. ``StorageError`` ``conflict`` when the record is gone."""
+    existing = await _row_of(session, account_id, record_id)
     if existing is None:
         existing = PublicBadge(slug=slug, account_id=account_id, record_id=record_id,
                                document=document, show_name=show_name,
@@ -47,7 +61,7 @@ async def put_publication(
         existing.document, existing.show_name = document, show_name
         existing.offer_download, existing.published_at = offer_download, published_at
     await flush(session, conflict="the badge is no longer in the wallet")
-    return existing
+    return _record(existing)
 
 
 async def delete_publication(session: Session, account_id: uuid.UUID,

@@ -15,7 +15,8 @@ from typing import Any
 
 __all__ = ["TenantRecord", "ApiKeyRecord", "StoredSigningKey", "AchievementRecord",
            "CredentialRecord", "BulkJobRecord",
-           "StatusListRecord", "AllocationRecord", "StatusEventRecord"]
+           "StatusListRecord", "AllocationRecord", "StatusEventRecord",
+           "PublicBadgeRecord"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,3 +146,17 @@ class StatusEventRecord:
     actor: str
     reason: str | None
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PublicBadgeRecord:
+    """A wallet badge its holder published under ``slug``: the copy shown (``document``)
+    and the holder's choices for the page."""
+
+    slug: str
+    account_id: uuid.UUID
+    record_id: uuid.UUID
+    document: str
+    show_name: bool
+    offer_download: bool
+    published_at: datetime

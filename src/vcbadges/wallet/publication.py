@@ -41,7 +41,7 @@ from vcbadges.proofs.derive import base_proof_of
 from vcbadges.proofs.sd_proof_value import is_base_proof_value
 from vcbadges.storage import public_badge_queries as queries
 from vcbadges.storage.db import Session
-from vcbadges.storage.public_badge_models import PublicBadge
+from vcbadges.storage.records import PublicBadgeRecord
 
 __all__ = [
     "Disclosure",
@@ -178,7 +178,7 @@ class Publication:
     published_at: datetime
 
     @classmethod
-    def of(cls, row: PublicBadge) -> Publication:
+    def of(cls, row: PublicBadgeRecord) -> Publication:
         return cls(slug=row.slug, record_id=row.record_id, document=row.document,
                    show_name=row.show_name, offer_download=row.offer_download,
                    published_at=row.published_at)
