@@ -5,7 +5,9 @@ transactions (issuance signs first, then shares commits with concurrent requests
 changes commit, then tell the status list publisher) and returns dataclasses. The
 functions listed below take an async session (see :mod:`vcbadges.storage`) and never
 commit, for callers that compose their own transaction. Tenant data is always read
-through the tenant, so one tenant cannot see, sign as or change another's.
+through the tenant, so one tenant cannot see, sign as or change another's. What they read
+from storage (a :class:`~vcbadges.issuer.tenants.Tenant`, a status list, a job) is a frozen
+value of :mod:`vcbadges.storage.records`, never an ORM row.
 
 - :mod:`~vcbadges.issuer.keystore`: :class:`KeyStore` and the AES-GCM :class:`MasterKeyStore`.
 - :mod:`~vcbadges.issuer.tenants`: :func:`create_tenant`, :func:`authenticate`,

@@ -17,6 +17,9 @@ characters), because they appear in did:web identifiers and URL paths. What peop
 the tenant's **display name** ("Riverside College", at most 200 characters): the
 ``issuer.name`` (Open Badges ``Profile.name``) of the badges it awards and the issuer name
 in its OpenID4VCI metadata. A tenant without one shows its name (:func:`display_name_of`).
+
+:class:`Tenant` is storage's frozen :class:`~vcbadges.storage.records.TenantRecord`: a value
+that can be held after its transaction ends, and changed only through these functions.
 """
 
 from __future__ import annotations
