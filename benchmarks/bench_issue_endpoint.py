@@ -152,7 +152,7 @@ def main() -> None:
     args = parser.parse_args()
 
     sign_rate = asyncio.run(library_rate(args.duration / 2))
-    print(f"library: vcbadges.issue (Open Badge, 2 status entries, eddsa-rdfc-2022), "
+    print(f"library: vcbadges.issue (Open Badge, 1 status entry, eddsa-rdfc-2022), "
           f"one after another: {sign_rate:.0f} badges/s")
     print(f"POST /issuer/credentials/issue (award to a DID), concurrency {args.concurrency}, "
           f"{args.duration:g} s:")
