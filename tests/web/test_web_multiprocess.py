@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from aiohttp import ClientSession, TCPConnector
-from web_support import MASTER_KEY, MASTER_KEY_TEXT, badge, bearer, free_port
+from web_support import MASTER_KEY, MASTER_KEY_TEXT, SUSPENDABLE, badge, bearer, free_port
 
 from storage.dbtesting import drop_schema, postgres_url
 from vcbadges.issuer import MasterKeyStore, create_tenant, list_credentials
@@ -76,7 +76,8 @@ async def test_two_processes_issue_concurrently_without_sharing_an_index(tmp_pat
 
             async def one(i: int) -> tuple[int, dict[str, Any]]:
                 async with client.post(bases[i % 2] + "/issuer/credentials/issue",
-                                       json={"credential": badge(tenant.did)},
+                                       json={"credential": badge(tenant.did),
+                                             "options": SUSPENDABLE},
                                        headers=bearer(api_key)) as response:
                     return response.status, await response.json()
 
