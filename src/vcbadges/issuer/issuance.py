@@ -37,6 +37,7 @@ from vcbadges.issuer.status import (
 from vcbadges.issuer.tenants import Tenant, signing_key
 from vcbadges.jsonld.loader import DocumentLoader
 from vcbadges.primitives.dates import utcnow
+from vcbadges.primitives.keys import SigningKey
 from vcbadges.proofs.di import SUITES
 from vcbadges.status.bitstring import status_entry, with_status_context
 from vcbadges.storage import queries
@@ -102,6 +103,19 @@ def subject_id(credential: Mapping[str, Any]) -> str | None:
     return None
 
 
+
+def check_suite(suite: str | None, key: SigningKey) -> None:
+    """Refuse (``UnsupportedCryptosuite``) a chosen cryptosuite that is unknown or that
+    ``key`` cannot sign; None (the key's default suite) always passes."""
+    if suite is None:
+        return
+    chosen_suite = SUITES.get(suite)
+    if chosen_suite is None:
+        raise UnsupportedCryptosuite(f"cryptosuite {suite!r} is not supported")
+    if chosen_suite.key_algorithm != key.algorithm:
+        raise UnsupportedCryptosuite(
+            f"{suite} needs a {chosen_suite.key_algorithm} key; this issuer signs with "
+            f"{key.algorithm}")
 async def issue_for_tenant(
     session: Session,
     tenant: Tenant,
@@ -149,14 +163,7 @@ async def issue_for_tenant(
         raise ValueError("each status purpose may appear once")
     when = now or utcnow()
     key = await signing_key(session, tenant, keystore)
-    if suite is not None:
-        chosen_suite = SUITES.get(suite)
-        if chosen_suite is None:
-            raise UnsupportedCryptosuite(f"cryptosuite {suite!r} is not supported")
-        if chosen_suite.key_algorithm != key.algorithm:
-            raise UnsupportedCryptosuite(
-                f"{suite} needs a {chosen_suite.key_algorithm} key; this issuer signs with "
-                f"{key.algorithm}")
+    check_suite(suite, key)
     document = dict(credential)
     credential_id = document.get("id")
     if credential_id is None:

@@ -41,7 +41,7 @@ from vcbadges._api import issue, issue_jwt
 from vcbadges.credentials import vcdm
 from vcbadges.credentials.disclosure import default_mandatory_pointers
 from vcbadges.credentials.issuable import check_issuable
-from vcbadges.errors import CredentialError, StorageError, UnsupportedCryptosuite
+from vcbadges.errors import CredentialError, StorageError
 from vcbadges.issuer.achievements import (
     UNKNOWN_ACHIEVEMENT,
     AchievementTemplate,
@@ -58,6 +58,7 @@ from vcbadges.issuer.commits import CommitCoalescer
 from vcbadges.issuer.issuance import (
     DEFAULT_PURPOSES,
     StoredCredential,
+    check_suite,
     get_credential,
     list_credentials,
     subject_id,
@@ -84,7 +85,6 @@ from vcbadges.jsonld.loader import DocumentLoader
 from vcbadges.primitives.dates import utcnow
 from vcbadges.primitives.keys import SigningKey
 from vcbadges.proofs.cryptosuites import ecdsa_sd_2023
-from vcbadges.proofs.di import SUITES
 from vcbadges.status.bitstring import status_entry, with_status_context
 from vcbadges.storage import DatabaseConfig, queries
 from vcbadges.storage.issued import SignedCredential
@@ -272,14 +272,7 @@ class IssuerService:
         check_issuable(credential)  # Signing checks again; this refuses before drawing indexes.
         when = now or utcnow()
         key = await self._signing_key(tenant)
-        if suite is not None:
-            chosen_suite = SUITES.get(suite)
-            if chosen_suite is None:
-                raise UnsupportedCryptosuite(f"cryptosuite {suite!r} is not supported")
-            if chosen_suite.key_algorithm != key.algorithm:
-                raise UnsupportedCryptosuite(
-                    f"{suite} needs a {chosen_suite.key_algorithm} key; this issuer signs "
-                    f"with {key.algorithm}")
+        check_suite(suite, key)
         document = dict(credential)
         credential_id = document.get("id")
         if credential_id is None:
